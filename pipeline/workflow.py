@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
+from rasterio.transform import rowcol
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.ops import substring
@@ -70,12 +71,10 @@ def blame(path, what: str):
 def _depth_sampler(inp: Inputs):
     g = inp.depth
     t = transformer(inp.metric_crs, g.crs)
-    inv = ~g.transform
 
     def sample(xy: np.ndarray) -> np.ndarray:
         x, y = t.transform(xy[:, 0], xy[:, 1])
-        col, row = inv * (np.asarray(x), np.asarray(y))
-        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
+        r, c = (np.asarray(v) for v in rowcol(g.transform, x, y))
         ok = (r >= 0) & (r < g.depth.shape[0]) & (c >= 0) & (c < g.depth.shape[1])
         out = np.full(len(xy), np.nan)
         out[ok] = g.depth[r[ok], c[ok]]
@@ -180,7 +179,8 @@ def build_report(r: Result, inp: Inputs, cfg: Config) -> dict:
             "border_line": cfg.land.border_line,
             "length_m": _r(land_len), "middle_line_length_m": _r(middle_len), "thalweg_length_m": _r(thal_len),
             "main_channel_rule": "deepest" if (cfg.land.main_channel == "deepest" and inp.depth) else "widest",
-            "islands": [i.__dict__ for i in r.middle.islands],
+            "islands": [dict(i.__dict__, area_m2=_r(i.area_m2, 0), taken_width_m=_r(i.taken_width_m, 1),
+                             other_width_m=_r(i.other_width_m, 1)) for i in r.middle.islands],
             "middle_line_equidistance_error_m": _r(r.middle.max_equidistance_error_m),
             "shore_points": r.middle.n_generators,
             "thalweg_cells": r.thalweg.cells if r.thalweg else None,
