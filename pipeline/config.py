@@ -6,12 +6,15 @@ values through :func:`with_overrides` using dotted keys (``official.land_toleran
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
 from .errors import InputError
+
+# pyproj is imported lazily in _validate (only when crs.metric is not "auto")
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,20 @@ _CHOICES = {
     ("maritime", "method"): {"equidistance", "azimuth", "endpoint"},
 }
 
+# numeric settings that must be > 0 (step sizes, distances, divisors) or >= 0 (tolerances, exponents)
+_POSITIVE = {
+    ("crs", "max_scale_error_ppm"), ("official", "land_length_m"), ("official", "sea_length_m"),
+    ("land", "bank_densify_m"), ("land", "mouth_snap_m"), ("tripoint", "monument_max_distance_m"),
+    ("tripoint", "max_perpendicular_error_deg"), ("mouth", "max_offset_m"), ("maritime", "territorial_sea_nm"),
+    ("maritime", "nautical_mile_m"), ("maritime", "coast_densify_m"), ("maritime", "buffer_quad_segs"),
+    ("maritime", "limit_check_points"), ("maritime", "max_limit_error_m"), ("maritime", "max_equidistance_error_m"),
+}
+_NON_NEGATIVE = {
+    ("official", "land_tolerance_m"), ("official", "sea_tolerance_m"), ("land", "width_exponent"),
+    ("land", "min_mouth_width_m"), ("land", "thalweg_depth_exponent"), ("land", "thalweg_smooth_cells"),
+    ("land", "simplify_m"),
+}
+
 
 def _convert(value: Any, hint: Any, where: str, base: Path, path: Path) -> Any:
     text = str(hint)
@@ -146,18 +163,22 @@ def _convert(value: Any, hint: Any, where: str, base: Path, path: Path) -> Any:
         return p if p.is_absolute() else (base / p)
     if hint is bool:
         if not isinstance(value, bool):
-            raise InputError(path, f"{where} must be true or false")
+            raise InputError(path, f"{where} must be true or false, got {value!r}")
         return value
     if hint is int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InputError(path, f"{where} must be an integer")
+            raise InputError(path, f"{where} must be an integer, got {value!r}")
         return value
     if "float" in text:
+        if value is None and "None" in text:
+            return None
         if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise InputError(path, f"{where} must be a number")
+            raise InputError(path, f"{where} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise InputError(path, f"{where} must be a finite number, got {value!r}")
         return float(value)
     if not isinstance(value, str):
-        raise InputError(path, f"{where} must be a string")
+        raise InputError(path, f"{where} must be a string, got {value!r}")
     return value
 
 
@@ -169,16 +190,26 @@ def _section(cls: type, data: dict, name: str, base: Path, path: Path):
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(path, f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    required = [f.name for f in fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [k for k in required if k not in data]
+    if missing:
+        raise InputError(path, f"[{name}]: missing required key(s) {', '.join(missing)}")
     kwargs = {}
     for key, value in data.items():
         kwargs[key] = _convert(value, hints[key], f"{name}.{key}", base, path)
-        allowed = _CHOICES.get((name, key))
-        if allowed and kwargs[key] not in allowed:
-            raise InputError(path, f"{name}.{key} = {value!r} is not one of {sorted(allowed)}")
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:  # a required key is missing
-        raise InputError(path, f"[{name}]: {exc}") from None
+        _check_value(name, key, kwargs[key], value, path)
+    return cls(**kwargs)
+
+
+def _check_value(section: str, key: str, new: Any, raw: Any, path: Path | None) -> None:
+    allowed = _CHOICES.get((section, key))
+    if allowed and new not in allowed:
+        raise InputError(path, f"{section}.{key} = {raw!r} is not one of {sorted(allowed)}")
+    if (section, key) in _POSITIVE and new is not None and not new > 0:
+        raise InputError(path, f"{section}.{key} = {raw!r} must be greater than 0")
+    if (section, key) in _NON_NEGATIVE and new is not None and not new >= 0:
+        raise InputError(path, f"{section}.{key} = {raw!r} must not be negative")
 
 
 _SECTIONS = {f.name: f for f in fields(Config) if f.name != "path"}
@@ -206,6 +237,12 @@ def config_from_dict(data: dict, path: Path) -> Config:
     kwargs = {name: _section(hints[name], data.get(name, {}), name, base, path)
               for name in _SECTIONS if name in data}
     cfg = Config(path=path, **kwargs)
+    _validate(cfg, path)
+    return cfg
+
+
+def _validate(cfg: Config, path: Path | None) -> None:
+    """Checks across keys; run after loading and again after CLI overrides."""
     if cfg.land.main_channel == "deepest" and cfg.inputs.depth is None:
         raise InputError(path, "land.main_channel = 'deepest' needs inputs.depth")
     if cfg.land.border_line == "thalweg" and cfg.inputs.depth is None:
@@ -215,7 +252,27 @@ def config_from_dict(data: dict, path: Path) -> Config:
         raise InputError(path, "maritime.method = 'azimuth' needs maritime.azimuth_deg")
     if m.method == "endpoint" and (m.end_lon is None or m.end_lat is None):
         raise InputError(path, "maritime.method = 'endpoint' needs maritime.end_lon and maritime.end_lat")
-    return cfg
+    if m.end_lat is not None and not -90 <= m.end_lat <= 90:
+        raise InputError(path, f"maritime.end_lat = {m.end_lat} is outside [-90, 90] (lat/lon swapped?)")
+    s = cfg.sides
+    if len({s.left, s.right, s.third}) < 3:
+        raise InputError(path, f"[sides]: left, right and third must differ, got {s.left!r}, {s.right!r}, {s.third!r}")
+    e = cfg.inputs.coast_extent
+    if e is not None and not (-180 <= e[0] < e[2] <= 360 and -90 <= e[1] < e[3] <= 90):
+        raise InputError(path, f"inputs.coast_extent = {e} must be [west, south, east, north] with west < east, "
+                               "south < north, latitudes within [-90, 90]")
+    spec = cfg.crs.metric.strip()
+    if spec.lower() != "auto":
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            crs = CRS.from_user_input(spec)
+        except CRSError:
+            raise InputError(path, f"crs.metric = {spec!r} is not a CRS PROJ knows (use \"auto\" or e.g. "
+                                   "\"EPSG:32652\")") from None
+        if not crs.is_projected:
+            raise InputError(path, f"crs.metric = {spec!r} ({crs.name}) is not a projected (metric) CRS")
 
 
 def with_overrides(cfg: Config, overrides: dict[str, Any]) -> Config:
@@ -229,9 +286,9 @@ def with_overrides(cfg: Config, overrides: dict[str, Any]) -> Config:
         if key not in hints:
             raise InputError(cfg.path, f"unknown setting {dotted!r}")
         base = Path.cwd()
-        new = _convert(value, hints[key], dotted, base, cfg.path or Path("<cli>"))
-        allowed = _CHOICES.get((section, key))
-        if allowed and new not in allowed:
-            raise InputError(cfg.path, f"{dotted} = {value!r} is not one of {sorted(allowed)}")
+        new = _convert(value, hints[key], dotted, base, cfg.path)
+        _check_value(section, key, new, value, cfg.path)
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(sub, **{key: new})})
+    if overrides:
+        _validate(cfg, cfg.path)
     return cfg

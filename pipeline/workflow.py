@@ -105,9 +105,7 @@ def compute(inp: Inputs, cfg: Config, timings: dict | None = None) -> Result:
         tp = tripoint.locate_tripoint(middle.line, metric, _monument_args(origin),
                                       [_monument_args(p) for p in monuments], cfg.tripoint.monument_max_distance_m)
         tp_alt = None
-        if cfg.tripoint.compare_monument:
-            if cfg.tripoint.compare_monument not in inp.points:
-                raise InputError(ic.points, f"no point with id {cfg.tripoint.compare_monument!r}")
+        if cfg.tripoint.compare_monument:  # load.py checked that every id the config names exists
             tp_alt = tripoint.locate_tripoint(middle.line, metric, _monument_args(inp.points[cfg.tripoint.compare_monument]),
                                               [], cfg.tripoint.monument_max_distance_m)
 
