@@ -47,7 +47,7 @@ class Maritime:
     limit_error_m: dict[str, float]      # side -> worst |geodesic distance to baseline - R|
     equidistance_error_m: float | None   # worst |d(left) - d(right)| along the line (geodesic)
     end_distance_m: dict[str, float]     # side -> geodesic distance from the end point to the baseline
-    start_gap_m: float                   # from the land boundary's end to the computed line's start
+    start_gap_m: float                   # land boundary's end -> raw Voronoi median line (0 unless equidistance)
 
 
 def baselines(land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry,
@@ -99,18 +99,25 @@ def _densify(geom: BaseGeometry, step: float, near: Point, fine_radius: float, f
     return np.vstack(out)
 
 
-def equidistance_line(bl: Baselines, sides: tuple[str, str], start: Point, radius: float, step: float) -> LineString:
-    """The median line between the two sides' baselines, from ``start`` seaward (not yet cut at 12 nm)."""
+def _median_ridges(bl: Baselines, sides: tuple[str, str], start: Point, radius: float, step: float) -> LineString:
+    """The raw Voronoi median line near ``start``, oriented seaward (not yet joined to ``start``)."""
     reach = start.buffer(3.0 * radius)
     pts, labels = [], []
     for k, side in enumerate(sides):
         xy = _densify(bl.baseline[side].intersection(reach), step, start, 1000.0, 1.0)
         pts.append(xy)
         labels.append(np.full(len(xy), k))
-    xy = np.vstack(pts)
+    # a point on both baselines (the land boundary's end, where the two halves of the closing line meet)
+    # is equidistant by definition: it must not seed a cell of either side, or the median line is shifted
+    # by half the densification step there
+    xy, inv = np.unique(np.round(np.vstack(pts), 4), axis=0, return_inverse=True)
+    inv = inv.ravel()
     lab = np.concatenate(labels)
-    xy, first = np.unique(np.round(xy, 4), axis=0, return_index=True)
-    lab = lab[first]
+    lo, hi = np.full(len(xy), len(sides)), np.full(len(xy), -1)
+    np.minimum.at(lo, inv, lab)
+    np.maximum.at(hi, inv, lab)
+    own = lo == hi
+    xy, lab = xy[own], lo[own]
     vor = Voronoi(xy)
     rp = np.asarray(vor.ridge_points)
     rv = np.array(vor.ridge_vertices)
@@ -127,10 +134,19 @@ def equidistance_line(bl: Baselines, sides: tuple[str, str], start: Point, radiu
         raise GeometryError(f"the equidistance line passes {line.distance(start):.0f} m from the land boundary's end")
     if Point(line.coords[-1]).distance(start) < Point(line.coords[0]).distance(start):
         line = LineString(line.coords[::-1])
-    # keep the part in the sea, from the start
+    return line
+
+
+def _from_start(line: LineString, start: Point) -> LineString:
+    """``line`` seaward of its point nearest to ``start``, beginning exactly at ``start``."""
     s0 = line.project(start)
     line = substring(line, s0, line.length)
     return LineString([start.coords[0], *line.coords[1:]]) if Point(line.coords[0]).distance(start) > 1e-9 else line
+
+
+def equidistance_line(bl: Baselines, sides: tuple[str, str], start: Point, radius: float, step: float) -> LineString:
+    """The median line between the two sides' baselines, from ``start`` seaward (not yet cut at 12 nm)."""
+    return _from_start(_median_ridges(bl, sides, start, radius, step), start)
 
 
 def _dist_to_baselines(p: Point, bl: Baselines, sides, metric) -> tuple[float, float]:
@@ -192,13 +208,21 @@ def maritime_boundary(bl: Baselines, sides: tuple[str, str], land_end: Point, me
                       radius: float, densify_m: float, quad_segs: int, check_points: int,
                       azimuth_deg: float | None = None, end_lonlat: tuple[float, float] | None = None) -> Maritime:
     start_ll = to_lonlat(land_end, metric)
+    gap = 0.0
     if method == "equidistance":
-        raw = equidistance_line(bl, sides, land_end, radius, densify_m)
-        line = cut_at_radius(raw, bl, sides, metric, radius)
+        raw = _median_ridges(bl, sides, land_end, radius, densify_m)
+        gap = float(raw.distance(land_end))
+        line = cut_at_radius(_from_start(raw, land_end), bl, sides, metric, radius)
     elif method == "azimuth":
+        if azimuth_deg is None:
+            raise ValueError("the 'azimuth' maritime method needs azimuth_deg")
         line = cut_at_radius(geodesic_ray(start_ll, azimuth_deg, 3.0 * radius, metric), bl, sides, metric, radius)
-    else:
+    elif method == "endpoint":
+        if end_lonlat is None:
+            raise ValueError("the 'endpoint' maritime method needs end_lonlat")
         line = geodesic_segment(start_ll, Point(*end_lonlat), metric)
+    else:
+        raise ValueError(f"unknown maritime method {method!r} (equidistance, azimuth or endpoint)")
     end = Point(line.coords[-1])
     limits = territorial_limits(bl, sides, radius, quad_segs)
     lim_err = {s: limit_error(limits[s], bl.baseline[s], metric, radius, check_points) for s in sides}
@@ -210,7 +234,7 @@ def maritime_boundary(bl: Baselines, sides: tuple[str, str], land_end: Point, me
             worst = max(worst, abs(d1 - d2))
         eq_err = worst
     end_d = dict(zip(sides, _dist_to_baselines(end, bl, sides, metric)))
-    return Maritime(line, method, end, limits, lim_err, eq_err, end_d, 0.0)
+    return Maritime(line, method, end, limits, lim_err, eq_err, end_d, gap)
 
 
 def shared_edge(a: BaseGeometry, b: BaseGeometry, snap_m: float) -> LineString:

@@ -1,18 +1,21 @@
 """Stage 3 — the China–DPRK–Russia tripoint and the bank monuments.
 
 The tripoint is the foot of the geodesic perpendicular dropped from border sign No. 423 to the middle
-line of the main channel: the point of the line nearest to the monument on the WGS-84 ellipsoid, found
-by a bounded scalar minimisation (``scipy.optimize.minimize_scalar``) of the ``pyproj.Geod`` distance
-along the line, started from the planar nearest point. Distances and azimuths are geodesic.
+line of the main channel: the point of the line nearest to the monument on the WGS-84 ellipsoid. The
+``pyproj.Geod`` distance is sampled every 0.5 m along the line within 200 m of the planar nearest point (a
+meandering line has several local minima there) and the best sample is refined by a bounded scalar
+minimisation (``scipy.optimize.minimize_scalar``). Distances and azimuths are geodesic.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from pyproj import CRS
 from scipy.optimize import minimize_scalar
 from shapely.geometry import LineString, Point
+from shapely.ops import substring
 
 from .geodesy import GEOD, WGS84, best_transformer, geodesic_inverse, to_lonlat, to_metric
 from .land_line import GeometryError
@@ -52,18 +55,36 @@ def to_pulkovo(lon: float, lat: float) -> tuple[float, float, str]:
 
 
 def geodesic_foot(line: LineString, metric: CRS, lon: float, lat: float, window_m: float = 200.0,
-                  xatol_m: float = 1e-4) -> tuple[float, float]:
-    """(station along ``line`` in metres, geodesic distance) of the point of ``line`` nearest to (lon, lat)."""
+                  xatol_m: float = 1e-4, sample_m: float = 0.5) -> tuple[float, float]:
+    """(station along ``line`` in metres, geodesic distance) of the point of ``line`` nearest to (lon, lat).
+
+    The geodesic distance is sampled every ``sample_m`` within ``window_m`` of the planar nearest point
+    (a sinuous line has several local minima there) and the best sample is refined by a bounded
+    minimisation between its neighbours. The ends of the line are candidates too, so a point beyond an
+    end gives exactly station 0 or ``line.length``.
+    """
     p = to_metric(Point(lon, lat), metric)
     s0 = line.project(p)
+    lo, hi = max(0.0, s0 - window_m), min(line.length, s0 + window_m)
+    n = max(2, int(np.ceil((hi - lo) / sample_m)) + 1)
+    ss = np.linspace(lo, hi, n)
+    piece = substring(line, lo, hi) if (lo > 0.0 or hi < line.length) else line
+    q = to_lonlat(shapely.MultiPoint(shapely.get_coordinates(shapely.line_interpolate_point(piece, ss - lo))), metric)
+    qxy = shapely.get_coordinates(q)
+    dd = GEOD.inv(np.full(n, lon), np.full(n, lat), qxy[:, 0], qxy[:, 1])[2]
+    k = int(np.argmin(dd))
 
     def dist(s: float) -> float:
-        q = to_lonlat(line.interpolate(s), metric)
-        return GEOD.inv(lon, lat, q.x, q.y)[2]
+        r = to_lonlat(piece.interpolate(s - lo), metric)
+        return GEOD.inv(lon, lat, r.x, r.y)[2]
 
-    lo, hi = max(0.0, s0 - window_m), min(line.length, s0 + window_m)
-    res = minimize_scalar(dist, bounds=(lo, hi), method="bounded", options={"xatol": xatol_m})
-    return float(res.x), float(res.fun)
+    best_s, best_d = float(ss[k]), float(dd[k])
+    a, b = ss[max(0, k - 1)], ss[min(n - 1, k + 1)]
+    if b - a > xatol_m:
+        res = minimize_scalar(dist, bounds=(a, b), method="bounded", options={"xatol": xatol_m})
+        if res.fun < best_d:
+            best_s, best_d = float(res.x), float(res.fun)
+    return best_s, best_d
 
 
 def line_azimuth(line: LineString, metric: CRS, s: float, h: float = 1.0) -> float:

@@ -208,6 +208,7 @@ def build_report(r: Result, inp: Inputs, cfg: Config) -> dict:
             "end_distance_to_baseline_m": {k: _r(v) for k, v in r.maritime.end_distance_m.items()},
             "limit_error_m": {k: _r(v, 4) for k, v in r.maritime.limit_error_m.items()},
             "equidistance_error_m": _r(r.maritime.equidistance_error_m, 4),
+            "start_gap_m": _r(r.maritime.start_gap_m, 4),
             "limit_lengths_m": {k: _r(geodesic_length(to_lonlat(v, metric)), 1) for k, v in r.maritime.limits.items()},
         },
         "total_length_m": _r(land_len + sea_len),
