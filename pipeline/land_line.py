@@ -3,8 +3,8 @@
 Middle line
     The medial axis of the water area: the Voronoi diagram (GEOS, via ``shapely.voronoi_polygons``)
     of points densified along the banks and island shores; its edges that lie in the water are
-    equidistant from the two nearest shores. The mouth's closing line is not a bank, so the axis runs
-    out through it. The edges form a graph; the main channel is the least-cost path from the mouth to
+    equidistant from the two nearest shores. Water beyond the closing lines (the water area may run on
+    into the sea) is cut off first; the closing line is not a bank, so the axis runs out through it. The edges form a graph; the main channel is the least-cost path from the mouth to
     the farthest upstream node, edge cost = length x (reference width / local width)^p ("widest"), or
     with depth from the raster in place of width ("deepest").
 Thalweg
@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import Voronoi
 from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, substring
+from shapely.ops import linemerge, split, substring
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,10 @@ class GeometryError(ValueError):
 class Mouth:
     closing_line: LineString              # straight line between the banks' seaward ends
     other_openings: tuple[LineString, ...]  # smaller outlets to the sea, reported, not used
+    # the water's outer ring farther than snap_m from land (all openings): what lies between it and the
+    # closing lines is sea-side water, cut off before the middle line is computed; None = not known
+    # (a Mouth built by hand): the largest piece left by the closing lines is taken as the river
+    opening: BaseGeometry | None = None
 
 
 def _lines(g: BaseGeometry) -> list[LineString]:
@@ -50,9 +54,27 @@ def _lines(g: BaseGeometry) -> list[LineString]:
     return [p for p in shapely.get_parts(g) if p.geom_type == "LineString"]
 
 
+def _polygons(g: BaseGeometry) -> list[shapely.Polygon]:
+    """The non-empty polygons of ``g``, nested collections flattened (``shapely.make_valid`` returns e.g.
+    GeometryCollection(MultiPolygon, LineString) for a self-intersecting ring)."""
+    if g.is_empty:
+        return []
+    if g.geom_type == "Polygon":
+        return [g]
+    if hasattr(g, "geoms"):
+        return [p for part in g.geoms for p in _polygons(part)]
+    return []
+
+
 def main_polygon(water: BaseGeometry) -> shapely.Polygon:
-    """The largest connected polygon of the water area (others are reported and ignored)."""
-    parts = sorted(shapely.get_parts(water), key=lambda p: p.area, reverse=True)
+    """The largest connected polygon of the water area (others are reported and ignored). Parts that
+    touch or overlap (a river digitised in pieces) are dissolved first."""
+    parts = _polygons(water)
+    if not parts:
+        raise GeometryError(f"the water area holds no polygon (it is {water.geom_type}, empty={water.is_empty})")
+    if len(parts) > 1:
+        parts = _polygons(shapely.union_all(parts))
+    parts.sort(key=lambda p: p.area, reverse=True)
     if len(parts) > 1:
         log.warning("water area has %d disconnected parts; using the largest (%.0f m2), ignoring %.0f m2",
                     len(parts), parts[0].area, sum(p.area for p in parts[1:]))
@@ -79,7 +101,33 @@ def find_mouth(water: BaseGeometry, land: BaseGeometry, snap_m: float, min_width
         raise GeometryError("the river does not reach the coast: no part of its outer bank line lies "
                             f"more than {snap_m} m outside the land (banks stop short of the coast?)")
     closings.sort(key=lambda g: g.length, reverse=True)
-    return Mouth(closings[0], tuple(closings[1:]))
+    return Mouth(closings[0], tuple(closings[1:]), merged)
+
+
+def _extended(line: LineString, d: float) -> LineString:
+    a, b = np.asarray(line.coords[0], float), np.asarray(line.coords[-1], float)
+    u = (b - a) / max(np.linalg.norm(b - a), 1e-12)
+    return LineString([a - d * u, b + d * u])
+
+
+def _river_part(poly: shapely.Polygon, mouth: Mouth, snap_m: float) -> shapely.Polygon:
+    """The water polygon cut at the mouth's closing lines, without the sea-side water beyond them.
+
+    The water area may run on past the coast; that part is bounded by the opening, not by banks, and
+    must neither generate the medial axis nor carry it past the closing line. The pieces whose
+    boundary, apart from the closing lines, lies on the opening are sea-side; the largest other piece
+    is the river.
+    """
+    cuts = [mouth.closing_line, *mouth.other_openings]
+    # the closing lines end on the ring: extend them a little so that they cut it for sure
+    blade = MultiLineString([_extended(c, max(0.5 * snap_m, 1e-3)) for c in cuts])
+    pieces = list(shapely.get_parts(split(poly, blade)))
+    if mouth.opening is not None and not mouth.opening.is_empty:
+        tol = max(1e-3 * snap_m, 1e-6)
+        sea_edge = shapely.union_all([mouth.opening.buffer(tol), blade.buffer(tol)])
+        river = [p for p in pieces if not shapely.covered_by(p.boundary, sea_edge)]
+        pieces = river or pieces
+    return max(pieces, key=lambda p: p.area)
 
 
 # --------------------------------------------------------------------------------- middle line
@@ -137,12 +185,20 @@ def _voronoi_segments(gens: np.ndarray, far: float) -> tuple[np.ndarray, np.ndar
     vor = Voronoi(gens)
     rv = np.array(vor.ridge_vertices)
     rp = np.asarray(vor.ridge_points)
+    centre = gens.mean(axis=0)
+    # Qhull puts the circumcentre of (nearly) collinear hull generators, e.g. the points of a straight
+    # cap or bank, numerically "at infinity": finite but ~1e15 m away, on either side. Treat vertices
+    # that far out as infinite, so that their ridges get the outward direction below.
+    radius = np.linalg.norm(gens - centre, axis=1).max()
+    remote = np.linalg.norm(vor.vertices - centre, axis=1) > 10.0 * radius
+    rv = np.where((rv >= 0) & remote[np.maximum(rv, 0)], -1, rv)
+    keep = (rv >= 0).any(axis=1)
+    rv, rp = rv[keep], rp[keep]
     finite = (rv >= 0).all(axis=1)
     a = vor.vertices[rv[finite, 0]]
     b = vor.vertices[rv[finite, 1]]
     # infinite ridges: from their finite vertex along the bisector, away from the generators' centre
     inf = np.flatnonzero(~finite)
-    centre = gens.mean(axis=0)
     v0 = vor.vertices[rv[inf].max(axis=1)]
     t = gens[rp[inf, 1]] - gens[rp[inf, 0]]
     n = np.column_stack([-t[:, 1], t[:, 0]]) / np.linalg.norm(t, axis=1, keepdims=True)
@@ -211,6 +267,7 @@ def middle_line(water: BaseGeometry, mouth: Mouth, step_m: float, snap_m: float,
     poly = main_polygon(water)
     if not poly.intersects(mouth.closing_line.buffer(snap_m)):
         raise GeometryError("the closing line of the mouth does not touch the water area")
+    poly = _river_part(poly, mouth, snap_m)
     sk, n_gen = _skeleton(poly, mouth, step_m, snap_m)
     length = np.linalg.norm(sk.b - sk.a, axis=1)
     # the mouth node: the outer end of the widest edge crossing the closing line
@@ -255,7 +312,9 @@ def _banks(poly: shapely.Polygon, mouth: Mouth, line: LineString) -> tuple[LineS
     def arc(u, v):
         if v >= u:
             return substring(ring, u, v)
-        return linemerge([substring(ring, u, L), substring(ring, 0, v)])
+        # across the ring's start; a projection may land on it (s = 0 or L): drop the empty piece
+        parts = [g for g in (substring(ring, u, L), substring(ring, 0, v)) if g.geom_type == "LineString"]
+        return parts[0] if len(parts) == 1 else linemerge(parts)
 
     # the ring runs s0 -> ... ; the bank from the closing end to the upstream point that does not
     # pass the other closing end
