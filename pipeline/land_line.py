@@ -214,7 +214,7 @@ def _skeleton(poly: shapely.Polygon, mouth: Mouth, step: float, snap_m: float) -
     segs, pairs = _voronoi_segments(gens, far=4.0 * mouth.closing_line.length + 1000.0)
     seg_geoms = shapely.linestrings(segs)
     shapely.prepare(poly)
-    inside = shapely.within(seg_geoms, poly)
+    inside = shapely.contains(poly, seg_geoms)  # prepared geometry first: indexed predicate
     crossing = shapely.intersects(seg_geoms, mouth.closing_line) & ~inside
     a, b = segs[:, 0].copy(), segs[:, 1].copy()
     # clip segments that cross the closing line at the crossing: the axis leaves the river there
@@ -332,14 +332,26 @@ def _banks(poly: shapely.Polygon, mouth: Mouth, line: LineString) -> tuple[LineS
     return (b1, b2) if left_first else (b2, b1)
 
 
+def _distances(pts: np.ndarray, line: LineString) -> np.ndarray:
+    """Exact distances from ``pts`` to ``line``, through an STRtree of the line's segments."""
+    segs = []
+    for part in _lines(line):
+        c = shapely.get_coordinates(part)
+        segs.append(shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)))
+    segs = np.concatenate(segs)
+    (src, _), dist = shapely.STRtree(segs).query_nearest(pts, return_distance=True, all_matches=False)
+    out = np.empty(len(pts))
+    out[src] = dist
+    return out
+
+
 def equidistance_error(line: LineString, poly: shapely.Polygon, mouth: Mouth) -> float:
     """Worst difference, over the line's vertices, between the distances to the two nearest shores
     (left bank, right bank, island shores), measured to the exact shore lines."""
     left, right = _banks(poly, mouth, line)
     shores = [left, right] + [LineString(r.coords) for r in poly.interiors]
     pts = shapely.points(np.asarray(line.coords))
-    shapely.prepare(np.array(shores, dtype=object))  # prepared geometries use an indexed distance
-    d = np.column_stack([shapely.distance(pts, s) for s in shores])
+    d = np.column_stack([_distances(pts, s) for s in shores])
     d.sort(axis=1)
     # the upstream end lies on the cap between the banks; the axis' very first vertices are
     # near-degenerate there: measure from where the line is a full half-width from its start
