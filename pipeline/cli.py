@@ -107,8 +107,8 @@ def execute(cfg: Config, out_dir: Path) -> int:
     timings["load"] = time.perf_counter() - t0
     result = compute(inputs, cfg, timings)
     base = cfg.path.resolve().parent if cfg.path else Path.cwd()
-    modelled = [m.strip() for m in cfg.inputs.modelled.split(",") if m.strip()]
-    result.report["modelled"] = modelled
+    modelled = cfg.inputs.modelled_roles
+    result.report["modelled"] = list(modelled)
     result.report["inputs"] = {role: dict(p, path=_rel(Path(p["path"]), base), modelled=role in modelled)
                                for role, p in inputs.provenance.items()}
     result.report["repairs"] = inputs.repairs

@@ -32,6 +32,10 @@ class InputsCfg:
     reference_side_field: str = "iso_a3"
     modelled: str = ""                 # comma-separated roles of modelled inputs, e.g. "river,depth"
 
+    @property
+    def modelled_roles(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.modelled.split(",") if m.strip())
+
 
 @dataclass(frozen=True)
 class SidesCfg:

@@ -40,10 +40,9 @@ def _multi_lines(g):
 
 def build_layers(r: Result, cfg: Config, river_source: str) -> dict[str, gpd.GeoDataFrame]:
     m = r.metric_crs
-    rep = r.report
     ll = lambda g: to_lonlat(g, m)  # noqa: E731
     line_cols = ["name", "kind", "method", "source", "length_m"]
-    modelled = "river" in cfg.inputs.modelled
+    modelled = "river" in cfg.inputs.modelled_roles
     layers: dict[str, gpd.GeoDataFrame] = {}
 
     water = ll(r.water)
@@ -65,7 +64,7 @@ def build_layers(r: Result, cfg: Config, river_source: str) -> dict[str, gpd.Geo
         tw = ll(r.thalweg.line)
         layers["thalweg"] = _gdf([{"name": "Tumen thalweg (deepest line)", "kind": "thalweg",
                                    "method": "least-cost path through the depth raster (skimage MCP)",
-                                   "source": "computed from the depth raster (MODELLED)" if "depth" in cfg.inputs.modelled
+                                   "source": "computed from the depth raster (MODELLED)" if "depth" in cfg.inputs.modelled_roles
                                    else "computed from the depth raster", "length_m": round(geodesic_length(tw), 3)}],
                                  [tw], line_cols)
     cl = ll(r.mouth.closing_line)
@@ -148,8 +147,9 @@ def write_outputs(layers: dict[str, gpd.GeoDataFrame], report: dict, out: Path, 
         from .mapping import render_map
 
         render_map(layers, out / "map.png", title="Russia–DPRK border on the Tumen River (computed)",
-                   attribution="Coastline and reference border © OpenStreetMap contributors, ODbL. "
-                               "River banks and depth are MODELLED (scripts/make_modelled_inputs.py).")
+                   attribution="Coastline and reference border © OpenStreetMap contributors, ODbL."
+                   + (f" MODELLED inputs: {', '.join(cfg.inputs.modelled_roles)} (scripts/make_modelled_inputs.py)."
+                      if cfg.inputs.modelled_roles else ""))
     return sorted(p for p in out.iterdir() if p.is_file())
 
 

@@ -246,7 +246,7 @@ def _polygons(gdf: gpd.GeoDataFrame, path: Path, role: str, label_col: str | Non
         raise InputError(path, f"{role}: wrong geometry type {', '.join(sorted(types))}; expected polygons "
                                "(Polygon/MultiPolygon)")
     out = []
-    for i, (idx, row) in enumerate(gdf.iterrows()):
+    for i, (_, row) in enumerate(gdf.iterrows()):
         label = f"feature {i}" if label_col is None else f"{label_col}={row[label_col]}"
         out.append((label if label_col is None else str(row[label_col]),
                     repair(row.geometry, "Polygon", path, role, label, repairs)))

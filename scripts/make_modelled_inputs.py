@@ -165,7 +165,7 @@ def build(out_dir: Path) -> dict[str, Path]:
     kappa = ndimage.gaussian_filter1d(curvature(fxy), 300.0 / STEP_M)
     half = np.where(in_channel, width / 2, 250.0)
     offset_frac = np.clip(-kappa * 350.0 * 0.5 / np.maximum(half, 1) * half / 60.0, -0.5, 0.5)
-    for frac, side, half_len, share in ISLANDS:
+    for frac, side, half_len, _share in ISLANDS:
         centre_s = frac * L_channel
         wgt = np.exp(-((s - centre_s) / (half_len * 1.1)) ** 4)
         offset_frac = offset_frac * (1 - wgt) + (-side * 0.55) * wgt

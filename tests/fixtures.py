@@ -64,7 +64,7 @@ def _channel_from_centreline(name, c: np.ndarray, t: np.ndarray, half: np.ndarra
     n = np.column_stack([-t[:, 1], t[:, 0]])                 # left normal, looking downstream
     left = c + half[:, None] * n
     right = c - half[:, None] * n
-    tL, nL = t[-1], n[-1]
+    tL = t[-1]
     sea_l, sea_r = left[-1] + ext * tL, right[-1] + ext * tL
     ring = np.vstack([left, [sea_l, sea_r], right[::-1]])
     water = Polygon(ring, holes=[np.asarray(h.coords) for h in holes])

@@ -67,7 +67,7 @@ def qml_expectations(qml: str) -> dict:
 
 def gdal_complaints(gpkg: Path) -> list[str]:
     """GDAL warnings/errors raised while opening the GeoPackage and reading every table."""
-    from osgeo import gdal, ogr
+    from osgeo import gdal
     msgs: list[str] = []
 
     def handler(cls, code, msg):

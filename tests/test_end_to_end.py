@@ -101,7 +101,7 @@ def test_land_boundary_runs_from_the_tripoint_to_the_mouth(outputs, report):
 
 def test_report_records_inputs_versions_and_validation(outputs, report):
     assert set(report["inputs"]) == {"coast", "river", "points", "depth", "reference"}
-    for role, p in report["inputs"].items():
+    for p in report["inputs"].values():
         assert len(p["sha256"]) == 64
     assert report["inputs"]["river"]["modelled"] and not report["inputs"]["coast"]["modelled"]
     assert {"shapely", "pyproj", "gdal", "rasterio"} <= set(report["software"])

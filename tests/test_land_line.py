@@ -348,7 +348,6 @@ def test_land_boundary_from_start_to_closing_line():
 
 
 def test_land_boundary_start_off_the_line_is_kept_exactly():
-    ch = case("straight")
     mouth, ml = computed("straight")
     start = Point(1200.0, 3.0)  # e.g. a tripoint computed elsewhere, a little off the line
     lb = land_boundary(ml.line, start, mouth)

@@ -19,7 +19,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import substring
 
 from pipeline import maritime as mar
-from pipeline.geodesy import local_tm_crs, to_lonlat, to_metric
+from pipeline.geodesy import local_tm_crs, to_lonlat
 from pipeline.land_line import GeometryError
 
 G = Geod(ellps="WGS84")
