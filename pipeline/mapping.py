@@ -279,49 +279,188 @@ def _draw_layers(ax, c: _Ctx, scale: float = 1.0, main: bool = True) -> None:
                 zorder=_Z["points"] + 0.2)
 
 
-class _Labeller:
-    """Greedy, deterministic label placement: the first candidate offset whose box overlaps no placed label
-    or marker and stays inside the axes."""
+def _seg_hits_box(p, q, b) -> bool:
+    """Whether the segment p-q meets the box b = (x0, y0, x1, y1) (Liang–Barsky clipping)."""
+    t0, t1 = 0.0, 1.0
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    for d, lo, hi, s in ((dx, b[0], b[2], p[0]), (dy, b[1], b[3], p[1])):
+        if abs(d) < 1e-12:
+            if s < lo or s > hi:
+                return False
+            continue
+        a, c = (lo - s) / d, (hi - s) / d
+        if a > c:
+            a, c = c, a
+        t0, t1 = max(t0, a), min(t1, c)
+        if t0 > t1:
+            return False
+    return True
 
-    OFFSETS = [(9, 7, "left", "bottom"), (9, -7, "left", "top"), (-9, 7, "right", "bottom"),
-               (-9, -7, "right", "top"), (0, 11, "center", "bottom"), (0, -11, "center", "top"),
-               (18, 16, "left", "bottom"), (18, -16, "left", "top"), (-18, 16, "right", "bottom"),
-               (-18, -16, "right", "top"), (0, 26, "center", "bottom"), (0, -26, "center", "top"),
-               (32, 0, "left", "center"), (-32, 0, "right", "center")]
+
+def _box_dist(b, x: float, y: float) -> float:
+    return math.hypot(max(b[0] - x, 0.0, x - b[2]), max(b[1] - y, 0.0, y - b[3]))
+
+
+def _overlap(a, b) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+class _Labeller:
+    """Deterministic label placement. Labels are queued with :meth:`add` and placed together by :meth:`flush`.
+    Each label's text extent is measured once with the renderer; candidate boxes (8 directions × growing distances
+    from the point) are then computed arithmetically. A candidate must lie inside the axes (a few px clear of the
+    frame) and overlap no other label, marker or decoration, and its leader line (drawn for far labels) must cross
+    no other label or marker; among those the cheapest wins (distance + weighted length of map lines under the
+    box). Labels are placed greedily, in the order (of all orders, for up to 5 labels) that gives the best result."""
+
+    DIRS = [(1, 1, "left", "bottom"), (1, -1, "left", "top"), (-1, 1, "right", "bottom"), (-1, -1, "right", "top"),
+            (1, 0, "left", "center"), (-1, 0, "right", "center"), (0, 1, "center", "bottom"),
+            (0, -1, "center", "top")]
+    RADII = (8, 14, 22, 32, 44, 58, 75, 95)   # points
+    LEADER_PT = 14                           # leader line from this distance on
+    MARGIN = 4.0                             # px kept free inside the axes frame
+    KEEP = 48                                # candidates kept per label for the joint search
 
     def __init__(self, ax, renderer):
         self.ax, self.r = ax, renderer
         self.boxes = []
+        self.lines: list[tuple[float, object]] = []   # (weight, shapely geometry in display px)
+        self.queue: list[tuple] = []
+        self.barrier = None   # line (display px) a label should stay on its point's side of
+        self.anchors: list[tuple[float, float]] = []   # marker centres (display px)
+
+    def set_barrier(self, arrays: list[np.ndarray]) -> None:
+        geoms = [shapely.LineString(self.ax.transData.transform(a)) for a in arrays if len(a) >= 2]
+        self.barrier = shapely.MultiLineString(geoms) if geoms else None
 
     def block_points(self, xy: list[tuple[float, float]], r_px: float = 6) -> None:
         from matplotlib.transforms import Bbox
         for x, y in xy:
             px, py = self.ax.transData.transform((x, y))
             self.boxes.append(Bbox.from_extents(px - r_px, py - r_px, px + r_px, py + r_px))
+            self.anchors.append((float(px), float(py)))
+
+    def block_artists(self) -> None:
+        """Block every text and rectangle (title box, scale bar, inset frames) already on the axes."""
+        self.boxes.extend(t.get_window_extent(self.r) for t in self.ax.texts if t.get_text().strip())
+        self.boxes.extend(p.get_window_extent(self.r) for p in self.ax.patches if isinstance(p, Rectangle))
+
+    def add_lines(self, arrays: list[np.ndarray], weight: float) -> None:
+        """Map lines (data coords) that labels should preferably not cover."""
+        geoms = [shapely.LineString(self.ax.transData.transform(a)) for a in arrays if len(a) >= 2]
+        if geoms:
+            self.lines.append((weight, shapely.MultiLineString(geoms)))
+
+    def add(self, x: float, y: float, text: str, **kw) -> None:
+        px, py = self.ax.transData.transform((x, y))
+        if self.ax.get_window_extent(self.r).contains(px, py):
+            self.queue.append((x, y, text, kw))
 
     def place(self, x: float, y: float, text: str, **kw) -> None:
-        axbox = self.ax.get_window_extent(self.r)
-        px, py = self.ax.transData.transform((x, y))
-        if not axbox.contains(px, py):
-            return
+        self.add(x, y, text, **kw)
+        self.flush()
+
+    def _candidates(self, x, y, text, kw) -> list[tuple]:
+        out = self._candidates1(x, y, text, kw, 0.0)
+        if "\n" not in text and len(text) > 24 and " (" in text:   # also try it on two lines
+            i = text.index(" (")
+            out += self._candidates1(x, y, text[:i] + "\n" + text[i + 1:], kw, 4.0)
+        out.sort(key=lambda c: (c[0] > 0, c[0], c[1]))
+        return out[: self.KEEP]
+
+    def _candidates1(self, x, y, text, kw, extra: float) -> list[tuple]:
+        ax = self.ax
+        axbox = ax.get_window_extent(self.r)
+        px, py = (float(v) for v in ax.transData.transform((x, y)))
         style = dict(fontsize=9, zorder=_Z["labels"], path_effects=HALO)
         style.update(kw)
-        first = None
-        for dx, dy, ha, va in self.OFFSETS:
-            t = self.ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
-                                 annotation_clip=True, **style)
-            bb = t.get_window_extent(self.r).expanded(1.04, 1.1)
-            inside = axbox.x0 <= bb.x0 and bb.x1 <= axbox.x1 and axbox.y0 <= bb.y0 and bb.y1 <= axbox.y1
-            if inside and not any(bb.overlaps(b) for b in self.boxes):
-                self.boxes.append(bb)
-                if first is not None:
-                    first.remove()
-                return
-            if first is None:
-                first = t
-            else:
-                t.remove()
-        self.boxes.append(first.get_window_extent(self.r))  # nothing free: keep the first candidate
+        probe = ax.text(x, y, text, ha="left", va="bottom", **style)
+        tb = probe.get_window_extent(self.r)
+        probe.remove()
+        w, h = tb.width + 4, tb.height + 4            # + halo
+        k = ax.figure.dpi / 72.0
+        inner = (axbox.x0 + self.MARGIN, axbox.y0 + self.MARGIN, axbox.x1 - self.MARGIN, axbox.y1 - self.MARGIN)
+        static = [b.extents for b in self.boxes]
+        pt = shapely.Point(px, py)
+        off_barrier = self.barrier is not None and self.barrier.distance(pt) > 6.0
+        out = []
+        for rad in self.RADII:
+            for di, (ux, uy, ha, va) in enumerate(self.DIRS):
+                f = 0.75 if ux and uy else 1.0
+                dx, dy = ux * rad * f, uy * rad * f
+                x0 = px + dx * k - {"left": 2, "center": w / 2, "right": w - 2}[ha]
+                y0 = py + dy * k - {"bottom": 2, "center": h / 2, "top": h - 2}[va]
+                bb = (x0, y0, x0 + w, y0 + h)
+                pen = 1e3 * (max(0.0, inner[0] - bb[0]) + max(0.0, bb[2] - inner[2])
+                             + max(0.0, inner[1] - bb[1]) + max(0.0, bb[3] - inner[3]))
+                pen += sum(_overlap(bb, o) for o in static)
+                seg = None
+                if rad >= self.LEADER_PT:
+                    q = (min(max(px, bb[0]), bb[2]), min(max(py, bb[1]), bb[3]))
+                    seg = ((px, py), q)
+                    pen += sum(100.0 for o in static if not (o[0] <= px <= o[2] and o[1] <= py <= o[3])
+                               and _seg_hits_box(seg[0], q, o))
+                b = shapely.box(*bb)
+                cost = rad + 0.25 * sum(wt * shapely.intersection(b, g).length for wt, g in self.lines) + 0.5 * di
+                cost += extra
+                d_own = _box_dist(bb, px, py)
+                if any(_box_dist(bb, ox, oy) < 1.5 * d_own + 10.0 for ox, oy in self.anchors
+                       if math.hypot(ox - px, oy - py) > 3.0):
+                    cost += 30.0   # another marker is nearer the label than its own: ambiguous
+                if off_barrier and shapely.LineString([(px, py), ((bb[0] + bb[2]) / 2, (bb[1] + bb[3]) / 2)]
+                                                      ).intersects(self.barrier):
+                    cost += 40.0   # label across the boundary from its point
+                out.append((pen, cost, bb, seg, (dx, dy, ha, va), dict(style, text=text)))
+        return out
+
+    @staticmethod
+    def _greedy(cands: list[list[tuple]], order) -> tuple[tuple, dict]:
+        placed: dict[int, tuple] = {}
+        bad = pen_sum = cost_sum = 0.0
+        for i in order:
+            best, best_key = None, None
+            for cand in cands[i]:
+                pen, cost, bb, seg = cand[:4]
+                for other in placed.values():
+                    pen += _overlap(bb, other[2])
+                    if seg is not None and _seg_hits_box(seg[0], seg[1], other[2]):
+                        pen += 100.0
+                    if other[3] is not None and _seg_hits_box(other[3][0], other[3][1], bb):
+                        pen += 100.0
+                key = (pen > 0, pen, cost)
+                if best_key is None or key < best_key:
+                    best, best_key = cand, key
+            placed[i] = best
+            bad += best_key[0]
+            pen_sum += best_key[1]
+            cost_sum += best_key[2]
+        return (bad, pen_sum, cost_sum), placed
+
+    def flush(self) -> None:
+        import itertools
+        from matplotlib.transforms import Bbox
+        if not self.queue:
+            return
+        cands = [self._candidates(*q) for q in self.queue]
+        n = len(cands)
+        orders = itertools.permutations(range(n)) if n <= 5 else [tuple(range(n))]
+        best = min((self._greedy(cands, o) + (o,) for o in orders), key=lambda r: (r[0], r[2]))
+        placed = best[1]
+        for i, (x, y, _, _) in enumerate(self.queue):
+            _, _, bb, seg, (dx, dy, ha, va), style = placed[i]
+            style = dict(style)
+            text = style.pop("text")
+            arrow = None
+            if seg is not None:
+                (qx, qy) = seg[1]
+                relpos = (min(1.0, max(0.0, (qx - bb[0] - 2) / max(bb[2] - bb[0] - 4, 1.0))),
+                          min(1.0, max(0.0, (qy - bb[1] - 2) / max(bb[3] - bb[1] - 4, 1.0))))
+                arrow = dict(arrowstyle="-", color="#444444", lw=0.7, shrinkA=0, shrinkB=3, relpos=relpos,
+                             patchA=None)
+            self.ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, va=va,
+                             annotation_clip=True, arrowprops=arrow, **style)
+            self.boxes.append(Bbox.from_extents(*bb))
+        self.queue = []
 
 
 def _scale_bar(ax, frac: float = 0.22, loc: tuple[float, float] = (0.04, 0.045)) -> None:
@@ -461,35 +600,159 @@ def _country_labels(ax, c: _Ctx, lab: _Labeller) -> None:
         signs = {left: 1.0, (set(score) - {left}).pop(): -1.0}
     else:
         signs = {k: math.copysign(1.0, v) for k, v in score.items() if abs(v) > 1.0}
+    # candidate spots: stations along the boundary × distances off it; the label (shifted to lie fully inside
+    # the axes, 8 px clear of the frame) should cover as little of the river and the lines as possible
+    g = c.g
+    lines = [(8.0, _all_lines(g["land_boundary"])), (3.0, _all_lines(g["maritime_boundary"])),
+             (1.5, _all_lines(g["river"])),
+             (1.0, _all_lines(g["coast"]) + _all_lines(g["territorial_sea_limits"])
+              + _all_lines(g["osm_reference_border"]))]
+    disp = [(w, shapely.MultiLineString([ax.transData.transform(a) for a in arrs if len(a) >= 2]))
+            for w, arrs in lines if arrs]
     for side, sign in sorted(signs.items()):
-        x, y = mid.x + sign * off * nx, mid.y + sign * off * ny
-        ax.text(x, y, COUNTRY_NAMES[side], ha="center", va="center", fontsize=12, color="#555555",
-                fontstyle="italic", fontweight="bold", alpha=0.8, zorder=_Z["labels"] - 0.5, path_effects=HALO)
-        lab.boxes.append(ax.texts[-1].get_window_extent(lab.r))
+        name = COUNTRY_NAMES[side]
+        variants = [(name, 12.0)]
+        if " " in name:   # narrower fall-backs: one word a line, then smaller
+            variants += [(name.replace(" ", "\n"), 12.0), (name.replace(" ", "\n"), 10.5)]
+        t = ax.text(mid.x, mid.y, name, ha="center", va="center", fontsize=12, color="#555555",
+                    fontstyle="italic", fontweight="bold", alpha=0.8, zorder=_Z["labels"] - 0.5, path_effects=HALO)
+        best, best_key = None, None
+        for vi, (vtext, vsize) in enumerate(variants):
+            t.set_text(vtext)
+            t.set_fontsize(vsize)
+            tb = t.get_window_extent(lab.r)
+            bb_key = _country_spot(ax, line, sign, x1 - x0, tb.width + 6, tb.height + 6, lab, disp, 25.0 * vi)
+            if best_key is None or bb_key[0] < best_key:
+                best_key, best = bb_key[0], (vtext, vsize, bb_key[1])
+        vtext, vsize, best = best
+        t.set_text(vtext)
+        t.set_fontsize(vsize)
+        t.set_position(tuple(ax.transData.inverted().transform(((best[0] + best[2]) / 2, (best[1] + best[3]) / 2))))
+        lab.boxes.append(t.get_window_extent(lab.r))
 
 
-def _point_labels(ax, c: _Ctx, lab: _Labeller, monuments: bool) -> None:
-    pts = [(x, y) for x, y, _ in c.monuments + c.bpoints]
+def _country_spot(ax, line, sign: float, width: float, w: float, h: float, lab: "_Labeller", disp, extra: float):
+    """Best (key, box) for a w × h px country label on the ``sign`` side of ``line``."""
+    axbox, m = ax.get_window_extent(lab.r), 8.0
+    best, best_key = None, None
+    for si, frac in enumerate((0.35, 0.3, 0.4, 0.25, 0.45, 0.5, 0.2, 0.55, 0.6)):
+        mp = line.interpolate(frac * line.length)
+        p, q = line.interpolate(frac * line.length - 50), line.interpolate(frac * line.length + 50)
+        tx, ty = q.x - p.x, q.y - p.y
+        n = math.hypot(tx, ty) or 1.0
+        vx, vy = -ty / n, tx / n
+        for oi, f in enumerate((0.16, 0.13, 0.19, 0.10, 0.22, 0.26)):
+            px, py = ax.transData.transform((mp.x + sign * f * width * vx, mp.y + sign * f * width * vy))
+            bx0, by0 = px - w / 2, py - h / 2
+            bx0 += max(0.0, axbox.x0 + m - bx0) - max(0.0, bx0 + w - (axbox.x1 - m))
+            by0 += max(0.0, axbox.y0 + m - by0) - max(0.0, by0 + h - (axbox.y1 - m))
+            bb = (bx0, by0, bx0 + w, by0 + h)
+            box = shapely.box(*bb)
+            hit = sum(_overlap(bb, o.extents) for o in lab.boxes)
+            cover = sum(wt * shapely.intersection(box, gm).length for wt, gm in disp)
+            key = (hit > 0, hit, cover + 2.0 * si + 2.0 * oi + extra)
+            if best_key is None or key < best_key:
+                best, best_key = bb, key
+    return best_key, best
+
+
+def _base_name(name: str) -> str:
+    """Monument name without a trailing ``[datum]`` tag."""
+    name = name.strip()
+    if name.endswith("]") and " [" in name:
+        name = name[: name.rindex(" [")].strip()
+    return name
+
+
+def _datum_tag(datum: str) -> str:
+    """'WGS 84' or '<datum> → WGS 84' (short datum name, parenthetical dropped)."""
+    d = datum.split("(")[0].strip() or datum.strip()
+    return "WGS 84" if d.replace("-", " ").upper() in ("WGS 84", "WGS84", "") else f"{d} → WGS 84"
+
+
+MERGE_M = 20.0   # monuments closer than this get one label
+
+
+def _monument_labels(c: _Ctx) -> list[tuple[float, float, str]]:
+    """One (x, y, text) per group of monuments within MERGE_M of each other (single-link, in row order)."""
+    from pyproj import Geod
+    mons = c.monuments
+    groups: list[list[int]] = []
+    for i, (x, y, _) in enumerate(mons):
+        near = [g for g in groups if any(math.hypot(x - mons[j][0], y - mons[j][1]) <= MERGE_M for j in g)]
+        merged = [i] + [j for g in near for j in g]
+        groups = [g for g in groups if g not in near] + [sorted(merged)]
+    groups.sort(key=lambda g: g[0])
+    geod = Geod(ellps="WGS84")
+    out = []
+    for g in groups:
+        rows = [mons[j] for j in g]
+        x, y = float(np.mean([r[0] for r in rows])), float(np.mean([r[1] for r in rows]))
+        if len(g) == 1:
+            out.append((x, y, _str(rows[0][2].get("name")) or "monument"))
+            continue
+        names = []
+        for r in rows:
+            n = _base_name(_str(r[2].get("name"))) or "monument"
+            if n not in names:
+                names.append(n)
+        tags = []
+        for r in rows:
+            t = _datum_tag(_str(r[2].get("datum")))
+            if t not in tags:
+                tags.append(t)
+        ll = [c.inv.transform(r[0], r[1]) for r in rows]
+        dmax = max(geod.inv(a[0], a[1], b[0], b[1])[2] for i_, a in enumerate(ll) for b in ll[i_ + 1:])
+        sep = "apart" if len(rows) == 2 else "apart at most"
+        detail = f"({'; '.join(tags)}, {dmax:.1f} m {sep})" if len(tags) == len(rows) else \
+            f"({len(rows)} records, {dmax:.1f} m {sep})"
+        out.append((x, y, " / ".join(names) + "\n" + detail))
+    return out
+
+
+def _point_labels(ax, c: _Ctx, lab: _Labeller, monuments: bool, star_px: float = 11.0) -> None:
+    g = c.g
+    lab.add_lines(_all_lines(g["land_boundary"]) + _all_lines(g["maritime_boundary"]), 3.0)
+    lab.add_lines(_all_lines(g["coast"]) + _all_lines(g["territorial_sea_limits"])
+                  + _all_lines(g["osm_reference_border"]) + _all_lines(g["closing_line"]), 1.0)
+    lab.add_lines(_all_lines(g["river"]) + _all_lines(g["thalweg"]), 0.4)
+    lab.set_barrier(_all_lines(g["land_boundary"]))
+    lab.block_points([(x, y) for x, y, _ in c.monuments + c.bpoints], 7)
     if c.tripoint is not None:
-        pts.append(c.tripoint[:2])
-    lab.block_points(pts, 7)
-    if c.tripoint is not None:
+        lab.block_points([c.tripoint[:2]], star_px)
         x, y, row = c.tripoint
-        lab.place(x, y, _str(row.get("name")) or "Tripoint", fontsize=10, fontweight="bold")
+        lab.add(x, y, _str(row.get("name")) or "Tripoint", fontsize=10, fontweight="bold")
     kinds = {_str(r.get("kind")) for *_, r in c.bpoints}
-    for x, y, row in c.bpoints:
-        name, kind = _str(row.get("name")), _str(row.get("kind"))
-        text = name or kind
-        if name and kind and name.lower() not in kind.lower() and len(name) <= 12:
-            text = f"{name}\n({kind})"
-        lab.place(x, y, text, fontsize=8.5)
+    if monuments:
+        for x, y, text in _monument_labels(c):
+            lab.add(x, y, text, fontsize=8.5)
+    # boundary points closer than ~14 px on this panel share one label
+    disp = [ax.transData.transform((x, y)) for x, y, _ in c.bpoints]
+    groups: list[list[int]] = []
+    for i, p in enumerate(disp):
+        for gr in groups:
+            if any(np.hypot(*(p - disp[j])) < 14.0 for j in gr):
+                gr.append(i)
+                break
+        else:
+            groups.append([i])
+    for gr in groups:
+        texts = []
+        for j in gr:
+            row = c.bpoints[j][2]
+            name, kind = _str(row.get("name")), _str(row.get("kind"))
+            text = name or kind
+            if name and kind and name.lower() not in kind.lower() and len(name) <= 12:
+                text = f"{name}\n({kind})"
+            texts.append(text)
+        x = float(np.mean([c.bpoints[j][0] for j in gr]))
+        y = float(np.mean([c.bpoints[j][1] for j in gr]))
+        lab.add(x, y, "\n".join(texts), fontsize=8.5)
     if "sea end (computed)" not in kinds and not any("sea end" in k for k in kinds):
         x, y = c.sea_end()
         lab.block_points([(x, y)], 5)
-        lab.place(x, y, "Sea end", fontsize=8.5)
-    if monuments:
-        for x, y, row in c.monuments:
-            lab.place(x, y, _str(row.get("name")) or "monument", fontsize=8.5)
+        lab.add(x, y, "Sea end", fontsize=8.5)
+    lab.flush()
 
 
 def _inset_window(centre: np.ndarray, others: list[np.ndarray], half: float, reach: float):
@@ -613,8 +876,8 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attr
         _panel_title(ins1, "Inset 1 – tripoint area" if c.tripoint is not None else "Inset 1 – upstream end")
         _scale_bar(ins1, frac=0.3)
         lab1 = _Labeller(ins1, renderer)
-        lab1.boxes.append(ins1.texts[0].get_window_extent(renderer))
-        _point_labels(ins1, c, lab1, monuments=True)
+        lab1.block_artists()
+        _point_labels(ins1, c, lab1, monuments=True, star_px=13.0)
 
         # --- mouth inset
         mouth_pts = [np.array((x, y)) for x, y, r in c.bpoints if "mouth" in _str(r.get("kind")).lower()]
@@ -638,8 +901,8 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attr
         _panel_title(ins2, "Inset 2 – river mouth")
         _scale_bar(ins2, frac=0.3)
         lab2 = _Labeller(ins2, renderer)
-        lab2.boxes.append(ins2.texts[0].get_window_extent(renderer))
-        _point_labels(ins2, c, lab2, monuments=False)
+        lab2.block_artists()
+        _point_labels(ins2, c, lab2, monuments=False, star_px=13.0)
 
         # --- main decorations (after the insets so their frames can be drawn on it)
         main.set_xlim(*main_lims[0])
@@ -648,8 +911,7 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attr
         _inset_box(main, (ins2.get_xlim(), ins2.get_ylim()), "2")
         _scale_bar(main, frac=0.22)
         gamma = _north_arrow(main, c)
-        lab.boxes.extend(t.get_window_extent(renderer) for t in main.texts)
-        lab.boxes.extend(p.get_window_extent(renderer) for p in main.patches if isinstance(p, Rectangle))
+        lab.block_artists()
         _country_labels(main, c, lab)
         _point_labels(main, c, lab, monuments=False)
 
