@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -97,14 +96,13 @@ def execute(cfg: Config, out_dir: Path) -> int:
     """Load, compute, export into a temporary folder, publish on success. Returns the exit code."""
     from .export import build_layers, publish, software_versions, write_outputs
     from .load import load_inputs
-    from .workflow import compute
+    from .workflow import compute, stage
 
-    t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    inputs = load_inputs(cfg)
+    with stage("load", timings):
+        inputs = load_inputs(cfg)
     for msg in inputs.repairs:
         log.warning("repaired: %s", msg)
-    timings["load"] = time.perf_counter() - t0
     result = compute(inputs, cfg, timings)
     base = cfg.path.resolve().parent if cfg.path else Path.cwd()
     modelled = cfg.inputs.modelled_roles
@@ -121,7 +119,7 @@ def execute(cfg: Config, out_dir: Path) -> int:
     tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        with _timed("export", timings):
+        with stage("export", timings):
             write_outputs(layers, result.report, tmp, cfg)
         if result.passed:
             publish(tmp, out_dir)
@@ -142,20 +140,6 @@ def execute(cfg: Config, out_dir: Path) -> int:
     click.echo(f"{sum(not c.passed for c in result.checks)} check(s) FAILED; {out_dir} left untouched; "
                f"this run's outputs are in {where} for inspection")
     return 1
-
-
-class _timed:
-    def __init__(self, name: str, timings: dict):
-        self.name, self.timings = name, timings
-
-    def __enter__(self):
-        self.t0 = time.perf_counter()
-        log.info("stage %s ...", self.name)
-
-    def __exit__(self, *exc):
-        self.timings[self.name] = time.perf_counter() - self.t0
-        if exc[0] is None:
-            log.info("stage %s done in %.2f s", self.name, self.timings[self.name])
 
 
 def _rel(p: Path, base: Path) -> str:

@@ -75,12 +75,6 @@ def geodesic_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> tupl
     return float(az % 360.0), float(dist)
 
 
-def geodesic_distances_to_points(lon: float, lat: float, pts_lonlat: np.ndarray) -> np.ndarray:
-    n = len(pts_lonlat)
-    _, _, d = GEOD.inv(np.full(n, lon), np.full(n, lat), pts_lonlat[:, 0], pts_lonlat[:, 1])
-    return np.asarray(d)
-
-
 def best_transformer(src: CRS, dst: CRS, lon: float, lat: float) -> Transformer:
     """The most accurate available pyproj operation from ``src`` to ``dst`` around (lon, lat)."""
     from pyproj.aoi import AreaOfInterest
@@ -113,7 +107,3 @@ def scale_error(metric: CRS, lon_lat_bounds: tuple[float, float, float, float], 
     worst = float(np.max(np.abs(np.concatenate([f.meridional_scale, f.parallel_scale]) - 1.0)))
     return ScaleError(max_ppm=worst * 1e6, over_length_m=length_m, length_error_m=worst * length_m)
 
-
-def densify_coords(line: shapely.LineString, step: float) -> np.ndarray:
-    """Vertices of ``line`` (metric) with extra points so that no gap exceeds ``step``."""
-    return shapely.get_coordinates(shapely.segmentize(line, step))

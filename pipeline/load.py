@@ -400,7 +400,6 @@ def load_inputs(cfg: Config) -> Inputs:
     river = read_vector(ic.river, ic.river_layer, "river")
     parts = [g for _, g in _polygons(river, ic.river, "river", None, repairs)]
     water = reproject(shapely.union_all(parts), CRS.from_user_input(river.crs), metric)
-    water = shapely.union_all([water])
     if not water.is_valid:
         water = repair(water, "Polygon", ic.river, "river", "union of features", repairs)
     _check_not_degenerate(water, ic.river, "river", "the water area")

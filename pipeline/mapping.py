@@ -581,10 +581,6 @@ def _country_labels(ax, c: _Ctx, lab: _Labeller) -> None:
     x0, x1 = ax.get_xlim()
     off = 0.16 * (x1 - x0)
     s = 0.35 * line.length
-    p, q = line.interpolate(s - 50), line.interpolate(s + 50)
-    tx, ty = q.x - p.x, q.y - p.y
-    n = math.hypot(tx, ty)
-    nx, ny = -ty / n, tx / n   # left of the downstream direction
     mid = line.interpolate(s)
     score = {}
     for side in sorted({_str(v) for v in coast["side"]} & {"RUS", "PRK"}):

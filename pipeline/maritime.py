@@ -254,9 +254,9 @@ class Comparison:
 
 
 def compare(line: LineString, ref: LineString, metric: CRS, step: float = 10.0) -> Comparison:
-    """Hausdorff and mean (over ``line`` sampled every ``step`` m) distances, and the distance between ends."""
+    """Hausdorff (both lines sampled every ``step`` m) and mean (over ``line``) distances, and the distance between ends."""
     pts = shapely.points(shapely.get_coordinates(shapely.segmentize(line, step)))
     mean = float(np.mean(shapely.distance(pts, ref)))
-    haus = float(shapely.hausdorff_distance(line, ref, densify=min(1.0, step / max(line.length, ref.length))))
+    haus = float(shapely.hausdorff_distance(shapely.segmentize(line, step), shapely.segmentize(ref, step)))
     a, b = to_lonlat(Point(line.coords[-1]), metric), to_lonlat(Point(ref.coords[-1]), metric)
     return Comparison(haus, mean, float(GEOD.inv(a.x, a.y, b.x, b.y)[2]))

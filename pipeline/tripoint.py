@@ -119,10 +119,6 @@ def locate_tripoint(middle: LineString, metric: CRS, origin: tuple[str, str, str
     return Tripoint(foot, float(ll.x), float(ll.y), plon, plat, desc, s, float(dev), tuple(rows))
 
 
-def datum_shift_m(lon_a: float, lat_a: float, lon_b: float, lat_b: float) -> float:
-    return float(GEOD.inv(lon_a, lat_a, lon_b, lat_b)[2])
-
-
 def mouth_offset(end_lonlat: Point, treaty_lon: float, treaty_lat: float) -> tuple[float, float]:
     """(geodesic distance m, azimuth deg) from the computed land-boundary end to the treaty mouth point."""
     az, _, dist = GEOD.inv(end_lonlat.x, end_lonlat.y, treaty_lon, treaty_lat)

@@ -17,10 +17,10 @@ from shapely.geometry import LineString, Point
 from shapely.ops import substring
 
 from . import land_line, maritime, tripoint
-from .check import Check, accuracy_checks, length_checks
+from .check import Check, accuracy_checks, as_dicts, length_checks
 from .config import Config
 from .errors import InputError
-from .geodesy import geodesic_length, reproject, scale_error, to_lonlat, transformer
+from .geodesy import geodesic_distance, geodesic_length, reproject, scale_error, to_lonlat, transformer
 from .land_line import GeometryError
 from .load import Inputs
 
@@ -141,10 +141,11 @@ def compute(inp: Inputs, cfg: Config, timings: dict | None = None) -> Result:
             reference = {"river": substring(edge, 0, s), "sea": substring(edge, s, edge.length)}
 
     result = Result(metric, mouth, middle, border, middle_bd, thal, tp, tp_alt, mar, bl, reference, inp.water, inp.points)
-    result.report = build_report(result, inp, cfg)
+    with stage("report", timings):
+        result.report = build_report(result, inp, cfg)
     result.checks = length_checks(result.report["land"]["length_m"], result.report["maritime"]["length_m"], cfg) \
         + accuracy_checks(result.report, cfg)
-    result.report["checks"] = [c.__dict__ for c in result.checks]
+    result.report["checks"] = as_dicts(result.checks)
     result.report["passed"] = result.passed
     return result
 
@@ -217,13 +218,13 @@ def build_report(r: Result, inp: Inputs, cfg: Config) -> dict:
         a = r.tripoint_alt
         rep["tripoint"]["alternative"] = {
             "monument": cfg.tripoint.compare_monument, "lon": _r(a.lon, 8), "lat": _r(a.lat, 8),
-            "distance_from_tripoint_m": _r(tripoint.datum_shift_m(a.lon, a.lat, tp.lon, tp.lat))}
+            "distance_from_tripoint_m": _r(geodesic_distance(a.lon, a.lat, tp.lon, tp.lat))}
     for p in inp.points.values():
         if p.transform:
             rep["datums"].append({
                 "id": p.id, "datum": p.datum, "crs": p.crs, "published": p.published,
                 "lon_lat_published": [p.lon, p.lat], "lon_lat_wgs84": [_r(p.lon_wgs84, 8), _r(p.lat_wgs84, 8)],
-                "shift_m": _r(tripoint.datum_shift_m(p.lon, p.lat, p.lon_wgs84, p.lat_wgs84), 2),
+                "shift_m": _r(geodesic_distance(p.lon, p.lat, p.lon_wgs84, p.lat_wgs84), 2),
                 "transform": p.transform, "transform_accuracy_m": p.transform_accuracy_m})
     if r.reference is not None:
         rep["validation"] = {}
