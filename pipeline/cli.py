@@ -1,19 +1,23 @@
-"""Command line: ``tumen-border run`` (every stage) and ``tumen-border check OUTDIR`` (length checks).
+"""Command line: thin commands over library functions, like rasterio's ``rio``.
 
-Exit codes: 0 all checks pass; 1 a check failed; 2 bad input (one message naming the file and the problem).
+``tumen-border run``      every stage (:func:`pipeline.driver.run`)
+``tumen-border check DIR`` re-judge a finished run from its files (:func:`pipeline.verify.verify_outputs`)
+
+Exit codes: 0 every check holds; 1 a check fails; 2 bad input or an unusable output folder (one line
+naming the file or folder and the problem, no traceback); 130 / 143 interrupted by SIGINT / SIGTERM.
+Heavy libraries are imported inside the commands, so ``--help`` starts fast.
 """
 from __future__ import annotations
 
+import functools
 import logging
-import os
-import shutil
+import signal
 import sys
 from pathlib import Path
 
 import click
 
-from .config import Config, load_config, with_overrides
-from .errors import InputError
+from .errors import Interrupted, PipelineError
 
 log = logging.getLogger("pipeline")
 DEFAULT_CONFIG = Path("inputs") / "tumen.toml"
@@ -27,8 +31,34 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _raise_interrupted(signum, _frame):
+    raise Interrupted(signum)
+
+
+def handled(fn):
+    """Map exceptions to exit codes: PipelineError -> 2 (one line), Interrupted -> 128 + signal."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        previous = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            code = fn(*args, **kwargs)
+        except PipelineError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            code = exc.exit_code
+        except Interrupted as exc:
+            click.echo(f"interrupted by signal {exc.signum}; the output folder is as it was", err=True)
+            code = exc.exit_code
+        finally:
+            for s, h in previous.items():
+                signal.signal(s, h)
+        sys.exit(code)
+    return wrapper
+
+
 def _parse_sets(sets: tuple[str, ...]) -> dict:
     import tomllib
+
+    from .errors import InputError
 
     out = {}
     for item in sets:
@@ -42,136 +72,96 @@ def _parse_sets(sets: tuple[str, ...]) -> dict:
     return out
 
 
-def _config(path: Path, overrides: dict) -> Config:
+def _config(path: Path, overrides: dict, sets: tuple[str, ...]):
+    from .config import load_config, with_overrides
+
     cfg = load_config(path)
-    return with_overrides(cfg, {k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    given.update(_parse_sets(sets))
+    return with_overrides(cfg, given)
 
 
-def _fail_input(exc: InputError) -> None:
-    click.echo(f"error: {exc.message}", err=True)
-    sys.exit(2)
+# shared options (rasterio's rio/options.py style)
+config_opt = click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG,
+                          show_default=True, help="TOML configuration (paths, CRS, official figures, tolerances).")
+land_tol_opt = click.option("--land-tolerance", type=float, default=None, help="Tolerance (m) of the land-length check.")
+sea_tol_opt = click.option("--sea-tolerance", type=float, default=None, help="Tolerance (m) of the sea-length check.")
+set_opt = click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                       help="Override any config value, e.g. --set maritime.coast_densify_m=5 (repeatable).")
+verbose_opt = click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
+quiet_opt = click.option("-q", "--quiet", is_flag=True, help="Only warnings, errors and the check lines.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tumen-border")
 def main() -> None:
-    """Compute the Russia–DPRK border on the Tumen River (land and sea) from geodata."""
+    """Compute a river-and-sea international boundary from geodata (the Tumen: Russia–DPRK)."""
 
 
 @main.command()
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG, show_default=True,
-              help="TOML configuration (paths, CRS, official figures, tolerances, methods).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Output folder (default: output.dir of the config).")
-@click.option("--border-line", type=click.Choice(["middle", "thalweg"]), default=None,
-              help="Which line is the land border (treaty: middle of the main channel).")
+@config_opt
+@click.option("--out", type=str, default=None, help="Output folder (default: output.dir of the config).")
+@click.option("--border-line", type=click.Choice(["auto", "thalweg", "middle"]), default=None,
+              help="Line the land boundary follows (auto: thalweg when a depth input is given).")
 @click.option("--main-channel", type=click.Choice(["widest", "deepest"]), default=None,
               help="Rule that picks the main channel where islands split the river.")
-@click.option("--maritime-method", type=click.Choice(["equidistance", "azimuth", "endpoint"]), default=None)
-@click.option("--land-tolerance", type=float, default=None, help="Tolerance (m) of the land-length check.")
-@click.option("--sea-tolerance", type=float, default=None, help="Tolerance (m) of the sea-length check.")
+@click.option("--maritime-method", type=click.Choice(["treaty", "equidistance"]), default=None,
+              help="Maritime boundary: the treaty's straight line, or the equidistance line.")
+@land_tol_opt
+@sea_tol_opt
 @click.option("--no-map", is_flag=True, help="Skip map.png.")
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
-              help="Override any config value, e.g. --set maritime.coast_densify_m=5 (repeatable).")
-@click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and the check lines.")
+@set_opt
+@verbose_opt
+@quiet_opt
+@handled
 def run(config_path, out, border_line, main_channel, maritime_method, land_tolerance, sea_tolerance, no_map, sets,
         verbose, quiet):
-    """Run every stage; write outputs only if the whole run succeeds."""
+    """Run every stage; publish the outputs only if every check holds."""
     _setup_logging(verbose, quiet)
-    try:
-        overrides = {"land.border_line": border_line, "land.main_channel": main_channel,
-                     "maritime.method": maritime_method, "official.land_tolerance_m": land_tolerance,
-                     "official.sea_tolerance_m": sea_tolerance, "output.map": False if no_map else None}
-        overrides.update(_parse_sets(sets))
-        cfg = _config(config_path, overrides)
-        out_dir = out if out is not None else cfg.output.dir
-        code = execute(cfg, out_dir)
-    except InputError as exc:
-        _fail_input(exc)
-    sys.exit(code)
+    from .driver import run as run_all
 
-
-def execute(cfg: Config, out_dir: Path) -> int:
-    """Load, compute, export into a temporary folder, publish on success. Returns the exit code."""
-    from .export import build_layers, publish, software_versions, write_outputs
-    from .load import load_inputs
-    from .workflow import compute, stage
-
-    timings: dict[str, float] = {}
-    with stage("load", timings):
-        inputs = load_inputs(cfg)
-    for msg in inputs.repairs:
-        log.warning("repaired: %s", msg)
-    result = compute(inputs, cfg, timings)
-    base = cfg.path.resolve().parent if cfg.path else Path.cwd()
-    modelled = cfg.inputs.modelled_roles
-    result.report["modelled"] = list(modelled)
-    result.report["inputs"] = {role: dict(p, path=_rel(Path(p["path"]), base), modelled=role in modelled)
-                               for role, p in inputs.provenance.items()}
-    result.report["repairs"] = inputs.repairs
-    result.report["software"] = software_versions()
-    river_source = f"{_rel(cfg.inputs.river, base)}" + (" (MODELLED)" if "river" in modelled else "")
-    layers = build_layers(result, cfg, river_source)
-
-    out_dir = Path(os.path.normpath(Path(out_dir).absolute()))
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        with stage("export", timings):
-            write_outputs(layers, result.report, tmp, cfg)
-        if result.passed:
-            publish(tmp, out_dir)
-            where = out_dir
-        else:
-            failed = out_dir.parent / f"{out_dir.name}.failed"
-            shutil.rmtree(failed, ignore_errors=True)
-            os.replace(tmp, failed)
-            where = failed
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    log.info("stage timings: %s", ", ".join(f"{k} {v:.1f} s" for k, v in timings.items()))
-    for c in result.checks:
+    cfg = _config(config_path, {"land.border_line": border_line, "land.main_channel": main_channel,
+                                "maritime.method": maritime_method, "official.land_tolerance_m": land_tolerance,
+                                "official.sea_tolerance_m": sea_tolerance,
+                                "output.map": False if no_map else None}, sets)
+    outcome = run_all(cfg, Path(out) if out is not None else cfg.output.dir)
+    for c in outcome.report.checks:
         click.echo(c.line())
-    if result.passed:
-        click.echo(f"all {len(result.checks)} checks passed; outputs in {where}")
+    if outcome.passed:
+        click.echo(f"all {len(outcome.report.checks)} checks hold; outputs in {outcome.published}")
         return 0
-    click.echo(f"{sum(not c.passed for c in result.checks)} check(s) FAILED; {out_dir} left untouched; "
-               f"this run's outputs are in {where} for inspection")
+    failed = sum(not c.passed for c in outcome.report.checks)
+    click.echo(f"{failed} check(s) FAILED; the previous outputs are untouched; this run's files are in "
+               f"{outcome.published}")
     return 1
-
-
-def _rel(p: Path, base: Path) -> str:
-    try:
-        return os.path.relpath(Path(p).resolve(), base.parent)
-    except ValueError:
-        return str(p)
 
 
 @main.command()
 @click.argument("out_dir", type=click.Path(path_type=Path), default=Path("outputs"))
-@click.option("--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG, show_default=True)
-@click.option("--land-tolerance", type=float, default=None)
-@click.option("--sea-tolerance", type=float, default=None)
-@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE")
-def check(out_dir, config_path, land_tolerance, sea_tolerance, sets):
-    """Re-measure the border lengths in OUT_DIR/border.gpkg against the official figures; exit 1 on failure."""
+@config_opt
+@land_tol_opt
+@sea_tol_opt
+@set_opt
+@click.option("--junit-xml", "junit", type=click.Path(path_type=Path), default=None,
+              help="Also write the checks as JUnit XML (one test case per check) to this file.")
+@handled
+def check(out_dir, config_path, land_tolerance, sea_tolerance, sets, junit):
+    """Re-measure a finished run in OUT_DIR and judge every check again; exit 1 if one fails."""
     _setup_logging(False, True)
-    from .check import verify_outputs
+    from .verify import verify_outputs
 
-    try:
-        overrides = {"official.land_tolerance_m": land_tolerance, "official.sea_tolerance_m": sea_tolerance}
-        overrides.update(_parse_sets(sets))
-        cfg = _config(config_path, overrides)
-        checks = verify_outputs(out_dir, cfg)
-    except InputError as exc:
-        _fail_input(exc)
-    for c in checks:
+    cfg = _config(config_path, {"official.land_tolerance_m": land_tolerance,
+                                "official.sea_tolerance_m": sea_tolerance}, sets)
+    found = verify_outputs(out_dir, cfg)
+    if junit is not None:
+        from .export import write_junit
+
+        write_junit(junit, found, suite=f"tumen-border check {out_dir}")
+    for c in found:
         click.echo(c.line())
-    failed = [c for c in checks if not c.passed]
-    click.echo(f"{len(checks) - len(failed)} of {len(checks)} checks hold" + (f"; {len(failed)} FAILED" if failed else ""))
-    sys.exit(1 if failed else 0)
+    failed = [c for c in found if not c.passed]
+    click.echo(f"{len(found) - len(failed)} of {len(found)} checks hold" + (f"; {len(failed)} FAILED" if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,170 +1,349 @@
-"""Configuration: one TOML file (``inputs/tumen.toml``), strict about keys and types.
+"""Settings: one TOML file (``inputs/tumen.toml``), strict about sections, keys, types and ranges.
 
-Relative paths in the file are resolved against the file's folder. CLI flags override
-values through :func:`with_overrides` using dotted keys (``official.land_tolerance_m``).
+This module is the one documented place for every setting, like ``osmnx.settings``: each key below is a
+dataclass field whose metadata gives its unit, its allowed range and a one-line description; README's
+configuration table is checked against it by the tests. Relative paths are resolved against the TOML
+file's folder. CLI flags override values through :func:`with_overrides` with dotted keys
+(``official.land_tolerance_m``); every override goes through the same checks as the file.
+
+Nothing here is specific to one border: names, labels, colours, attribution and official figures are
+settings, and the Tumen values live in ``inputs/tumen.toml``.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import tomllib
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import InputError
 
-# pyproj is imported lazily in _validate (only when crs.metric is not "auto")
+# ------------------------------------------------------------------------------------- field helper
 
 
+def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt: float | None = None,
+            ge: float | None = None, le: float | None = None, lt: float | None = None) -> Any:
+    """A config field: ``doc`` and ``unit`` are documentation; ``gt``/``ge``/``le``/``lt`` bound numbers."""
+    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt}
+    if isinstance(default, list):
+        return field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+Side = str          # a state code as it appears in the coast data (e.g. "RUS")
+Colour = str        # "#rrggbb"
+ROLES = ("coast", "river", "depth", "points", "reference")
+
+
+# ------------------------------------------------------------------------------------------ sections
 @dataclass(frozen=True)
-class InputsCfg:
-    coast: Path
-    coast_layer: str = ""
-    coast_side_field: str = "iso_a3"
-    coast_extent: list | None = None   # [west, south, east, north] lon/lat the coast data covers
-    river: Path = Path()
-    river_layer: str = ""
-    depth: Path | None = None
-    points: Path = Path()
-    reference: Path | None = None
-    reference_layer: str = ""
-    reference_side_field: str = "iso_a3"
-    modelled: str = ""                 # comma-separated roles of modelled inputs, e.g. "river,depth"
+class CaseCfg:
+    """Names and texts of the case: nothing in the code names a river or a state."""
 
-    @property
-    def modelled_roles(self) -> tuple[str, ...]:
-        return tuple(m.strip() for m in self.modelled.split(",") if m.strip())
+    name: str = setting("River and sea boundary", doc="title of the report")
+    map_title: str = setting("", doc="title of the map (default: the case name)")
+    river_name: str = setting("the river", doc="name of the river, used in layer names")
+    attribution: str = setting("", doc="attribution printed on the map and in the report (data licences)")
+    coast_source: str = setting("coast data", doc="source text of the coastline layers")
+    reference_source: str = setting("reference border", doc="source text of the reference border layer")
 
 
 @dataclass(frozen=True)
 class SidesCfg:
-    left: str = "RUS"   # left bank looking downstream
-    right: str = "PRK"
-    third: str = "CHN"  # the third state at the tripoint
+    """The two states of the border (left and right bank looking downstream) and the third at the tripoint."""
+
+    left: Side = setting(doc="code of the state on the left bank looking downstream (as in the coast data)")
+    right: Side = setting(doc="code of the state on the right bank")
+    third: Side = setting("", doc="code of the third state at the tripoint (optional)")
+    left_name: str = setting("", doc="short name of the left state (default: its code)")
+    right_name: str = setting("", doc="short name of the right state")
+    third_name: str = setting("", doc="short name of the third state")
+    left_label: str = setting("", doc="map label of the left state (\\n for a line break)")
+    right_label: str = setting("", doc="map label of the right state")
+    third_label: str = setting("", doc="map label of the third state")
+    left_colour: Colour = setting("#7a5230", doc="colour of the left state's coast and land edge")
+    right_colour: Colour = setting("#3f5866", doc="colour of the right state's coast and land edge")
+    third_colour: Colour = setting("#6b6b6b", doc="colour of the third state's land edge")
+
+    def name(self, code: str) -> str:
+        for role in ("left", "right", "third"):
+            if getattr(self, role) == code:
+                return getattr(self, f"{role}_name") or code
+        return code
+
+    def label(self, code: str) -> str:
+        for role in ("left", "right", "third"):
+            if getattr(self, role) == code:
+                return getattr(self, f"{role}_label") or self.name(code).upper()
+        return code
+
+    def colour(self, code: str) -> str:
+        for role in ("left", "right", "third"):
+            if getattr(self, role) == code:
+                return getattr(self, f"{role}_colour")
+        return "#555555"
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True)
+class InputsCfg:
+    coast: Path = setting(doc="land polygons, one country code per polygon (any GDAL vector format)")
+    river: Path = setting(doc="river water area: polygons, a raster water mask, an OpenStreetMap file, or two "
+                              "bank lines")
+    points: Path = setting(doc="treaty points CSV (id,name,kind,datum,crs,lat,lon,published,source)")
+    coast_layer: str = setting("", doc="layer of the coast file (needed when it holds several)")
+    coast_side_field: str = setting("iso_a3", doc="column of the coast file holding each polygon's country code")
+    coast_extent: list = setting([], doc="[west, south, east, north] lon/lat box the coast data covers: "
+                                         "inside it, what is not land is sea (default: the data's bounds)",
+                                 unit="deg")
+    river_layer: str = setting("", doc="layer of the river file (needed when it holds several)")
+    river_form: Literal["auto", "polygons", "mask", "osm", "banks"] = setting(
+        "auto", doc="form of the river file; auto: recognised from the file itself")
+    water_threshold: float = setting(50.0, doc="raster mask: cells >= this value are water (a binary mask's 1 "
+                                               "passes; for water-occurrence percent give e.g. 50)", ge=0.0)
+    mask_min_area_m2: float = setting(2000.0, doc="raster mask: water patches and holes (islands) smaller than "
+                                                  "this are removed as speckle", unit="m2", ge=0.0)
+    depth: Path | None = setting(None, doc="river depth: a GeoTIFF, or soundings (points in any vector format "
+                                           "or a CSV with lon/lat or x/y columns); optional")
+    depth_layer: str = setting("", doc="layer of the soundings file")
+    depth_field: str = setting("depth", doc="soundings: column holding the depth (or elevation)")
+    depth_positive: Literal["down", "up"] = setting(
+        "down", doc="soundings: down = depths positive downwards; up = elevations (depth = -value)")
+    depth_crs: str = setting("EPSG:4326", doc="soundings CSV: CRS of its coordinates (vector files carry their own)")
+    depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid", unit="m", gt=0.0)
+    reference: Path | None = setting(None, doc="territory polygons with sea, for validation only (optional)")
+    reference_layer: str = setting("", doc="layer of the reference file")
+    reference_side_field: str = setting("iso_a3", doc="column of the reference file with the country code")
+    modelled: list = setting([], doc="roles of inputs that are modelled, not surveyed (coast, river, depth, "
+                                     "points, reference): flagged in layers, report and map")
+    derived_from_reference: list = setting([], doc="roles of inputs built from the reference data: comparisons "
+                                                   "of lines computed from them with the reference are labelled "
+                                                   "consistency checks, not accuracy")
+
+    def files(self) -> dict[str, Path]:
+        """Every input file the run reads, by role."""
+        out = {"coast": self.coast, "river": self.river, "points": self.points}
+        if self.depth is not None:
+            out["depth"] = self.depth
+        if self.reference is not None:
+            out["reference"] = self.reference
+        return out
+
+
+@dataclass(frozen=True)
+class TreatyCfg:
+    unstated_datum_crs: str = setting("EPSG:4326", doc="how to read treaty coordinates whose datum the text does "
+                                                      "not state (crs column empty), e.g. EPSG:4284 (Pulkovo 1942)")
+    mouth_point: str = setting("B", doc="id of the treaty point where the river part ends (empty: none)")
+    end_point: str = setting("E", doc="id of the treaty point where the maritime boundary ends (empty: none)")
+    source: str = setting("", doc="the legal text the chain of points comes from, cited in the report")
 
 
 @dataclass(frozen=True)
 class CrsCfg:
-    metric: str = "auto"
-    max_scale_error_ppm: float = 50.0
+    metric: str = setting("auto", doc="projection for buffers and Voronoi diagrams: auto = transverse Mercator "
+                                      "on WGS 84 centred on the data extent, or a projected CRS")
+    max_scale_error_ppm: float = setting(50.0, doc="check: worst scale distortion of that projection over the "
+                                                   "extent", unit="ppm", gt=0.0)
+    scale_samples: int = setting(25, doc="grid of n x n points where the scale distortion is measured", ge=2)
 
 
 @dataclass(frozen=True)
 class OfficialCfg:
-    land_length_m: float = 17000.0
-    land_tolerance_m: float = 500.0
-    sea_length_m: float = 22100.0
-    sea_tolerance_m: float = 1200.0
-    source: str = ""
+    land_length_m: float = setting(doc="official length of the land (river) part", unit="m", gt=0.0)
+    land_tolerance_m: float = setting(doc="allowed |computed - official| land length", unit="m", ge=0.0)
+    sea_length_m: float = setting(doc="official length of the maritime part", unit="m", gt=0.0)
+    sea_tolerance_m: float = setting(doc="allowed |computed - official| sea length", unit="m", ge=0.0)
+    source: str = setting("", doc="where the official figures come from")
 
 
 @dataclass(frozen=True)
 class LandCfg:
-    border_line: str = "middle"          # "middle" (treaty) or "thalweg"
-    bank_densify_m: float = 5.0
-    main_channel: str = "widest"         # "widest" or "deepest" (needs a depth raster)
-    width_exponent: float = 2.0
-    mouth_snap_m: float = 1.0
-    min_mouth_width_m: float = 20.0
-    thalweg_depth_exponent: float = 4.0
-    thalweg_smooth_cells: int = 5
-    simplify_m: float = 0.2
+    border_line: Literal["auto", "thalweg", "middle"] = setting(
+        "auto", doc="line that is the land boundary: auto = thalweg when a depth input is given, else the "
+                    "middle of the main channel")
+    main_channel: Literal["widest", "deepest"] = setting(
+        "widest", doc="rule that picks the main channel where islands split the river (deepest needs depth)")
+    bank_densify_m: float = setting(5.0, doc="spacing of shore points for the Voronoi medial axis", unit="m", gt=0.0)
+    width_exponent: float = setting(2.0, doc="p in edge cost = length x (median width / width)^p", ge=0.0)
+    mouth_snap_m: float = setting(1.0, doc="distance within which water counts as touching land", unit="m", gt=0.0)
+    min_mouth_width_m: float = setting(20.0, doc="openings to the sea narrower than this are ignored", unit="m",
+                                       ge=0.0)
+    min_water_width_m: float = setting(1.0, doc="a water area whose mean width (2 area / perimeter) is below "
+                                               "this is degenerate", unit="m", gt=0.0)
+    min_depth_m: float = setting(0.05, doc="depths below this count as this in channel costs", unit="m", gt=0.0)
+    thalweg_depth_exponent: float = setting(4.0, doc="q in cell cost = (max depth / depth)^q", ge=0.0)
+    thalweg_smooth_cells: int = setting(5, doc="moving-average window of the thalweg (never leaves the water)",
+                                        unit="cells", ge=1)
+    simplify_m: float = setting(0.0, doc="Douglas-Peucker tolerance for the middle line (0: none)", unit="m",
+                                ge=0.0)
+    compare_step_m: float = setting(10.0, doc="sample spacing when two lines are compared", unit="m", gt=0.0)
 
 
 @dataclass(frozen=True)
 class TripointCfg:
-    monument: str = "423-WGS84"
-    compare_monument: str = ""           # a second record of the same monument (e.g. another datum)
-    monument_max_distance_m: float = 1000.0
-    max_perpendicular_error_deg: float = 0.5
+    monument: str = setting(doc="id of the monument the perpendicular is dropped from")
+    compare_monument: str = setting("", doc="a second record of the same monument (e.g. another datum)")
+    monument_max_distance_m: float = setting(1000.0, doc="a monument farther than this from the channel line is "
+                                                         "an input error", unit="m", gt=0.0)
+    max_perpendicular_error_deg: float = setting(0.5, doc="check: deviation from 90 deg of the perpendicular",
+                                                 unit="deg", gt=0.0)
+    max_record_disagreement_m: float = setting(10.0, doc="check: two records of the monument, each transformed "
+                                                         "to WGS 84, at most this far apart", unit="m", gt=0.0)
+    foot_resolution_m: float = setting(0.001, doc="resolution of the geodesic foot search along the line",
+                                       unit="m", gt=0.0)
 
 
 @dataclass(frozen=True)
 class MouthCfg:
-    treaty_point: str = "B"
-    max_offset_m: float = 500.0
+    max_offset_m: float = setting(500.0, doc="check: where the channel line meets the closing line, at most this "
+                                             "far from the treaty mouth point", unit="m", gt=0.0)
+    max_junction_gap_m: float = setting(0.01, doc="check: land boundary's end to maritime boundary's start",
+                                        unit="m", gt=0.0)
 
 
 @dataclass(frozen=True)
 class MaritimeCfg:
-    method: str = "equidistance"         # "equidistance", "azimuth" or "endpoint"
-    territorial_sea_nm: float = 12.0
-    nautical_mile_m: float = 1852.0
-    coast_densify_m: float = 10.0
-    buffer_quad_segs: int = 256
-    azimuth_deg: float | None = None
-    end_lon: float | None = None
-    end_lat: float | None = None
-    limit_check_points: int = 200
-    max_limit_error_m: float = 1.0
-    max_equidistance_error_m: float = 1.0
+    method: Literal["treaty", "equidistance"] = setting(
+        "treaty", doc="maritime boundary: treaty = geodesic from the mouth point to the end point; "
+                      "equidistance = median line between the two baselines to the 12-nm limit")
+    territorial_sea_nm: float = setting(12.0, doc="breadth of the territorial sea", unit="nmi", gt=0.0)
+    nautical_mile_m: float = setting(1852.0, doc="length of the nautical mile", unit="m", gt=0.0)
+    coast_densify_m: float = setting(10.0, doc="spacing of baseline points for the equidistance line", unit="m",
+                                     gt=0.0)
+    mouth_densify_m: float = setting(1.0, doc="spacing of baseline points near the mouth", unit="m", gt=0.0)
+    mouth_densify_radius_m: float = setting(1000.0, doc="radius around the mouth of the finer spacing", unit="m",
+                                            ge=0.0)
+    search_radius_factor: float = setting(3.0, doc="baseline points within this many territorial-sea breadths "
+                                                   "of the mouth seed the equidistance line", gt=1.0)
+    buffer_quad_segs: int = setting(256, doc="segments per quarter circle of the 12-nm buffers", ge=4)
+    line_densify_m: float = setting(100.0, doc="vertex spacing of geodesic lines in the outputs (so that they are "
+                                               "geodesics in any viewer)", unit="m", gt=0.0)
+    limit_check_points: int = setting(200, doc="points per limit checked geodesically", ge=2)
+    max_limit_error_m: float = setting(1.0, doc="check: worst |geodesic distance of a limit point to its "
+                                                "baseline - breadth|", unit="m", gt=0.0)
+    max_equidistance_error_m: float = setting(1.0, doc="check: worst |d(left) - d(right)| along the "
+                                                       "equidistance line", unit="m", gt=0.0)
+    end_tolerance_m: float = setting(500.0, doc="check: the end point's distance to each baseline within this of "
+                                                "the breadth, and the agreed line's crossing of each limit within "
+                                                "this of the end point", unit="m", gt=0.0)
+
+
+@dataclass(frozen=True)
+class ValidationCfg:
+    step_m: float = setting(10.0, doc="sample spacing of the comparisons with reference lines", unit="m", gt=0.0)
+    margin_m: float = setting(100.0, doc="the reference's mapped 12-nm limit is its seaward edge farther than this "
+                                         "from land, other territories and the data extent's edge", unit="m",
+                              gt=0.0)
 
 
 @dataclass(frozen=True)
 class OutputCfg:
-    dir: Path = Path("outputs")
-    gpkg_version: str = "1.2"
-    map: bool = True
+    dir: Path = setting(Path("outputs"), doc="output folder")
+    gpkg_version: Literal["1.2", "1.3", "1.4"] = setting(
+        "1.2", doc="GeoPackage version (1.2 opens without a warning in QGIS 3.22)")
+    map: bool = setting(True, doc="draw map.png")
+    timestamp: str = setting("2000-01-01T00:00:00Z", doc="timestamp stored in the GeoPackage (fixed, so reruns "
+                                                         "are byte-identical; SOURCE_DATE_EPOCH overrides it)")
+    map_width_px: int = setting(2000, doc="map width", unit="px", ge=400)
+    map_height_px: int = setting(1600, doc="map height", unit="px", ge=300)
+    map_dpi: int = setting(150, doc="map resolution", unit="dpi", ge=50)
 
 
 @dataclass(frozen=True)
 class Config:
     inputs: InputsCfg
-    sides: SidesCfg = field(default_factory=SidesCfg)
+    sides: SidesCfg
+    official: OfficialCfg
+    tripoint: TripointCfg
+    case: CaseCfg = field(default_factory=CaseCfg)
+    treaty: TreatyCfg = field(default_factory=TreatyCfg)
     crs: CrsCfg = field(default_factory=CrsCfg)
-    official: OfficialCfg = field(default_factory=OfficialCfg)
     land: LandCfg = field(default_factory=LandCfg)
-    tripoint: TripointCfg = field(default_factory=TripointCfg)
     mouth: MouthCfg = field(default_factory=MouthCfg)
     maritime: MaritimeCfg = field(default_factory=MaritimeCfg)
+    validation: ValidationCfg = field(default_factory=ValidationCfg)
     output: OutputCfg = field(default_factory=OutputCfg)
     path: Path | None = None
 
-    def input_files(self) -> dict[str, Path]:
-        """Every input file the run reads, by role."""
-        out = {"coast": self.inputs.coast, "river": self.inputs.river, "points": self.inputs.points}
-        if self.inputs.depth is not None:
-            out["depth"] = self.inputs.depth
-        if self.inputs.reference is not None:
-            out["reference"] = self.inputs.reference
-        return out
+    @property
+    def folder(self) -> Path:
+        """The folder of the TOML file (relative paths were resolved against it)."""
+        return self.path.resolve().parent if self.path else Path.cwd()
+
+    @property
+    def border_line(self) -> Literal["thalweg", "middle"]:
+        """The land boundary's line after ``auto`` is resolved: thalweg when depth is given."""
+        if self.land.border_line == "auto":
+            return "thalweg" if self.inputs.depth is not None else "middle"
+        return self.land.border_line
+
+    @property
+    def territorial_sea_m(self) -> float:
+        return self.maritime.territorial_sea_nm * self.maritime.nautical_mile_m
+
+    def is_modelled(self, role: str) -> bool:
+        return role in self.inputs.modelled
 
 
-_CHOICES = {
-    ("land", "border_line"): {"middle", "thalweg"},
-    ("land", "main_channel"): {"widest", "deepest"},
-    ("maritime", "method"): {"equidistance", "azimuth", "endpoint"},
-}
-
-# numeric settings that must be > 0 (step sizes, distances, divisors) or >= 0 (tolerances, exponents)
-_POSITIVE = {
-    ("crs", "max_scale_error_ppm"), ("official", "land_length_m"), ("official", "sea_length_m"),
-    ("land", "bank_densify_m"), ("land", "mouth_snap_m"), ("tripoint", "monument_max_distance_m"),
-    ("tripoint", "max_perpendicular_error_deg"), ("mouth", "max_offset_m"), ("maritime", "territorial_sea_nm"),
-    ("maritime", "nautical_mile_m"), ("maritime", "coast_densify_m"), ("maritime", "buffer_quad_segs"),
-    ("maritime", "limit_check_points"), ("maritime", "max_limit_error_m"), ("maritime", "max_equidistance_error_m"),
-}
-_NON_NEGATIVE = {
-    ("official", "land_tolerance_m"), ("official", "sea_tolerance_m"), ("land", "width_exponent"),
-    ("land", "min_mouth_width_m"), ("land", "thalweg_depth_exponent"), ("land", "thalweg_smooth_cells"),
-    ("land", "simplify_m"),
-}
+SECTIONS = {f.name: f for f in fields(Config) if f.name != "path"}
 
 
-def _convert(value: Any, hint: Any, where: str, base: Path, path: Path) -> Any:
-    text = str(hint)
-    if text.startswith("list"):
-        if not (isinstance(value, list) and len(value) == 4 and all(isinstance(v, (int, float)) for v in value)):
-            raise InputError(path, f"{where} must be [west, south, east, north] in degrees")
-        return [float(v) for v in value]
-    if "Path" in text:
-        if not isinstance(value, str):
-            raise InputError(path, f"{where} must be a path string")
-        if value == "" and "None" in text:
+def section_types() -> dict[str, type]:
+    hints = get_type_hints(Config)
+    return {name: hints[name] for name in SECTIONS}
+
+
+def documented_keys() -> list[tuple[str, str, Any, str, str]]:
+    """(dotted key, type, default, unit, doc) of every setting, for README and ``--help``."""
+    out = []
+    for name, cls in section_types().items():
+        hints = get_type_hints(cls)
+        for f in fields(cls):
+            default = None if f.default is dataclasses.MISSING else f.default
+            if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                default = f.default_factory()  # type: ignore[misc]
+            out.append((f"{name}.{f.name}", _type_name(hints[f.name]), default, f.metadata.get("unit", ""),
+                        f.metadata.get("doc", "")))
+    return out
+
+
+def _type_name(hint: Any) -> str:
+    if get_origin(hint) is Literal:
+        return " | ".join(repr(a) for a in get_args(hint))
+    return getattr(hint, "__name__", str(hint)).replace("typing.", "")
+
+
+# ----------------------------------------------------------------------------------------- converting
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def _convert(value: Any, hint: Any, where: str, base: Path, path: Path | None) -> Any:
+    """``value`` from TOML (or a ``--set``) as the field's type; an InputError naming ``path`` if it is not."""
+    origin = get_origin(hint)
+    if origin is Literal:
+        allowed = get_args(hint)
+        if value not in allowed:
+            raise InputError(path, f"{where} = {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
+        return value
+    optional = origin in (typing.Union, __import__("types").UnionType) and type(None) in get_args(hint)
+    if optional:
+        inner = [a for a in get_args(hint) if a is not type(None)][0]
+        if value is None or value == "":
             return None
+        return _convert(value, inner, where, base, path)
+    if hint is Path:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(path, f"{where} must be a non-empty path string, got {value!r}")
         p = Path(value)
-        return p if p.is_absolute() else (base / p)
+        return p if p.is_absolute() else base / p
     if hint is bool:
         if not isinstance(value, bool):
             raise InputError(path, f"{where} must be true or false, got {value!r}")
@@ -173,126 +352,154 @@ def _convert(value: Any, hint: Any, where: str, base: Path, path: Path) -> Any:
         if not isinstance(value, int) or isinstance(value, bool):
             raise InputError(path, f"{where} must be an integer, got {value!r}")
         return value
-    if "float" in text:
-        if value is None and "None" in text:
-            return None
+    if hint is float:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             raise InputError(path, f"{where} must be a number, got {value!r}")
         if not math.isfinite(value):
             raise InputError(path, f"{where} must be a finite number, got {value!r}")
         return float(value)
+    if hint is list:
+        if not isinstance(value, list):
+            raise InputError(path, f"{where} must be a list, got {value!r}")
+        return list(value)
     if not isinstance(value, str):
         raise InputError(path, f"{where} must be a string, got {value!r}")
     return value
 
 
-def _section(cls: type, data: dict, name: str, base: Path, path: Path):
+def _check_range(where: str, value: Any, meta: dict, path: Path | None) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    unit = f" {meta['unit']}" if meta.get("unit") else ""
+    for key, ok, word in (("gt", lambda v, b: v > b, "greater than"), ("ge", lambda v, b: v >= b, "at least"),
+                          ("lt", lambda v, b: v < b, "less than"), ("le", lambda v, b: v <= b, "at most")):
+        bound = meta.get(key)
+        if bound is not None and not ok(value, bound):
+            raise InputError(path, f"{where} = {value!r} must be {word} {bound:g}{unit}")
+
+
+def _section(cls: type, data: Any, name: str, base: Path, path: Path | None):
     if not isinstance(data, dict):
         raise InputError(path, f"[{name}] must be a table")
     hints = get_type_hints(cls)
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise InputError(path, f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    required = [f.name for f in fields(cls)
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
-    missing = [k for k in required if k not in data]
+        raise InputError(path, f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(known)})")
+    missing = [k for k, f in known.items() if f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING and k not in data]  # type: ignore[misc]
     if missing:
         raise InputError(path, f"[{name}]: missing required key(s) {', '.join(missing)}")
     kwargs = {}
     for key, value in data.items():
-        kwargs[key] = _convert(value, hints[key], f"{name}.{key}", base, path)
-        _check_value(name, key, kwargs[key], value, path)
+        where = f"{name}.{key}"
+        kwargs[key] = _convert(value, hints[key], where, base, path)
+        _check_range(where, kwargs[key], known[key].metadata, path)
     return cls(**kwargs)
 
 
-def _check_value(section: str, key: str, new: Any, raw: Any, path: Path | None) -> None:
-    allowed = _CHOICES.get((section, key))
-    if allowed and new not in allowed:
-        raise InputError(path, f"{section}.{key} = {raw!r} is not one of {sorted(allowed)}")
-    if (section, key) in _POSITIVE and new is not None and not new > 0:
-        raise InputError(path, f"{section}.{key} = {raw!r} must be greater than 0")
-    if (section, key) in _NON_NEGATIVE and new is not None and not new >= 0:
-        raise InputError(path, f"{section}.{key} = {raw!r} must not be negative")
-
-
-_SECTIONS = {f.name: f for f in fields(Config) if f.name != "path"}
-
-
 def load_config(path: str | Path) -> Config:
+    """Read and validate the TOML file at ``path``; every problem is an InputError naming it."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "config: is a folder, not a TOML file")
     if not path.is_file():
         raise InputError(path, "config file not found")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(path, f"config cannot be read: {exc.strerror}") from None
     return config_from_dict(data, path)
 
 
-def config_from_dict(data: dict, path: Path) -> Config:
-    unknown = sorted(set(data) - set(_SECTIONS))
+def config_from_dict(data: dict, path: Path | None, base: Path | None = None) -> Config:
+    unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(_SECTIONS)})")
-    if "inputs" not in data:
-        raise InputError(path, "missing [inputs] section")
-    base = path.resolve().parent
-    hints = get_type_hints(Config)
-    kwargs = {name: _section(hints[name], data.get(name, {}), name, base, path)
-              for name in _SECTIONS if name in data}
+        raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+    types = section_types()
+    required = [n for n, f in SECTIONS.items() if f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
+    missing = [n for n in required if n not in data]
+    if missing:
+        raise InputError(path, f"missing section(s) {', '.join('[' + m + ']' for m in missing)}")
+    base = base or (path.resolve().parent if path else Path.cwd())
+    kwargs = {name: _section(types[name], data[name], name, base, path) for name in SECTIONS if name in data}
     cfg = Config(path=path, **kwargs)
-    _validate(cfg, path)
+    validate(cfg)
     return cfg
 
 
-def _validate(cfg: Config, path: Path | None) -> None:
+def validate(cfg: Config) -> None:
     """Checks across keys; run after loading and again after CLI overrides."""
-    if cfg.land.main_channel == "deepest" and cfg.inputs.depth is None:
+    path = cfg.path
+    ic = cfg.inputs
+    if cfg.land.main_channel == "deepest" and ic.depth is None:
         raise InputError(path, "land.main_channel = 'deepest' needs inputs.depth")
-    if cfg.land.border_line == "thalweg" and cfg.inputs.depth is None:
+    if cfg.land.border_line == "thalweg" and ic.depth is None:
         raise InputError(path, "land.border_line = 'thalweg' needs inputs.depth")
-    m = cfg.maritime
-    if m.method == "azimuth" and m.azimuth_deg is None:
-        raise InputError(path, "maritime.method = 'azimuth' needs maritime.azimuth_deg")
-    if m.method == "endpoint" and (m.end_lon is None or m.end_lat is None):
-        raise InputError(path, "maritime.method = 'endpoint' needs maritime.end_lon and maritime.end_lat")
-    if m.end_lat is not None and not -90 <= m.end_lat <= 90:
-        raise InputError(path, f"maritime.end_lat = {m.end_lat} is outside [-90, 90] (lat/lon swapped?)")
+    if cfg.maritime.method == "treaty" and not (cfg.treaty.mouth_point and cfg.treaty.end_point):
+        raise InputError(path, "maritime.method = 'treaty' needs treaty.mouth_point and treaty.end_point")
     s = cfg.sides
-    if len({s.left, s.right, s.third}) < 3:
-        raise InputError(path, f"[sides]: left, right and third must differ, got {s.left!r}, {s.right!r}, {s.third!r}")
-    e = cfg.inputs.coast_extent
-    if e is not None and not (-180 <= e[0] < e[2] <= 360 and -90 <= e[1] < e[3] <= 90):
-        raise InputError(path, f"inputs.coast_extent = {e} must be [west, south, east, north] with west < east, "
-                               "south < north, latitudes within [-90, 90]")
-    spec = cfg.crs.metric.strip()
-    if spec.lower() != "auto":
-        from pyproj import CRS
-        from pyproj.exceptions import CRSError
+    codes = [c for c in (s.left, s.right, s.third) if c]
+    if not (s.left and s.right) or len(set(codes)) < len(codes):
+        raise InputError(path, f"[sides]: left, right (and third) must be given and differ, got {s.left!r}, "
+                               f"{s.right!r}, {s.third!r}")
+    for role in ("left", "right", "third"):
+        colour = getattr(s, f"{role}_colour")
+        if not _COLOUR.match(colour):
+            raise InputError(path, f"sides.{role}_colour = {colour!r} is not a colour like \"#7a5230\"")
+    e = ic.coast_extent
+    if e:
+        if not (len(e) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                                    for v in e)):
+            raise InputError(path, f"inputs.coast_extent = {e!r} must be [west, south, east, north] in degrees")
+        w, so, ea, n = e
+        if not (-180 <= w < ea <= 180 and -90 <= so < n <= 90):
+            raise InputError(path, f"inputs.coast_extent = {e} must have -180 <= west < east <= 180 and "
+                                   "-90 <= south < north <= 90 (lon/lat order)")
+    for key in ("modelled", "derived_from_reference"):
+        bad_roles = [r for r in getattr(ic, key) if r not in ROLES]
+        if bad_roles:
+            raise InputError(path, f"inputs.{key}: unknown role(s) {bad_roles} (roles: {', '.join(ROLES)})")
+    if ic.water_threshold > 100 and ic.river_form == "mask":
+        raise InputError(path, f"inputs.water_threshold = {ic.water_threshold} must be at most 100 (percent)")
+    from .geodesy import parse_crs  # pyproj is imported only when a CRS has to be checked
 
+    for key, text, kind in (("crs.metric", cfg.crs.metric, "projected"),
+                            ("treaty.unstated_datum_crs", cfg.treaty.unstated_datum_crs, "geographic"),
+                            ("inputs.depth_crs", ic.depth_crs, "any")):
+        if key == "crs.metric" and text.strip().lower() == "auto":
+            continue
         try:
-            crs = CRS.from_user_input(spec)
-        except CRSError:
-            raise InputError(path, f"crs.metric = {spec!r} is not a CRS PROJ knows (use \"auto\" or e.g. "
-                                   "\"EPSG:32652\")") from None
-        if not crs.is_projected:
-            raise InputError(path, f"crs.metric = {spec!r} ({crs.name}) is not a projected (metric) CRS")
+            parse_crs(text, kind)
+        except ValueError as exc:
+            raise InputError(path, f"{key} = {text!r}: {exc}") from None
+    stamp = cfg.output.timestamp
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp):
+        raise InputError(path, f"output.timestamp = {stamp!r} must look like 2000-01-01T00:00:00Z")
+    if cfg.tripoint.monument == cfg.tripoint.compare_monument:
+        raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")
 
 
-def with_overrides(cfg: Config, overrides: dict[str, Any]) -> Config:
-    """Return a copy with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``."""
+def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
+    """A copy with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``.
+
+    Relative paths given on the command line are relative to ``base`` (default: the current folder).
+    """
+    base = base or Path.cwd()
     for dotted, value in overrides.items():
         section, _, key = dotted.partition(".")
-        if section not in _SECTIONS or not key:
-            raise InputError(cfg.path, f"unknown setting {dotted!r}")
+        if section not in SECTIONS or not key:
+            raise InputError(cfg.path, f"unknown setting {dotted!r} (sections: {', '.join(SECTIONS)})")
         sub = getattr(cfg, section)
-        hints = get_type_hints(type(sub))
-        if key not in hints:
-            raise InputError(cfg.path, f"unknown setting {dotted!r}")
-        base = Path.cwd()
-        new = _convert(value, hints[key], dotted, base, cfg.path)
-        _check_value(section, key, new, value, cfg.path)
+        known = {f.name: f for f in fields(sub)}
+        if key not in known:
+            raise InputError(cfg.path, f"unknown setting {dotted!r} (keys of [{section}]: {', '.join(known)})")
+        new = _convert(value, get_type_hints(type(sub))[key], dotted, base, cfg.path)
+        _check_range(dotted, new, known[key].metadata, cfg.path)
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(sub, **{key: new})})
     if overrides:
-        _validate(cfg, cfg.path)
+        validate(cfg)
     return cfg

@@ -1,11 +1,26 @@
-"""The one exception type a user sees: bad input, named by file and problem (CLI exit code 2)."""
+"""The exceptions a user can meet, and how each maps to an exit code (see :mod:`pipeline.cli`).
+
+``InputError``   bad input, named by the file at fault and the problem (exit 2)
+``OutputError``  the output folder cannot be used or written (exit 2)
+``GeometryError`` raised by the geometry stages when readable inputs cannot give a border; the driver
+                 turns it into an ``InputError`` naming the input it came from (the stages read no files
+                 and do not know file names)
+``Interrupted``  SIGINT or SIGTERM arrived (exit 130 / 143); raised so that every ``finally`` runs
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
 
-class InputError(Exception):
-    """Bad input: ``path`` is the file at fault (or None), ``problem`` a one-line description."""
+def one_line(text: object) -> str:
+    """Collapse a (possibly multi-line, e.g. GDAL's) message to one line, so the CLI prints exactly one."""
+    return " | ".join(part.strip() for part in str(text).splitlines() if part.strip()) or "no detail"
+
+
+class PipelineError(Exception):
+    """Base class: ``path`` is the file or folder at fault (or None), ``problem`` a one-line description."""
+
+    exit_code = 2
 
     def __init__(self, path: str | Path | None, problem: str):
         self.path = None if path is None else Path(path)
@@ -17,6 +32,34 @@ class InputError(Exception):
         return f"{self.path}: {self.problem}" if self.path is not None else self.problem
 
 
-def one_line(text: str) -> str:
-    """Collapse a (possibly multi-line, e.g. GDAL's) message to one line, so the CLI prints exactly one."""
-    return " | ".join(part.strip() for part in str(text).splitlines() if part.strip()) or "no detail"
+class InputError(PipelineError):
+    """Bad input: a file that is missing, unreadable, or whose content cannot give a border."""
+
+
+class OutputError(PipelineError):
+    """The output folder is unusable (a file, read-only, an input folder, locked, disk full ...)."""
+
+
+class GeometryError(ValueError):
+    """Readable inputs whose geometry cannot give a border (no river mouth, no wet path, ...).
+
+    ``role`` names the input the problem comes from (``"river"``, ``"depth"``, ``"coast"``, ``"points"``),
+    so the driver can name that input's file.
+    """
+
+    def __init__(self, role: str, problem: str):
+        self.role = role
+        self.problem = one_line(problem)
+        super().__init__(self.problem)
+
+
+class Interrupted(Exception):
+    """A termination signal arrived; ``signum`` is its number (exit code 128 + signum)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"interrupted by signal {signum}")
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

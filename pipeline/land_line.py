@@ -1,79 +1,53 @@
-"""Stage 2 — the land boundary: river mouth, middle of the main channel, thalweg.
+"""Stage 2 -- the channel lines: the river mouth, the middle of the main channel, and the thalweg.
 
+Mouth
+    Where the water's outer ring leaves the land is an opening to the sea; its closing line joins the
+    banks' seaward ends, as UNCLOS art. 9 draws a river-mouth baseline.
 Middle line
-    The medial axis of the water area: the Voronoi diagram (GEOS, via ``shapely.voronoi_polygons``)
-    of points densified along the banks and island shores; its edges that lie in the water are
-    equidistant from the two nearest shores. Water beyond the closing lines (the water area may run on
-    into the sea) is cut off first; the closing line is not a bank, so the axis runs out through it. The edges form a graph; the main channel is the least-cost path from the mouth to
-    the farthest upstream node, edge cost = length x (reference width / local width)^p ("widest"), or
-    with depth from the raster in place of width ("deepest").
+    The medial axis of the water area: Voronoi ridges (:func:`pipeline.geometry.voronoi_ridges`) of points
+    every ``bank_densify_m`` along the banks and island shores, kept where they lie in the water; each is
+    equidistant from its two shore points. Water beyond the closing line is cut off first; the closing line
+    is not a bank, so the axis runs out through it. The ridges form a graph; the main channel is the
+    least-cost path from the mouth to the farthest upstream node, edge cost = length x (median width / local
+    width)^p ("widest"), or with depth from the depth grid in place of width ("deepest").
 Thalweg
-    The least-cost path through the depth raster (``skimage.graph.MCP_Geometric``) with cell cost
-    (max depth / depth)^q, between the same start and end points, smoothed without leaving the water.
+    The least-cost path through the depth grid (``skimage.graph.MCP_Geometric``), cell cost
+    (max depth / depth)^q, from the middle line's upstream end to the cheapest cell on the closing line,
+    smoothed over a few cells without leaving the water.
 
-All geometry is in the metric CRS of :mod:`pipeline.load`; nothing here reads or writes files.
+Everything is in the metric CRS; nothing here reads or writes files. Geometry that cannot give a line
+raises :class:`~pipeline.errors.GeometryError` naming the input it comes from ("river" or "depth").
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import shapely
-from scipy import ndimage
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import Voronoi
-from shapely.geometry import LineString, MultiLineString, Point
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, split, substring
+from shapely.ops import split, substring
+
+from . import geometry
+from .errors import GeometryError
+from .geodesy import Geodesy
+from .model import ChannelLines, DepthGrid, IslandChoice, LandBoundary, MiddleLine, Mouth, Thalweg
 
 log = logging.getLogger(__name__)
 
 
-class GeometryError(ValueError):
-    """The inputs are readable but their geometry cannot give a border (e.g. no river mouth)."""
-
-
-# --------------------------------------------------------------------------------------- mouth
-@dataclass(frozen=True)
-class Mouth:
-    closing_line: LineString              # straight line between the banks' seaward ends
-    other_openings: tuple[LineString, ...]  # smaller outlets to the sea, reported, not used
-    # the water's outer ring farther than snap_m from land (all openings): what lies between it and the
-    # closing lines is sea-side water, cut off before the middle line is computed; None = not known
-    # (a Mouth built by hand): the largest piece left by the closing lines is taken as the river
-    opening: BaseGeometry | None = None
-
-
-def _lines(g: BaseGeometry) -> list[LineString]:
-    if g.is_empty:
-        return []
-    if g.geom_type == "LineString":
-        return [g]
-    return [p for p in shapely.get_parts(g) if p.geom_type == "LineString"]
-
-
-def _polygons(g: BaseGeometry) -> list[shapely.Polygon]:
-    """The non-empty polygons of ``g``, nested collections flattened (``shapely.make_valid`` returns e.g.
-    GeometryCollection(MultiPolygon, LineString) for a self-intersecting ring)."""
-    if g.is_empty:
-        return []
-    if g.geom_type == "Polygon":
-        return [g]
-    if hasattr(g, "geoms"):
-        return [p for part in g.geoms for p in _polygons(part)]
-    return []
-
-
-def main_polygon(water: BaseGeometry) -> shapely.Polygon:
-    """The largest connected polygon of the water area (others are reported and ignored). Parts that
-    touch or overlap (a river digitised in pieces) are dissolved first."""
-    parts = _polygons(water)
+# ---------------------------------------------------------------------------------------------- mouth
+def main_polygon(water: BaseGeometry) -> Polygon:
+    """The largest connected polygon of the water area; touching or overlapping parts are dissolved first,
+    disconnected others are logged and ignored."""
+    parts = geometry.polygons(water)
     if not parts:
-        raise GeometryError(f"the water area holds no polygon (it is {water.geom_type}, empty={water.is_empty})")
+        raise GeometryError("river", f"the water area holds no polygon (it is {water.geom_type})")
     if len(parts) > 1:
-        parts = _polygons(shapely.union_all(parts))
+        parts = geometry.polygons(shapely.union_all(parts))
     parts.sort(key=lambda p: p.area, reverse=True)
     if len(parts) > 1:
         log.warning("water area has %d disconnected parts; using the largest (%.0f m2), ignoring %.0f m2",
@@ -81,25 +55,36 @@ def main_polygon(water: BaseGeometry) -> shapely.Polygon:
     return parts[0]
 
 
-def find_mouth(water: BaseGeometry, land: BaseGeometry, snap_m: float, min_width_m: float) -> Mouth:
-    """Where the river's outer bank line leaves the land: the openings to the sea, widest first.
+def find_mouth(*, water: BaseGeometry, land: BaseGeometry, snap_m: float, min_width_m: float) -> Mouth:
+    """The openings of the water area to the sea, widest first.
 
-    ``land`` is the union of the coast data set's land polygons (rivers not cut out). Bank parts
-    that run inside or along the land are banks; what remains of the water's outer ring, farther
-    than ``snap_m`` from land, is an opening; its closing line joins the opening's two ends
-    (the banks' seaward ends), as UNCLOS art. 9 draws a river-mouth baseline.
+    Parameters
+    ----------
+    water : Polygon or MultiPolygon
+        River water area, metric.
+    land : geometry
+        Union of the coast data's land polygons (rivers not cut out), metric.
+    snap_m : float
+        Parts of the water's outer ring farther than this from land are openings.
+    min_width_m : float
+        Openings whose ends are closer than this are ignored.
+
+    Returns
+    -------
+    Mouth
+        ``closing_line`` joins the two ends of the widest opening (the banks' seaward ends).
     """
     poly = main_polygon(water)
     opening = shapely.difference(poly.exterior, land.buffer(snap_m))
-    merged = linemerge(_lines(opening)) if not opening.is_empty else opening
+    merged = MultiLineString(geometry.merged(opening))
     closings = []
-    for part in _lines(merged):
+    for part in merged.geoms:
         a, b = Point(part.coords[0]), Point(part.coords[-1])
         if a.distance(b) >= min_width_m:
             closings.append(LineString([a, b]))
     if not closings:
-        raise GeometryError("the river does not reach the coast: no part of its outer bank line lies "
-                            f"more than {snap_m} m outside the land (banks stop short of the coast?)")
+        raise GeometryError("river", "the river does not reach the coast: no part of its outer bank line lies "
+                                     f"more than {snap_m} m outside the land (banks stop short of the coast?)")
     closings.sort(key=lambda g: g.length, reverse=True)
     return Mouth(closings[0], tuple(closings[1:]), merged)
 
@@ -110,16 +95,13 @@ def _extended(line: LineString, d: float) -> LineString:
     return LineString([a - d * u, b + d * u])
 
 
-def _river_part(poly: shapely.Polygon, mouth: Mouth, snap_m: float) -> shapely.Polygon:
-    """The water polygon cut at the mouth's closing lines, without the sea-side water beyond them.
+def river_part(poly: Polygon, mouth: Mouth, snap_m: float) -> Polygon:
+    """The water polygon cut at the closing lines, without the sea-side water beyond them.
 
-    The water area may run on past the coast; that part is bounded by the opening, not by banks, and
-    must neither generate the medial axis nor carry it past the closing line. The pieces whose
-    boundary, apart from the closing lines, lies on the opening are sea-side; the largest other piece
-    is the river.
+    The pieces whose boundary, apart from the closing lines, lies on the opening are sea-side; the largest
+    other piece is the river.
     """
     cuts = [mouth.closing_line, *mouth.other_openings]
-    # the closing lines end on the ring: extend them a little so that they cut it for sure
     blade = MultiLineString([_extended(c, max(0.5 * snap_m, 1e-3)) for c in cuts])
     pieces = list(shapely.get_parts(split(poly, blade)))
     if mouth.opening is not None and not mouth.opening.is_empty:
@@ -130,328 +112,370 @@ def _river_part(poly: shapely.Polygon, mouth: Mouth, snap_m: float) -> shapely.P
     return max(pieces, key=lambda p: p.area)
 
 
-# --------------------------------------------------------------------------------- middle line
-@dataclass(frozen=True)
-class IslandChoice:
-    island: int
-    area_m2: float
-    taken: str             # "left" or "right" of the island, looking downstream
-    taken_width_m: float   # length-weighted mean width of the branch taken
-    other_width_m: float
-    rule: str
+def islands(*, water: BaseGeometry, mouth: Mouth, snap_m: float) -> list[Polygon]:
+    """The islands of the river (holes of its water area above the closing line), in the order the middle
+    line numbers them (island k is the k-th hole)."""
+    poly = river_part(main_polygon(water), mouth, snap_m)
+    return [Polygon(h) for h in poly.interiors]
 
 
-@dataclass(frozen=True)
-class MiddleLine:
-    line: LineString                 # from the upstream end to the crossing of the closing line
-    islands: tuple[IslandChoice, ...]
-    n_generators: int
-    max_equidistance_error_m: float  # worst |d(left shore) - d(right shore)| over the vertices
-
-
-@dataclass(frozen=True)
-class _Skeleton:
-    a: np.ndarray        # (m, 2) segment starts
-    b: np.ndarray        # (m, 2) segment ends
-    width: np.ndarray    # (m,) 2 x distance from the segment's midpoint to the nearest shore point
-    labels: np.ndarray   # (m, 2) shore labels of the two generators the segment separates
-    node_a: np.ndarray
-    node_b: np.ndarray
-    nodes: np.ndarray    # (n, 2)
-
-
-def _shore_points(poly: shapely.Polygon, mouths: list[LineString], snap_m: float, step: float):
-    """Points along the banks and island shores (not along the openings), with a label per point:
-    0 = outer banks, k >= 1 = island k (the polygon's k-th hole)."""
-    openings = shapely.union_all([m.buffer(snap_m, cap_style="flat") for m in mouths])
-    rings = [poly.exterior] + list(poly.interiors)
+# ----------------------------------------------------------------------------------------- middle line
+def _shore_points(poly: Polygon, openings: list[LineString], snap_m: float, step: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Points every ``step`` along the banks and island shores (not along the openings), with a label per
+    point: 0 = outer banks, k >= 1 = island k (the polygon's k-th hole)."""
+    cut = shapely.union_all([m.buffer(snap_m, cap_style="flat") for m in openings])
     pts, labels = [], []
-    for k, ring in enumerate(rings):
+    seen: set[tuple[float, float]] = set()
+    for k, ring in enumerate([poly.exterior, *poly.interiors]):
         line = LineString(ring.coords)
-        if k == 0:
-            line = shapely.difference(line, openings)
-        for part in _lines(line):
+        for part in geometry.lines(shapely.difference(line, cut) if k == 0 else line):
             xy = shapely.get_coordinates(shapely.segmentize(part, step))
+            if k > 0 or xy[0].tolist() == xy[-1].tolist():
+                xy = xy[:-1]                       # a closed ring: its last vertex repeats the first
+            ends = {tuple(xy[0]), tuple(xy[-1])}
+            drop = [i for i, p in ((0, tuple(xy[0])), (len(xy) - 1, tuple(xy[-1]))) if p in seen]
+            if drop:
+                xy = np.delete(xy, drop, axis=0)
+            seen |= ends
             pts.append(xy)
             labels.append(np.full(len(xy), k))
-    xy, lab = np.vstack(pts), np.concatenate(labels)
-    xy, first = np.unique(np.round(xy, 6), axis=0, return_index=True)
-    return xy, lab[first]
+    return np.vstack(pts), np.concatenate(labels)
 
 
-def _voronoi_segments(gens: np.ndarray, far: float) -> tuple[np.ndarray, np.ndarray]:
-    """Voronoi ridges of ``gens`` (scipy.spatial.Voronoi / Qhull) as segments, with the index pair of
-    the two generators each ridge separates. Infinite ridges are cut ``far`` metres out."""
-    vor = Voronoi(gens)
-    rv = np.array(vor.ridge_vertices)
-    rp = np.asarray(vor.ridge_points)
-    centre = gens.mean(axis=0)
-    # Qhull puts the circumcentre of (nearly) collinear hull generators, e.g. the points of a straight
-    # cap or bank, numerically "at infinity": finite but ~1e15 m away, on either side. Treat vertices
-    # that far out as infinite, so that their ridges get the outward direction below.
-    radius = np.linalg.norm(gens - centre, axis=1).max()
-    remote = np.linalg.norm(vor.vertices - centre, axis=1) > 10.0 * radius
-    rv = np.where((rv >= 0) & remote[np.maximum(rv, 0)], -1, rv)
-    keep = (rv >= 0).any(axis=1)
-    rv, rp = rv[keep], rp[keep]
-    finite = (rv >= 0).all(axis=1)
-    a = vor.vertices[rv[finite, 0]]
-    b = vor.vertices[rv[finite, 1]]
-    # infinite ridges: from their finite vertex along the bisector, away from the generators' centre
-    inf = np.flatnonzero(~finite)
-    v0 = vor.vertices[rv[inf].max(axis=1)]
-    t = gens[rp[inf, 1]] - gens[rp[inf, 0]]
-    n = np.column_stack([-t[:, 1], t[:, 0]]) / np.linalg.norm(t, axis=1, keepdims=True)
-    mid = 0.5 * (gens[rp[inf, 0]] + gens[rp[inf, 1]])
-    n *= np.sign(np.einsum("ij,ij->i", mid - centre, n))[:, None]
-    a = np.vstack([a, v0])
-    b = np.vstack([b, v0 + n * far])
-    return np.stack([a, b], axis=1), np.vstack([rp[finite], rp[inf]])
+def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For segments a->b (m, 2): whether each crosses the segment c0->c1, and the crossing point."""
+    d, e = b - a, c1 - c0
+    den = d[:, 0] * e[1] - d[:, 1] * e[0]
+    w = c0 - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (w[:, 0] * e[1] - w[:, 1] * e[0]) / den
+        u = (w[:, 0] * d[:, 1] - w[:, 1] * d[:, 0]) / den
+    hit = (den != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
+    return hit, a + np.nan_to_num(t)[:, None] * d
 
 
-def _skeleton(poly: shapely.Polygon, mouth: Mouth, step: float, snap_m: float) -> tuple[_Skeleton, int]:
-    gens, glab = _shore_points(poly, [mouth.closing_line, *mouth.other_openings], snap_m, step)
-    segs, pairs = _voronoi_segments(gens, far=4.0 * mouth.closing_line.length + 1000.0)
-    seg_geoms = shapely.linestrings(segs)
-    shapely.prepare(poly)
-    inside = shapely.contains(poly, seg_geoms)  # prepared geometry first: indexed predicate
-    crossing = shapely.intersects(seg_geoms, mouth.closing_line) & ~inside
-    a, b = segs[:, 0].copy(), segs[:, 1].copy()
-    # clip segments that cross the closing line at the crossing: the axis leaves the river there
-    a_in = shapely.intersects_xy(poly, a[:, 0], a[:, 1])
-    b_in = shapely.intersects_xy(poly, b[:, 0], b[:, 1])
-    for i in np.flatnonzero(crossing):
-        x = shapely.intersection(seg_geoms[i], mouth.closing_line)
-        if x.geom_type != "Point" or a_in[i] == b_in[i]:
-            crossing[i] = False
-        elif a_in[i]:
-            b[i] = (x.x, x.y)
-        else:
-            a[i] = (x.x, x.y)
-    keep = inside | crossing
-    a, b, pairs = a[keep], b[keep], pairs[keep]
-    # each ridge is equidistant from its two generators: the local width is twice that distance
-    width = 2.0 * np.linalg.norm(0.5 * (a + b) - gens[pairs[:, 0]], axis=1)
-    labels = glab[pairs]
-    nodes, inv = np.unique(np.round(np.vstack([a, b]), 3), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    m = len(a)
-    return _Skeleton(a, b, width, labels, inv[:m], inv[m:], nodes), len(gens)
+class _Axis:
+    """The medial-axis graph: edges (node pairs), their length, width, shore labels and generator sites."""
+
+    def __init__(self, poly: Polygon, mouth: Mouth, step: float, snap_m: float):
+        openings = [mouth.closing_line, *mouth.other_openings]
+        sites, site_label = _shore_points(poly, openings, snap_m, step)
+        self.n_sites = len(sites)
+        rid = geometry.voronoi_ridges(sites)
+        shapely.prepare(poly)
+        v_in = shapely.contains_xy(poly, rid.vertices[:, 0], rid.vertices[:, 1])
+        ea, eb = rid.edges[:, 0], rid.edges[:, 1]
+        both = v_in[ea] & v_in[eb]
+        # both ends in the water: the ridge is in the water unless it crosses a bank; check those exactly
+        cand = np.flatnonzero(both)
+        inside = cand[shapely.contains(poly, shapely.linestrings(rid.vertices[rid.edges[cand]]))]
+        # one end in the water and the ridge crosses the closing line: the axis leaves the river there
+        one = np.flatnonzero(v_in[ea] != v_in[eb])
+        c0, c1 = (np.asarray(c, float) for c in mouth.closing_line.coords)
+        hit, where = _cross_closing(rid.vertices[ea[one]], rid.vertices[eb[one]], c0, c1)
+        cross = one[hit]
+        where = where[hit]
+        n_v = len(rid.vertices)
+        # nodes: Voronoi vertices, then one new node per crossing
+        inner = np.where(v_in[ea[cross]], ea[cross], eb[cross])
+        node_a = np.concatenate([ea[inside], inner])
+        node_b = np.concatenate([eb[inside], n_v + np.arange(len(cross))])
+        xy = np.vstack([rid.vertices, where])
+        used, compact = np.unique(np.concatenate([node_a, node_b]), return_inverse=True)
+        m = len(node_a)
+        self.node_a, self.node_b = compact[:m], compact[m:]
+        self.nodes = xy[used]
+        self.sites = rid.sites[np.concatenate([inside, cross])]
+        self.labels = site_label[self.sites]
+        pa, pb = self.nodes[self.node_a], self.nodes[self.node_b]
+        self.length = np.linalg.norm(pb - pa, axis=1)
+        self.mid = 0.5 * (pa + pb)
+        # each ridge is equidistant from its two sites: the local width is twice that distance
+        self.width = 2.0 * np.linalg.norm(self.mid - sites[self.sites[:, 0]], axis=1)
+        self.crossing = np.zeros(m, bool)
+        self.crossing[len(inside):] = True
+
+    def graph(self, weight: np.ndarray):
+        n = len(self.nodes)
+        w = np.concatenate([weight, weight]) + 1e-12   # csgraph drops explicit zeros: keep zero-length ridges
+        return coo_matrix((w, (np.concatenate([self.node_a, self.node_b]),
+                               np.concatenate([self.node_b, self.node_a]))), shape=(n, n)).tocsr()
 
 
-def _graph(sk: _Skeleton, weight: np.ndarray):
-    n = len(sk.nodes)
-    g = coo_matrix((np.concatenate([weight, weight]),
-                    (np.concatenate([sk.node_a, sk.node_b]), np.concatenate([sk.node_b, sk.node_a]))),
-                   shape=(n, n)).tocsr()
-    return g
+def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, snap_m: float,
+                width_exponent: float = 2.0, depth_at: Callable[[np.ndarray], np.ndarray] | None = None,
+                min_depth_m: float = 0.05, simplify_m: float = 0.0) -> MiddleLine:
+    """The middle of the main channel from the upstream end of the water area to the closing line.
 
-
-def _path_nodes(pred: np.ndarray, start: int, end: int) -> list[int]:
-    out = [end]
-    while out[-1] != start:
-        p = pred[out[-1]]
-        if p < 0:
-            raise GeometryError("the middle line's graph is disconnected between the mouth and upstream")
-        out.append(int(p))
-    return out  # from ``end`` back to ``start``
-
-
-def middle_line(water: BaseGeometry, mouth: Mouth, step_m: float, snap_m: float, width_exponent: float = 2.0,
-                depth_at=None, simplify_m: float = 0.0) -> MiddleLine:
-    """Middle line of the main channel from the upstream end of the water area to the mouth.
-
-    ``depth_at``: optional callable (xy array) -> depth array (metres); when given, the main channel is
-    the deepest (edge cost falls with depth), otherwise the widest (edge cost falls with width).
+    Parameters
+    ----------
+    water, mouth
+        Metric water area and its :func:`find_mouth`.
+    bank_densify_m : float
+        Spacing of the shore points (the line's accuracy is a small fraction of it on smooth banks).
+    snap_m : float
+        As in :func:`find_mouth`.
+    width_exponent : float
+        p in the edge cost; 0 makes the shortest path the main channel.
+    depth_at : callable, optional
+        (n, 2) metric points -> depths (m); when given the main channel is the deepest.
+    min_depth_m : float
+        Depths below this count as this in the cost.
+    simplify_m : float
+        Optional Douglas-Peucker tolerance for the result.
     """
     poly = main_polygon(water)
     if not poly.intersects(mouth.closing_line.buffer(snap_m)):
-        raise GeometryError("the closing line of the mouth does not touch the water area")
-    poly = _river_part(poly, mouth, snap_m)
-    sk, n_gen = _skeleton(poly, mouth, step_m, snap_m)
-    length = np.linalg.norm(sk.b - sk.a, axis=1)
-    # the mouth node: the outer end of the widest edge crossing the closing line
-    on_mouth = np.flatnonzero(shapely.distance(shapely.points(sk.b), mouth.closing_line) < 1e-6)
-    on_mouth_a = np.flatnonzero(shapely.distance(shapely.points(sk.a), mouth.closing_line) < 1e-6)
-    cands = [(sk.width[i], sk.node_b[i]) for i in on_mouth] + [(sk.width[i], sk.node_a[i]) for i in on_mouth_a]
-    if not cands:
-        raise GeometryError("the middle line does not reach the mouth's closing line")
-    end = max(cands)[1]
-    dist_len, _ = dijkstra(_graph(sk, length), indices=end, return_predecessors=True)
-    finite = np.isfinite(dist_len)
-    upstream = int(np.argmax(np.where(finite, dist_len, -1)))
+        raise GeometryError("river", "the closing line of the mouth does not touch the water area")
+    poly = river_part(poly, mouth, snap_m)
+    ax = _Axis(poly, mouth, bank_densify_m, snap_m)
+    crossing = np.flatnonzero(ax.crossing)
+    if len(crossing) == 0:
+        raise GeometryError("river", "the middle line does not reach the mouth's closing line")
+    end = int(ax.node_b[crossing[np.argmax(ax.width[crossing])]])
+    dist, _ = dijkstra(ax.graph(ax.length), indices=end, return_predecessors=True)
+    upstream = int(np.argmax(np.where(np.isfinite(dist), dist, -1)))
+    depth = None
     if depth_at is not None:
-        depth = np.maximum(np.asarray(depth_at(0.5 * (sk.a + sk.b)), dtype=float), 0.05)
-        depth = np.where(np.isfinite(depth), depth, 0.05)
-        cost = length * (np.nanmax(depth) / depth) ** width_exponent
+        depth = np.asarray(depth_at(ax.mid), float)
+        depth = np.where(np.isfinite(depth), np.maximum(depth, min_depth_m), min_depth_m)
+        cost = ax.length * (depth.max() / depth) ** width_exponent
         rule = "deepest"
     else:
-        cost = length * (np.median(sk.width) / np.maximum(sk.width, 1e-3)) ** width_exponent
+        cost = ax.length * (np.median(ax.width) / np.maximum(ax.width, 1e-3)) ** width_exponent
         rule = "widest"
-    _, pred = dijkstra(_graph(sk, cost), indices=end, return_predecessors=True)
-    path = _path_nodes(pred, end, upstream)  # upstream -> mouth
-    line = LineString(sk.nodes[path])
+    _, pred = dijkstra(ax.graph(cost), indices=end, return_predecessors=True)
+    path = [upstream]
+    while path[-1] != end:
+        p = int(pred[path[-1]])
+        if p < 0:
+            raise GeometryError("river", "the middle line's graph is disconnected between the mouth and upstream")
+        path.append(p)
+    line = LineString(ax.nodes[path])
     if simplify_m > 0:
         line = line.simplify(simplify_m, preserve_topology=False)
-    islands = _island_choices(poly, sk, path, line, rule)
-    err = equidistance_error(line, poly, mouth)
-    return MiddleLine(line, tuple(islands), n_gen, err)
+    islands = _island_choices(poly, ax, np.asarray(path), line, rule, depth)
+    return MiddleLine(line, tuple(islands), ax.n_sites, equidistance_error(line=line, poly=poly, mouth=mouth))
 
 
-def _banks(poly: shapely.Polygon, mouth: Mouth, line: LineString) -> tuple[LineString, LineString]:
-    """Split the outer ring (minus the mouth) at the middle line's upstream end: (left bank, right bank)."""
+def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString, rule: str,
+                    depth: np.ndarray | None) -> list[IslandChoice]:
+    """For each island the path passes: which side it passes on, and the width (and depth) of both branches."""
+    n = len(ax.nodes)
+    key = np.minimum(ax.node_a, ax.node_b) * n + np.maximum(ax.node_a, ax.node_b)
+    on_path = np.isin(key, np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:]))
+    out = []
+    for k, hole in enumerate(poly.interiors, start=1):
+        island = Polygon(hole)
+        near = np.flatnonzero((ax.labels == k).any(axis=1) & (ax.labels != k).any(axis=1))
+        taken = near[on_path[near]]
+        if len(taken) == 0:
+            continue  # the path does not pass this island (e.g. upstream of where it starts)
+        other = near[~on_path[near]]
+        # the other branch: ridges around the island on its far side (nearer the island than the path)
+        if len(other):
+            pts = shapely.points(ax.mid[other])
+            other = other[shapely.distance(pts, line) > shapely.distance(pts, island)]
+        centroid = np.asarray(island.centroid.coords)
+        right = geometry.side_of_line(centroid, line)[0] < 0
+
+        def mean(v, idx):
+            return float(np.average(v[idx], weights=np.maximum(ax.length[idx], 1e-9))) if len(idx) else 0.0
+
+        out.append(IslandChoice(
+            k, float(island.area), "left" if right else "right", mean(ax.width, taken), mean(ax.width, other),
+            None if depth is None else mean(depth, taken), None if depth is None or not len(other)
+            else mean(depth, other), rule))
+    return out
+
+
+def _banks(poly: Polygon, mouth: Mouth, line: LineString) -> tuple[LineString, LineString]:
+    """The outer ring without the mouth, split at the line's upstream end: (left bank, right bank)."""
     ring = LineString(poly.exterior.coords)
-    start = Point(line.coords[0])
-    cl = mouth.closing_line
-    # rotate the ring to start at the closing line's first end
-    s0 = ring.project(Point(cl.coords[0]))
-    s1 = ring.project(Point(cl.coords[1]))
-    su = ring.project(start)
-    L = ring.length
+    total = ring.length
+    s0 = ring.project(Point(mouth.closing_line.coords[0]))
+    s1 = ring.project(Point(mouth.closing_line.coords[1]))
+    su = ring.project(Point(line.coords[0]))
 
-    def arc(u, v):
+    def arc(u: float, v: float) -> LineString:
         if v >= u:
             return substring(ring, u, v)
-        # across the ring's start; a projection may land on it (s = 0 or L): drop the empty piece
-        parts = [g for g in (substring(ring, u, L), substring(ring, 0, v)) if g.geom_type == "LineString"]
-        return parts[0] if len(parts) == 1 else linemerge(parts)
+        parts = [g for g in (substring(ring, u, total), substring(ring, 0, v)) if g.geom_type == "LineString"]
+        merged = geometry.merged(MultiLineString(parts))
+        return merged[0] if len(merged) == 1 else parts[0]
 
-    # the ring runs s0 -> ... ; the bank from the closing end to the upstream point that does not
-    # pass the other closing end
-    def between(u, w, v):  # is w on the arc u -> v (forward)?
-        return ((w - u) % L) <= ((v - u) % L)
-
-    if between(s0, su, s1):
+    if ((su - s0) % total) <= ((s1 - s0) % total):
         b1, b2 = arc(s0, su), arc(su, s1)
     else:
         b1, b2 = arc(s1, su), arc(su, s0)
-    # left bank: lies to the left of the downstream direction (from upstream point to mouth)
-    d = np.array(line.coords[-1]) - np.array(line.coords[0])
-    c1 = np.array(b1.interpolate(0.5, normalized=True).coords[0]) - np.array(line.coords[0])
-    left_first = d[0] * c1[1] - d[1] * c1[0] > 0
-    return (b1, b2) if left_first else (b2, b1)
+    mid = np.asarray(b1.interpolate(0.5, normalized=True).coords)
+    return (b1, b2) if geometry.side_of_line(mid, line)[0] > 0 else (b2, b1)
 
 
-def _distances(pts: np.ndarray, line: LineString) -> np.ndarray:
+def _nearest_distances(pts: np.ndarray, line: LineString) -> np.ndarray:
     """Exact distances from ``pts`` to ``line``, through an STRtree of the line's segments."""
     segs = []
-    for part in _lines(line):
+    for part in geometry.lines(line):
         c = shapely.get_coordinates(part)
         segs.append(shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)))
-    segs = np.concatenate(segs)
-    (src, _), dist = shapely.STRtree(segs).query_nearest(pts, return_distance=True, all_matches=False)
+    tree = shapely.STRtree(np.concatenate(segs))
+    (src, _), dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
     out = np.empty(len(pts))
     out[src] = dist
     return out
 
 
-def equidistance_error(line: LineString, poly: shapely.Polygon, mouth: Mouth) -> float:
-    """Worst difference, over the line's vertices, between the distances to the two nearest shores
-    (left bank, right bank, island shores), measured to the exact shore lines."""
+def equidistance_error(*, line: LineString, poly: Polygon, mouth: Mouth) -> float:
+    """Worst difference, over the line's vertices, between the distances to the two nearest shores (left bank,
+    right bank, island shores), to the exact shore lines. The first half-width from the upstream end is left
+    out: the axis forks to the corners of the upstream cap there."""
     left, right = _banks(poly, mouth, line)
     shores = [left, right] + [LineString(r.coords) for r in poly.interiors]
-    pts = shapely.points(np.asarray(line.coords))
-    d = np.column_stack([_distances(pts, s) for s in shores])
-    d.sort(axis=1)
-    # the upstream end lies on the cap between the banks; the axis' very first vertices are
-    # near-degenerate there: measure from where the line is a full half-width from its start
-    half = np.median(d[:, 0])
     xy = np.asarray(line.coords)
+    d = np.sort(np.column_stack([_nearest_distances(xy, s) for s in shores]), axis=1)
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=1))])
-    use = s >= half
+    use = s >= np.median(d[:, 0])
     return float(np.max(np.abs(d[use, 1] - d[use, 0]))) if use.any() else 0.0
 
 
-def _island_choices(poly, sk: _Skeleton, path: list[int], line: LineString, rule: str) -> list[IslandChoice]:
-    out = []
-    on_path = set(zip(path[:-1], path[1:]))
-    on_path |= {(b, a) for a, b in on_path}
-    length = np.linalg.norm(sk.b - sk.a, axis=1)
-    for k, hole in enumerate(poly.interiors, start=1):
-        isl = shapely.Polygon(hole)
-        near = np.flatnonzero((sk.labels == k).any(axis=1) & (sk.labels != k).any(axis=1))
-        if len(near) == 0:
-            continue
-        taken_mask = np.array([(sk.node_a[i], sk.node_b[i]) in on_path for i in near])
-        if not taken_mask.any():
-            continue  # the path does not pass this island (e.g. upstream of where it starts)
-        # side of the island relative to the path, looking downstream
-        s = line.project(isl.centroid)
-        p0, p1 = line.interpolate(max(s - 5, 0)), line.interpolate(min(s + 5, line.length))
-        d = np.array(p1.coords[0]) - np.array(p0.coords[0])
-        c = np.array(isl.centroid.coords[0]) - np.array(p0.coords[0])
-        island_right = d[0] * c[1] - d[1] * c[0] < 0
-        w_t = np.average(sk.width[near[taken_mask]], weights=length[near[taken_mask]])
-        other = near[~taken_mask]
-        # the other branch: edges around this island on the far side (beyond the island from the path)
-        mids = 0.5 * (sk.a[other] + sk.b[other])
-        far = np.array([shapely.distance(Point(m), line) > shapely.distance(Point(m), isl) for m in mids]) \
-            if len(other) else np.zeros(0, bool)
-        w_o = float(np.average(sk.width[other[far]], weights=length[other[far]])) if far.any() else 0.0
-        out.append(IslandChoice(k, float(isl.area), "left" if island_right else "right", float(w_t), w_o, rule))
-    return out
+# --------------------------------------------------------------------------------------------- thalweg
+def grid_sampler(grid: DepthGrid, geo: Geodesy) -> Callable[[np.ndarray], np.ndarray]:
+    """A function (n, 2) metric points -> depth of the grid cell under each (NaN outside the grid)."""
+    inv = ~grid.transform
+
+    def sample(xy: np.ndarray) -> np.ndarray:
+        g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy), grid.crs)
+        col, row = inv * (g[:, 0], g[:, 1])
+        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
+        ok = (r >= 0) & (r < grid.depth.shape[0]) & (c >= 0) & (c < grid.depth.shape[1])
+        out = np.full(len(xy), np.nan)
+        out[ok] = grid.depth[r[ok], c[ok]]
+        return out
+
+    return sample
 
 
-def land_boundary(middle: LineString, start: Point, mouth: Mouth) -> LineString:
-    """The part of the middle line from ``start`` (the tripoint, on the line) to the closing line."""
-    s0 = middle.project(start)
-    s1 = middle.project(middle.intersection(mouth.closing_line.buffer(1e-6)).centroid) \
-        if middle.intersects(mouth.closing_line.buffer(1e-6)) else middle.length
-    if s0 >= s1:
-        raise GeometryError("the tripoint lies downstream of the river mouth")
-    line = substring(middle, s0, s1)
-    coords = np.asarray(line.coords)
-    coords[0] = start.coords[0]
-    return LineString(coords)
+def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point, closing_line: LineString,
+            depth_exponent: float, smooth_cells: int) -> Thalweg:
+    """Least-cost path through the depth grid from ``start`` to the cheapest cell on ``closing_line``.
 
-
-# ------------------------------------------------------------------------------------- thalweg
-@dataclass(frozen=True)
-class Thalweg:
-    line: LineString
-    cells: int
-    smoothed_vertices_kept: float   # fraction of vertices whose smoothed position stayed in the water
-
-
-def thalweg(depth: np.ndarray, transform, to_grid, from_grid, water_grid: BaseGeometry,
-            start: Point, end: Point, exponent: float, smooth_cells: int) -> Thalweg:
-    """Least-cost path through ``depth`` (NaN = not water) from ``start`` to ``end``.
-
-    ``to_grid``/``from_grid`` transform (x, y) arrays between the metric CRS and the grid's CRS;
-    ``water_grid`` is the water area in the grid's CRS (used to keep the smoothed line in the water).
+    Parameters
+    ----------
+    grid : DepthGrid
+        Depth (m, positive down, NaN = no data).
+    geo : Geodesy
+        The run's datum path (metric <-> grid CRS).
+    water : geometry
+        Metric water area: the smoothed line never leaves it.
+    start : Point
+        Metric upstream start (snapped to the nearest wet cell).
+    closing_line : LineString
+        Metric; the path ends on it.
+    depth_exponent : float
+        q in cell cost = (max depth / depth)^q.
+    smooth_cells : int
+        Moving-average window in cells (1: none).
     """
-    from rasterio.transform import rowcol, xy
+    from rasterio.features import rasterize
+    from scipy import ndimage
     from skimage.graph import MCP_Geometric
 
+    depth = grid.depth
     valid = np.isfinite(depth) & (depth > 0)
     if not valid.any():
-        raise GeometryError("the depth raster holds no positive depth inside the river")
-    dmax = float(np.nanmax(depth[valid]))
+        raise GeometryError("depth", "the depth grid holds no positive depth inside the river")
     cost = np.full(depth.shape, np.inf)
-    cost[valid] = (dmax / depth[valid]) ** exponent
-    pts = []
-    for p in (start, end):
-        gx, gy = to_grid(np.array([p.x]), np.array([p.y]))
-        r, c = rowcol(transform, gx[0], gy[0])
-        if not (0 <= r < depth.shape[0] and 0 <= c < depth.shape[1]):
-            raise GeometryError("the thalweg's start or end lies outside the depth raster")
-        if not valid[r, c]:  # snap to the nearest water cell
-            dist, (ri, ci) = ndimage.distance_transform_edt(~valid, return_indices=True)
-            r, c = int(ri[r, c]), int(ci[r, c])
-        pts.append((r, c))
+    cost[valid] = (float(np.max(depth[valid])) / depth[valid]) ** depth_exponent
+    inv = ~grid.transform
+
+    def to_cell(xy_metric: np.ndarray) -> np.ndarray:
+        g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy_metric), grid.crs)
+        col, row = inv * (g[:, 0], g[:, 1])
+        return np.column_stack([np.floor(row), np.floor(col)]).astype(int)
+
+    (r, c), = to_cell(np.asarray(start.coords))
+    if not (0 <= r < depth.shape[0] and 0 <= c < depth.shape[1]):
+        raise GeometryError("depth", "the depth grid does not cover the upstream end of the river")
+    if not valid[r, c]:  # snap to the nearest wet cell
+        _, (ri, ci) = ndimage.distance_transform_edt(~valid, return_indices=True)
+        r, c = int(ri[r, c]), int(ci[r, c])
+    closing_grid = geo.from_metric_to(closing_line, grid.crs)
+    ends_mask = rasterize([(closing_grid, 1)], out_shape=depth.shape, transform=grid.transform, all_touched=True,
+                          dtype="uint8").astype(bool) & valid
+    ends = np.argwhere(ends_mask)
+    if len(ends) == 0:
+        raise GeometryError("depth", "no wet cell of the depth grid lies on the river mouth's closing line")
     mcp = MCP_Geometric(cost, fully_connected=True)
-    costs, _ = mcp.find_costs([pts[0]], [pts[1]])
-    if not np.isfinite(costs[pts[1]]):
-        raise GeometryError("the depth raster has no wet path between the tripoint and the mouth")
-    cells = np.array(mcp.traceback(pts[1]))
-    gx, gy = xy(transform, cells[:, 0], cells[:, 1])
+    costs, _ = mcp.find_costs([(r, c)], [tuple(e) for e in ends], find_all_ends=True)
+    end_costs = costs[ends[:, 0], ends[:, 1]]
+    if not np.isfinite(end_costs).any():
+        raise GeometryError("depth", "the depth grid has no wet path from upstream to the river mouth")
+    best = tuple(ends[int(np.argmin(end_costs))])
+    cells = np.array(mcp.traceback(best))
+    gx, gy = grid.transform * (cells[:, 1] + 0.5, cells[:, 0] + 0.5)
     raw = np.column_stack([gx, gy]).astype(float)
-    sm = raw.copy()
+    smooth = raw.copy()
     if smooth_cells > 1 and len(raw) > 2 * smooth_cells:
-        sm = ndimage.uniform_filter1d(raw, size=smooth_cells, axis=0, mode="nearest")
-    inside = shapely.contains_xy(water_grid, sm[:, 0], sm[:, 1])
-    sm[~inside] = raw[~inside]
-    mx, my = from_grid(sm[:, 0], sm[:, 1])
-    coords = np.column_stack([mx, my])
-    coords[0], coords[-1] = start.coords[0], end.coords[0]
-    return Thalweg(LineString(coords), len(cells), float(inside.mean()))
+        smooth = ndimage.uniform_filter1d(raw, size=smooth_cells, axis=0, mode="nearest")
+    water_grid = geo.from_metric_to(water, grid.crs)
+    shapely.prepare(water_grid)
+    inside = shapely.contains_xy(water_grid, smooth[:, 0], smooth[:, 1])
+    smooth[~inside] = raw[~inside]
+    metric = geo.lonlat_to_metric(geo.xy_to_lonlat(smooth, grid.crs))
+    # end exactly on the closing line, at the point nearest the last cell's centre
+    last = Point(metric[-1])
+    metric[-1] = np.asarray(closing_line.interpolate(closing_line.project(last)).coords)[0]
+    metric[0] = np.asarray(start.coords)[0]
+    return Thalweg(LineString(metric), len(cells), float(inside.mean()), grid.cell_m)
+
+
+# ------------------------------------------------------------------------------------------- the stage
+def channel_lines(*, water: BaseGeometry, land: BaseGeometry, depth: DepthGrid | None, geo: Geodesy,
+                  border_line: str, main_channel: str, bank_densify_m: float, width_exponent: float,
+                  mouth_snap_m: float, min_mouth_width_m: float, min_depth_m: float, thalweg_depth_exponent: float,
+                  thalweg_smooth_cells: int, simplify_m: float) -> ChannelLines:
+    """Stage 2: the mouth, the middle of the main channel and (with a depth grid) the thalweg.
+
+    ``border_line`` ("thalweg" or "middle") says which of them the land boundary follows; ``main_channel``
+    ("widest" or "deepest") is the rule at islands. Both lines run from the upstream end of the water
+    area to the mouth's closing line.
+    """
+    mouth = find_mouth(water=water, land=land, snap_m=mouth_snap_m, min_width_m=min_mouth_width_m)
+    depth_at = grid_sampler(depth, geo) if (depth is not None and main_channel == "deepest") else None
+    middle = middle_line(water=water, mouth=mouth, bank_densify_m=bank_densify_m, snap_m=mouth_snap_m,
+                         width_exponent=width_exponent, depth_at=depth_at, min_depth_m=min_depth_m,
+                         simplify_m=simplify_m)
+    thal = None
+    if depth is not None:
+        thal = thalweg(grid=depth, geo=geo, water=water, start=Point(middle.line.coords[0]),
+                       closing_line=mouth.closing_line, depth_exponent=thalweg_depth_exponent,
+                       smooth_cells=thalweg_smooth_cells)
+    if border_line == "thalweg" and thal is None:
+        raise GeometryError("depth", "the thalweg was asked for but there is no depth grid")
+    return ChannelLines(mouth, middle, thal, "thalweg" if border_line == "thalweg" else "middle")
+
+
+def land_boundary(*, channel: ChannelLines, station_m: float, tripoint: Point, other_station_m: float | None,
+                  junction: Point | None, junction_id: str) -> LandBoundary:
+    """The land boundary: the channel line in use from the tripoint (at ``station_m`` along it) to the closing
+    line, then straight on to ``junction`` (the treaty mouth point) when one is given.
+
+    ``other_station_m`` is where the perpendicular meets the other channel line; that line's part from there
+    to the closing line is returned too, for comparison.
+    """
+    line = channel.line
+    if station_m >= line.length:
+        raise GeometryError("points", "the tripoint lies at or below the river mouth")
+    coords = np.asarray(substring(line, station_m, line.length).coords)
+    coords[0] = np.asarray(tripoint.coords)[0]
+    crossing = Point(coords[-1])
+    if junction is not None and Point(coords[-1]).distance(junction) > 0:
+        coords = np.vstack([coords, np.asarray(junction.coords)])
+    parts = {channel.in_use: substring(line, station_m, line.length)}
+    other = channel.other
+    if other is not None and other_station_m is not None:
+        parts["middle" if channel.in_use == "thalweg" else "thalweg"] = substring(other, other_station_m,
+                                                                                  other.length)
+    return LandBoundary(LineString(coords), parts["middle"], parts.get("thalweg"), crossing,
+                        junction if junction is not None else crossing, junction_id)

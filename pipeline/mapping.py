@@ -832,7 +832,7 @@ def _inset_box(ax, lims, label: str) -> None:
 # Public
 # ---------------------------------------------------------------------------------------------
 
-def render_map(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attribution: str) -> None:
+def _render_map_old(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attribution: str) -> None:
     """Save a PNG map (2000 × 1600 px, 150 dpi) of the border layers to ``path``.
 
     ``layers``: EPSG:4326 GeoDataFrames keyed river, coast, land_boundary, thalweg, closing_line,
@@ -936,3 +936,12 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], path: Path, title: str, attr
         tmp = path.with_name(f".{path.name}.tmp")
         fig.savefig(tmp, format="png", dpi=DPI, metadata={"Software": None})
         os.replace(tmp, path)
+
+
+def render_map(layers, *, table, cfg, report) -> bytes:
+    """INTERIM adapter (to be replaced)."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "map.png"
+        _render_map_old(layers, p, cfg.case.map_title or cfg.case.name, cfg.case.attribution)
+        return p.read_bytes()

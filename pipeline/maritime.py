@@ -1,262 +1,287 @@
-"""Stage 4 — the maritime boundary: territorial-sea limits and the equidistance line.
+"""Stage 4 -- the maritime boundary: the agreed line, the territorial-sea limits and the equidistance line.
 
 Baselines
-    Each side's coastline (the sea-facing edge of its land polygons, rivers cut out) plus its half of
-    the river mouth's closing line (a river-mouth baseline, UNCLOS art. 9).
-Outer limits
-    The boundary of the baseline buffered by 12 nautical miles in the local metric CRS, kept in the sea
-    and on the side's own side of the equidistance line; each limit is checked point by point against
-    ``pyproj.Geod`` distances to the baseline.
+    Each side's coastline (the sea-facing edge of its land, rivers cut out) plus its half of the river
+    mouth's closing line up to where the channel line meets it (a river-mouth baseline, UNCLOS art. 9).
+Agreed line (``method = "treaty"``)
+    The straight line of the treaty from the mouth point B to the end point E, drawn as the WGS-84 geodesic
+    with vertices every ``line_densify_m`` (so it stays the geodesic in any viewer); the rhumb line between
+    the same points is computed for comparison.
 Equidistance (median) line
-    The Voronoi ridges (``scipy.spatial.Voronoi``) separating points densified along the two sides'
-    baselines: every point of it is equally distant from the nearest points of the two baselines. It
-    starts at the land boundary's end on the closing line and ends where its geodesic distance to the
-    baselines reaches 12 nautical miles. ``azimuth`` and ``endpoint`` methods give straight (geodesic)
-    lines instead, as treaties sometimes fix.
+    Always computed: the Voronoi ridges (:func:`pipeline.geometry.voronoi_ridges`) separating points along
+    the two baselines, from the channel line's crossing of the closing line seaward, cut where its geodesic
+    distance to the baselines reaches the territorial-sea breadth. It is the boundary with
+    ``method = "equidistance"``, and a comparison otherwise: the faces between it and the agreed line, with
+    the state each would fall to under either line, are measured on the ellipsoid.
+Outer limits
+    Each baseline buffered by the breadth (12 nautical miles) in the metric CRS, kept in the sea and on the
+    side's own side of the boundary in use (continued seaward), checked point by point with geodesic
+    distances to the baseline.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import shapely
-from pyproj import CRS
-from scipy.optimize import brentq, minimize_scalar
-from scipy.spatial import Voronoi
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, substring
+from shapely.ops import substring
 
-from .geodesy import GEOD, to_lonlat, to_metric
-from .land_line import GeometryError, _lines
-
-
-@dataclass(frozen=True)
-class Baselines:
-    sea: BaseGeometry                    # the sea within the data extent (metric)
-    coast: dict[str, BaseGeometry]       # side -> coastline (lines)
-    baseline: dict[str, BaseGeometry]    # side -> coastline + its half of the closing line
+from . import geometry
+from .errors import GeometryError
+from .geodesy import GEOD, Geodesy, geodesic_area_m2, geodesic_path, inverse, rhumb_path
+from .model import AreaPiece, Baselines, MaritimeResult
 
 
-@dataclass(frozen=True)
-class Maritime:
-    line: LineString                     # metric, from the land boundary's end to the end point
-    method: str
-    end: Point                           # metric
-    limits: dict[str, BaseGeometry]      # side -> 12-nm outer limit (lines, metric)
-    limit_error_m: dict[str, float]      # side -> worst |geodesic distance to baseline - R|
-    equidistance_error_m: float | None   # worst |d(left) - d(right)| along the line (geodesic)
-    end_distance_m: dict[str, float]     # side -> geodesic distance from the end point to the baseline
-    start_gap_m: float                   # land boundary's end -> raw Voronoi median line (0 unless equidistance)
-
-
-def baselines(land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry,
-              closing_line: LineString, land_end: Point, sides: tuple[str, str], snap_m: float) -> Baselines:
-    land_union = shapely.union_all(list(land.values()))
-    sea = frame.difference(land_union).difference(water)
+# ------------------------------------------------------------------------------------------- baselines
+def baselines(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry, closing_line: LineString,
+              mouth_point: Point, sides: tuple[str, str], snap_m: float) -> Baselines:
+    """Each side's coastline and baseline (coastline + its half of the closing line up to ``mouth_point``)."""
+    sea = frame.difference(shapely.union_all(list(land.values()))).difference(water)
     if sea.is_empty:
-        raise GeometryError("the coast data set has no sea within its extent")
+        raise GeometryError("coast", "the coast data set has no sea within its extent")
     sea_near = sea.buffer(snap_m)
     coast, base = {}, {}
     a, b = Point(closing_line.coords[0]), Point(closing_line.coords[-1])
     for side in sides:
         shore = land[side].difference(water).boundary.intersection(sea_near)
-        lines = [g for g in _lines(linemerge(_lines(shore))) if g.length > snap_m] if not shore.is_empty else []
-        if not lines:
-            raise GeometryError(f"{side} has no coastline on the sea in the coast data set")
-        coast[side] = shapely.MultiLineString(lines)
+        parts = geometry.merged(shore, min_length=snap_m)
+        if not parts:
+            raise GeometryError("coast", f"{side} has no coastline on the sea in the coast data set")
+        coast[side] = MultiLineString(parts)
         tip = a if land[side].distance(a) <= land[side].distance(b) else b
-        half = LineString([tip, land_end])
-        base[side] = shapely.union_all([coast[side], half])
+        base[side] = shapely.union_all([coast[side], LineString([tip, mouth_point])])
     return Baselines(sea, coast, base)
 
 
-def geodesic_distance_to(pt: Point, line: BaseGeometry, metric: CRS, window_m: float = 50.0) -> float:
-    """Geodesic distance from ``pt`` to the nearest point of ``line`` (both metric), refined on the
-    ellipsoid around the planar nearest point."""
-    parts = _lines(line)
-    part = min(parts, key=lambda g: g.distance(pt))
-    s0 = part.project(pt)
-    p_ll = to_lonlat(pt, metric)
-
-    def dist(s: float) -> float:
-        q = to_lonlat(part.interpolate(s), metric)
-        return GEOD.inv(p_ll.x, p_ll.y, q.x, q.y)[2]
-
-    lo, hi = max(0.0, s0 - window_m), min(part.length, s0 + window_m)
-    if hi - lo < 1e-6:
-        return dist(s0)
-    return float(minimize_scalar(dist, bounds=(lo, hi), method="bounded", options={"xatol": 1e-3}).fun)
-
-
-def _densify(geom: BaseGeometry, step: float, near: Point, fine_radius: float, fine_step: float) -> np.ndarray:
+def _densified(geom: BaseGeometry, step: float, near: Point, fine_radius: float, fine_step: float) -> np.ndarray:
     out = []
-    for part in _lines(geom):
+    for part in geometry.lines(geom):
         out.append(shapely.get_coordinates(shapely.segmentize(part, step)))
-        fine = part.intersection(near.buffer(fine_radius))
-        for f in _lines(fine):
-            out.append(shapely.get_coordinates(shapely.segmentize(f, fine_step)))
+        if fine_radius > 0:
+            for fine in geometry.lines(part.intersection(near.buffer(fine_radius))):
+                out.append(shapely.get_coordinates(shapely.segmentize(fine, fine_step)))
     return np.vstack(out)
 
 
-def _median_ridges(bl: Baselines, sides: tuple[str, str], start: Point, radius: float, step: float) -> LineString:
-    """The raw Voronoi median line near ``start``, oriented seaward (not yet joined to ``start``)."""
-    reach = start.buffer(3.0 * radius)
+# ------------------------------------------------------------------------------------- equidistance
+def median_line(*, base: Baselines, sides: tuple[str, str], start: Point, reach_m: float, step_m: float,
+                fine_step_m: float, fine_radius_m: float) -> LineString:
+    """The raw Voronoi median line between the two baselines near ``start``, oriented seaward.
+
+    Baseline points within ``reach_m`` of ``start`` are the sites; a point on both baselines (the shared end
+    of the two halves of the closing line) is equidistant by definition and seeds neither side.
+    """
+    reach = start.buffer(reach_m)
     pts, labels = [], []
     for k, side in enumerate(sides):
-        xy = _densify(bl.baseline[side].intersection(reach), step, start, 1000.0, 1.0)
+        xy = _densified(base.baseline[side].intersection(reach), step_m, start, fine_radius_m, fine_step_m)
         pts.append(xy)
         labels.append(np.full(len(xy), k))
-    # a point on both baselines (the land boundary's end, where the two halves of the closing line meet)
-    # is equidistant by definition: it must not seed a cell of either side, or the median line is shifted
-    # by half the densification step there
     xy, inv = np.unique(np.round(np.vstack(pts), 4), axis=0, return_inverse=True)
     inv = inv.ravel()
     lab = np.concatenate(labels)
-    lo, hi = np.full(len(xy), len(sides)), np.full(len(xy), -1)
+    lo, hi = np.full(len(xy), 2), np.full(len(xy), -1)
     np.minimum.at(lo, inv, lab)
     np.maximum.at(hi, inv, lab)
     own = lo == hi
     xy, lab = xy[own], lo[own]
-    vor = Voronoi(xy)
-    rp = np.asarray(vor.ridge_points)
-    rv = np.array(vor.ridge_vertices)
-    sep = (lab[rp[:, 0]] != lab[rp[:, 1]]) & (rv >= 0).all(axis=1)
-    segs = np.stack([vor.vertices[rv[sep, 0]], vor.vertices[rv[sep, 1]]], axis=1)
-    seg_geoms = shapely.linestrings(segs)
-    in_sea = shapely.intersects(seg_geoms, bl.sea.intersection(reach))
-    merged = linemerge(list(seg_geoms[in_sea]))
-    cands = [g for g in _lines(merged)]
+    rid = geometry.voronoi_ridges(xy)
+    sep = lab[rid.sites[:, 0]] != lab[rid.sites[:, 1]]
+    segs = shapely.linestrings(rid.segments[sep])
+    sea = base.sea.intersection(reach)
+    shapely.prepare(sea)
+    cands = geometry.merged(MultiLineString(list(segs[shapely.intersects(sea, segs)])))
     if not cands:
-        raise GeometryError("no equidistance line between the two coasts was found in the sea")
+        raise GeometryError("coast", "no equidistance line between the two coasts was found in the sea")
     line = min(cands, key=lambda g: g.distance(start))
-    if line.distance(start) > 2.0 * step:
-        raise GeometryError(f"the equidistance line passes {line.distance(start):.0f} m from the land boundary's end")
-    if Point(line.coords[-1]).distance(start) < Point(line.coords[0]).distance(start):
-        line = LineString(line.coords[::-1])
-    return line
+    if line.distance(start) > 2.0 * step_m:
+        raise GeometryError("coast", f"the equidistance line passes {line.distance(start):.0f} m from the end of the "
+                                     "land boundary")
+    return geometry.oriented(line, start)
 
 
-def _from_start(line: LineString, start: Point) -> LineString:
+def from_start(line: LineString, start: Point) -> LineString:
     """``line`` seaward of its point nearest to ``start``, beginning exactly at ``start``."""
     s0 = line.project(start)
-    line = substring(line, s0, line.length)
-    return LineString([start.coords[0], *line.coords[1:]]) if Point(line.coords[0]).distance(start) > 1e-9 else line
+    rest = substring(line, s0, line.length)
+    coords = [start.coords[0], *rest.coords[1:]] if Point(rest.coords[0]).distance(start) > 1e-9 else rest.coords
+    return LineString(coords)
 
 
-def equidistance_line(bl: Baselines, sides: tuple[str, str], start: Point, radius: float, step: float) -> LineString:
-    """The median line between the two sides' baselines, from ``start`` seaward (not yet cut at 12 nm)."""
-    return _from_start(_median_ridges(bl, sides, start, radius, step), start)
+def nearer_distance(xy: np.ndarray, base: Baselines, sides: tuple[str, str], geo: Geodesy) -> np.ndarray:
+    """Geodesic distance (m) from each metric point to the nearer of the two baselines."""
+    return np.minimum(*(geo.distance_to_line(xy, base.baseline[s])[0] for s in sides))
 
 
-def _dist_to_baselines(p: Point, bl: Baselines, sides, metric) -> tuple[float, float]:
-    return tuple(geodesic_distance_to(p, bl.baseline[s], metric) for s in sides)
+def cut_at_breadth(line: LineString, *, base: Baselines, sides: tuple[str, str], geo: Geodesy, breadth_m: float,
+                   step_m: float = 50.0) -> LineString:
+    """``line`` up to where its geodesic distance to the nearer baseline first reaches ``breadth_m``.
+
+    Distances are computed for vertices every ``step_m`` at once, then for 1,000 points within the bracketing
+    interval, and the crossing is interpolated linearly between the two samples around it (error far
+    below a millimetre: the distance is smooth at that scale).
+    """
+    ss = np.append(np.arange(0.0, line.length, step_m), line.length)
+    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)), base, sides, geo)
+    over = np.flatnonzero(d >= breadth_m)
+    if len(over) == 0 or over[0] == 0:
+        raise GeometryError("coast", f"the maritime line leaves the coast data's extent before it is "
+                                     f"{breadth_m:,.0f} m from the coast (extend inputs.coast_extent seaward)")
+    lo, hi = ss[over[0] - 1], ss[over[0]]
+    fine = np.linspace(lo, hi, 1001)
+    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, fine)), base, sides, geo)
+    k = int(np.flatnonzero(d >= breadth_m)[0])
+    s_end = fine[k - 1] + (breadth_m - d[k - 1]) / (d[k] - d[k - 1]) * (fine[k] - fine[k - 1])
+    return substring(line, 0.0, float(s_end))
 
 
-def cut_at_radius(line: LineString, bl: Baselines, sides, metric: CRS, radius: float, sample_m: float = 100.0):
-    """Cut ``line`` where its geodesic distance to the nearer baseline first reaches ``radius``."""
-    def f(s: float) -> float:
-        return min(_dist_to_baselines(line.interpolate(s), bl, sides, metric)) - radius
-
-    ss = np.arange(0.0, line.length + sample_m, sample_m).clip(max=line.length)
-    prev = ss[0]
-    for s in ss[1:]:
-        if f(s) >= 0:
-            s_end = brentq(f, prev, s, xtol=1e-4)
-            return substring(line, 0, s_end)
-        prev = s
-    raise GeometryError(f"the maritime line leaves the data extent before reaching {radius:.0f} m from the coast")
+# ---------------------------------------------------------------------------------------------- limits
+def limit_rings(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int
+                ) -> dict[str, BaseGeometry]:
+    """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, within the sea."""
+    return {s: base.baseline[s].buffer(breadth_m, quad_segs=quad_segs).boundary.intersection(base.sea)
+            for s in sides}
 
 
-def geodesic_ray(start_ll: Point, azimuth: float, length: float, metric: CRS, step: float = 10.0) -> LineString:
-    d = np.arange(0.0, length + step, step)
-    lon, lat, _ = GEOD.fwd(np.full(len(d), start_ll.x), np.full(len(d), start_ll.y), np.full(len(d), azimuth), d)
-    return to_metric(LineString(np.column_stack([lon, lat])), metric)
-
-
-def geodesic_segment(a_ll: Point, b_ll: Point, metric: CRS, step: float = 10.0) -> LineString:
-    n = max(0, int(GEOD.inv(a_ll.x, a_ll.y, b_ll.x, b_ll.y)[2] // step))
-    mid = GEOD.npts(a_ll.x, a_ll.y, b_ll.x, b_ll.y, n) if n else []
-    return to_metric(LineString([(a_ll.x, a_ll.y), *mid, (b_ll.x, b_ll.y)]), metric)
-
-
-def territorial_limits(bl: Baselines, sides, radius: float, quad_segs: int) -> dict[str, BaseGeometry]:
-    buffers = {s: bl.baseline[s].buffer(radius, quad_segs=quad_segs) for s in sides}
+def territorial_limits(*, rings: dict[str, BaseGeometry], sides: tuple[str, str], divider: LineString
+                       ) -> dict[str, MultiLineString]:
+    """Each side's outer limit: its ring (:func:`limit_rings`) kept on its own side of ``divider`` (the
+    boundary in use continued seaward; the first side lies to its left)."""
     out = {}
-    for s in sides:
-        other = [buffers[o] for o in sides if o != s][0]
-        arc = buffers[s].boundary.intersection(bl.sea).difference(other)
-        lines = [g for g in _lines(linemerge(_lines(arc))) if g.length > 1.0] if not arc.is_empty else []
-        out[s] = shapely.MultiLineString(lines)
+    for k, side in enumerate(sides):
+        keep = []
+        for piece in geometry.lines(shapely.difference(rings[side], divider.buffer(1e-6))):
+            if piece.length <= 1.0:
+                continue
+            rep = np.asarray(piece.interpolate(0.5, normalized=True).coords)
+            if geometry.side_of_line(rep, divider)[0] == (1 if k == 0 else -1):
+                keep.append(piece)
+        out[side] = MultiLineString(geometry.merged(MultiLineString(keep)) if keep else [])
     return out
 
 
-def limit_error(limit: BaseGeometry, baseline: BaseGeometry, metric: CRS, radius: float, n: int) -> float:
-    lines = _lines(limit)
-    total = sum(g.length for g in lines)
+def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy, breadth_m: float,
+                  n_points: int) -> float:
+    """Worst |geodesic distance to ``baseline`` - ``breadth_m``| over ``n_points`` spread along ``limit``."""
+    parts = geometry.lines(limit)
+    total = sum(p.length for p in parts)
     if total == 0:
         return float("nan")
-    worst = 0.0
-    for g in lines:
-        k = max(2, int(round(n * g.length / total)))
-        for s in np.linspace(0, g.length, k):
-            worst = max(worst, abs(geodesic_distance_to(g.interpolate(s), baseline, metric) - radius))
-    return worst
+    xy = np.vstack([shapely.get_coordinates(shapely.line_interpolate_point(
+        p, np.linspace(0.0, p.length, max(2, int(round(n_points * p.length / total)))))) for p in parts])
+    d, _ = geo.distance_to_line(xy, baseline)
+    return float(np.max(np.abs(d - breadth_m)))
 
 
-def maritime_boundary(bl: Baselines, sides: tuple[str, str], land_end: Point, metric: CRS, *, method: str,
-                      radius: float, densify_m: float, quad_segs: int, check_points: int,
-                      azimuth_deg: float | None = None, end_lonlat: tuple[float, float] | None = None) -> Maritime:
-    start_ll = to_lonlat(land_end, metric)
-    gap = 0.0
-    if method == "equidistance":
-        raw = _median_ridges(bl, sides, land_end, radius, densify_m)
-        gap = float(raw.distance(land_end))
-        line = cut_at_radius(_from_start(raw, land_end), bl, sides, metric, radius)
-    elif method == "azimuth":
-        if azimuth_deg is None:
-            raise ValueError("the 'azimuth' maritime method needs azimuth_deg")
-        line = cut_at_radius(geodesic_ray(start_ll, azimuth_deg, 3.0 * radius, metric), bl, sides, metric, radius)
-    elif method == "endpoint":
-        if end_lonlat is None:
-            raise ValueError("the 'endpoint' maritime method needs end_lonlat")
-        line = geodesic_segment(start_ll, Point(*end_lonlat), metric)
+# --------------------------------------------------------------------------------------- agreed line
+def geodesic_line(*, start_ll: tuple[float, float], end_ll: tuple[float, float], geo: Geodesy,
+                  step_m: float) -> LineString:
+    """The WGS-84 geodesic between two lon/lat points, in the metric CRS, vertices at most ``step_m`` apart."""
+    return LineString(geo.lonlat_to_metric(geodesic_path(start_ll, end_ll, step_m)))
+
+
+def extended(line: LineString, *, geo: Geodesy, length_m: float, step_m: float) -> LineString:
+    """``line`` continued past its end along the geodesic of its last segment, by ``length_m``."""
+    (x0, y0), (x1, y1) = line.coords[-2], line.coords[-1]
+    (lon0, lat0), (lon1, lat1) = geo.metric_to_lonlat(np.array([[x0, y0], [x1, y1]]))
+    az = GEOD.inv(lon0, lat0, lon1, lat1)[1] + 180.0   # forward azimuth at the end point
+    lon2, lat2, _ = GEOD.fwd(lon1, lat1, az, length_m)
+    more = geo.lonlat_to_metric(geodesic_path((lon1, lat1), (lon2, lat2), step_m))
+    return LineString(np.vstack([np.asarray(line.coords), more[1:]]))
+
+
+def crossings(*, line: LineString, limits: dict[str, BaseGeometry]) -> dict[str, Point | None]:
+    """The first point where ``line`` meets each side's limit (None where it does not)."""
+    out: dict[str, Point | None] = {}
+    for side, limit in limits.items():
+        x = geometry.parts(line.intersection(limit), "Point")
+        out[side] = min(x, key=line.project) if x else None
+    return out
+
+
+def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divider: LineString,
+                  equidistance_divider: LineString, sides: tuple[str, str], geo: Geodesy) -> tuple[AreaPiece, ...]:
+    """The faces between the agreed and the equidistance line (closed by straight segments at both ends),
+    each with its geodesic area and the state it falls to under either line."""
+    out = []
+    for face in geometry.faces_between(agreed, equidistance):
+        rep = np.asarray(face.representative_point().coords)
+        under_agreed = sides[0] if geometry.side_of_line(rep, agreed_divider)[0] > 0 else sides[1]
+        under_eq = sides[0] if geometry.side_of_line(rep, equidistance_divider)[0] > 0 else sides[1]
+        out.append(AreaPiece(face, geodesic_area_m2(geo.to_lonlat(face)) / 1e6, under_agreed, under_eq))
+    out.sort(key=lambda a: -a.area_km2)
+    return tuple(out)
+
+
+# -------------------------------------------------------------------------------------------- the stage
+def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry,
+                      closing_line: LineString, crossing: Point, junction: Point,
+                      end_point_ll: tuple[float, float] | None, sides: tuple[str, str], geo: Geodesy, method: str,
+                      breadth_m: float, coast_densify_m: float, mouth_densify_m: float,
+                      mouth_densify_radius_m: float, search_radius_factor: float, buffer_quad_segs: int,
+                      line_densify_m: float, limit_check_points: int, snap_m: float) -> MaritimeResult:
+    """Stage 4: the maritime boundary from ``junction`` seaward, the limits, and the comparisons.
+
+    Parameters
+    ----------
+    crossing : Point
+        Where the channel line meets the closing line: the baselines' halves meet there and the equidistance
+        line starts there.
+    junction : Point
+        Where the land boundary ends and the maritime boundary starts (treaty point B, or ``crossing``).
+    end_point_ll : (lon, lat), optional
+        The treaty end point E (WGS 84); needed for ``method = "treaty"``.
+    method : "treaty" or "equidistance"
+    breadth_m : float
+        Breadth of the territorial sea (12 nautical miles = 22,224 m).
+    """
+    base = baselines(land=land, water=water, frame=frame, closing_line=closing_line, mouth_point=crossing,
+                     sides=sides, snap_m=snap_m)
+    raw = median_line(base=base, sides=sides, start=crossing, reach_m=search_radius_factor * breadth_m,
+                      step_m=coast_densify_m, fine_step_m=mouth_densify_m, fine_radius_m=mouth_densify_radius_m)
+    gap = float(raw.distance(crossing))
+    eq_divider = from_start(raw, crossing)
+    equidistance = cut_at_breadth(eq_divider, base=base, sides=sides, geo=geo, breadth_m=breadth_m)
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(
+        equidistance, np.linspace(1.0, equidistance.length, limit_check_points)))
+    eq_error = float(np.max(np.abs(geo.distance_to_line(xy, base.baseline[sides[0]])[0]
+                                   - geo.distance_to_line(xy, base.baseline[sides[1]])[0])))
+
+    agreed = rhumb = rhumb_sep = None
+    areas: tuple[AreaPiece, ...] = ()
+    if end_point_ll is not None:
+        start_ll = geo.point_lonlat(junction)
+        agreed = geodesic_line(start_ll=start_ll, end_ll=end_point_ll, geo=geo, step_m=line_densify_m)
+        agreed = LineString([junction.coords[0], *agreed.coords[1:]])
+        n = len(agreed.coords)
+        rhumb = LineString(geo.lonlat_to_metric(rhumb_path(start_ll, end_point_ll, n)))
+        rhumb_sep = geo.separation(rhumb, agreed, line_densify_m / 10)[0]
+    if method == "treaty":
+        if agreed is None:
+            raise GeometryError("points", "the treaty method needs the end point E")
+        boundary = agreed
+        divider = extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m)
     else:
-        raise ValueError(f"unknown maritime method {method!r} (equidistance, azimuth or endpoint)")
-    end = Point(line.coords[-1])
-    limits = territorial_limits(bl, sides, radius, quad_segs)
-    lim_err = {s: limit_error(limits[s], bl.baseline[s], metric, radius, check_points) for s in sides}
-    eq_err = None
-    if method == "equidistance":
-        worst = 0.0
-        for s in np.linspace(1.0, line.length, check_points):
-            d1, d2 = _dist_to_baselines(line.interpolate(s), bl, sides, metric)
-            worst = max(worst, abs(d1 - d2))
-        eq_err = worst
-    end_d = dict(zip(sides, _dist_to_baselines(end, bl, sides, metric)))
-    return Maritime(line, method, end, limits, lim_err, eq_err, end_d, gap)
+        boundary = LineString([junction.coords[0], *equidistance.coords]) \
+            if Point(equidistance.coords[0]).distance(junction) > 0 else equidistance
+        divider = eq_divider
+    rings = limit_rings(base=base, sides=sides, breadth_m=breadth_m, quad_segs=buffer_quad_segs)
+    limits = territorial_limits(rings=rings, sides=sides, divider=divider)
+    errors = {s: limit_error_m(limit=limits[s], baseline=base.baseline[s], geo=geo, breadth_m=breadth_m,
+                               n_points=limit_check_points) for s in sides}
+    end = np.asarray(boundary.coords[-1:])
+    end_d = {s: float(geo.distance_to_line(end, base.baseline[s])[0][0]) for s in sides}
+    cross: dict[str, Point | None] = {s: None for s in sides}
+    if agreed is not None:
+        cross = crossings(line=extended(agreed, geo=geo, length_m=breadth_m / 4, step_m=line_densify_m),
+                          limits=rings)
+        areas = areas_between(agreed=agreed, equidistance=equidistance,
+                              agreed_divider=extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m),
+                              equidistance_divider=eq_divider, sides=sides, geo=geo)
+    return MaritimeResult(method, boundary, base, limits, errors, equidistance, eq_error, gap, agreed, rhumb,
+                          rhumb_sep, end_d, cross, areas)
 
 
-def shared_edge(a: BaseGeometry, b: BaseGeometry, snap_m: float) -> LineString:
-    """The common boundary of two territory polygons (e.g. OpenStreetMap's mapped border), as one line."""
-    edge = a.boundary.intersection(b.buffer(snap_m))
-    lines = _lines(linemerge(_lines(edge))) if not edge.is_empty else []
-    if not lines:
-        raise GeometryError("the reference territories share no border")
-    return max(lines, key=lambda g: g.length)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    hausdorff_m: float
-    mean_m: float
-    end_distance_m: float
-
-
-def compare(line: LineString, ref: LineString, metric: CRS, step: float = 10.0) -> Comparison:
-    """Hausdorff (both lines sampled every ``step`` m) and mean (over ``line``) distances, and the distance between ends."""
-    pts = shapely.points(shapely.get_coordinates(shapely.segmentize(line, step)))
-    mean = float(np.mean(shapely.distance(pts, ref)))
-    haus = float(shapely.hausdorff_distance(shapely.segmentize(line, step), shapely.segmentize(ref, step)))
-    a, b = to_lonlat(Point(line.coords[-1]), metric), to_lonlat(Point(ref.coords[-1]), metric)
-    return Comparison(haus, mean, float(GEOD.inv(a.x, a.y, b.x, b.y)[2]))
+def end_to_point_m(line: LineString, point_ll: tuple[float, float], geo: Geodesy) -> float:
+    lon, lat = geo.point_lonlat(Point(line.coords[-1]))
+    return float(inverse(lon, lat, *point_ll)[1])

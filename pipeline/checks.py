@@ -1,0 +1,95 @@
+"""Stage 5 -- checks: computed figures against the official ones and the accuracy targets.
+
+Every check takes unrounded figures and returns a :class:`~pipeline.model.Check` that says what it measures
+and which error it would catch. ``within`` checks fail both ways (too long and too short); ``at most`` checks
+bound an error. The CLI exits 1 when any check fails.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Config
+from .model import Check
+
+
+def within(name: str, value: float, target: float, tolerance: float, unit: str, detail: str, catches: str) -> Check:
+    return Check(name, float(value), float(target), float(tolerance), unit, "within",
+                 bool(abs(value - target) <= tolerance), detail, catches)
+
+
+def at_most(name: str, value: float, limit: float, unit: str, detail: str, catches: str) -> Check:
+    return Check(name, float(value), 0.0, float(limit), unit, "at most", bool(value <= limit), detail, catches)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The measured figures the checks judge (metres and degrees, unrounded)."""
+
+    land_length_m: float
+    sea_length_m: float
+    junction_gap_m: float
+    mouth_offset_m: float | None
+    end_distance_m: dict[str, float]
+    crossing_to_end_m: dict[str, float | None]
+    limit_error_m: dict[str, float]
+    equidistance_error_m: float
+    perpendicular_deviation_deg: float
+    record_disagreement_m: float | None
+    scale_error_ppm: float
+
+
+def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config) -> list[Check]:
+    """The two official lengths (also re-run by ``tumen-border check`` on lengths measured from the files)."""
+    o = cfg.official
+    return [
+        within("land_length", land_length_m, o.land_length_m, o.land_tolerance_m, "m",
+               "geodesic (WGS 84) length of the land boundary, tripoint A to the mouth point",
+               "a land line that misses or doubles part of the river, follows a bank, or is measured in "
+               "degrees or on a planar grid"),
+        within("sea_length", sea_length_m, o.sea_length_m, o.sea_tolerance_m, "m",
+               "geodesic (WGS 84) length of the maritime boundary",
+               "a sea line that is not the agreed straight line (the equidistance line is ~500 m longer), a "
+               "misplaced mouth or end point, or a length not measured on the ellipsoid"),
+    ]
+
+
+def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
+    """Every check of a run, in a fixed order."""
+    f, m = figures, cfg.maritime
+    out = length_checks(land_length_m=f.land_length_m, sea_length_m=f.sea_length_m, cfg=cfg)
+    out.append(at_most("land_sea_junction", f.junction_gap_m, cfg.mouth.max_junction_gap_m, "m",
+                       "distance between the land boundary's end and the maritime boundary's start",
+                       "land and sea lines that do not meet"))
+    if f.mouth_offset_m is not None:
+        out.append(at_most("mouth_offset_to_treaty_point", f.mouth_offset_m, cfg.mouth.max_offset_m, "m",
+                           "where the channel line meets the closing line, to the treaty mouth point",
+                           "a channel line that reaches the sea at another opening, a wrong datum for the mouth "
+                           "point (~93 m here), or a closing line across the wrong opening"))
+    breadth = cfg.territorial_sea_m
+    for side, d in f.end_distance_m.items():
+        out.append(within(f"end_point_breadth_{side}", d, breadth, m.end_tolerance_m, "m",
+                          f"geodesic distance from the maritime boundary's end to the {side} baseline",
+                          "an end point off the 12-nm limits: a wrong end point, breadth or baseline"))
+    for side, d in f.crossing_to_end_m.items():
+        if d is not None:
+            out.append(at_most(f"agreed_line_meets_limit_{side}", abs(d), m.end_tolerance_m, "m",
+                               f"where the agreed line (continued past its end) crosses the {side} 12-nm limit, "
+                               "to the end point", "an agreed line aimed away from where the limits meet"))
+    out.append(at_most("territorial_sea_limit_error", max(f.limit_error_m.values()), m.max_limit_error_m, "m",
+                       "worst |geodesic distance of a limit point to its baseline - 12 nm|",
+                       "12-nm limits drawn with the wrong radius or distorted by the projection"))
+    out.append(at_most("equidistance_error", f.equidistance_error_m, m.max_equidistance_error_m, "m",
+                       "worst |d(left baseline) - d(right baseline)| along the equidistance line (geodesic)",
+                       "a median line that is not equidistant (wrong baselines or sites)"))
+    out.append(at_most("tripoint_perpendicular", f.perpendicular_deviation_deg,
+                       cfg.tripoint.max_perpendicular_error_deg, "deg",
+                       "deviation from 90 deg between the channel line and the geodesic to the monument",
+                       "a tripoint that is not the foot of the perpendicular"))
+    if f.record_disagreement_m is not None:
+        out.append(at_most("monument_records_agree", f.record_disagreement_m, cfg.tripoint.max_record_disagreement_m,
+                           "m", "distance between the two records of the monument after their datum transforms",
+                           "a datum transform skipped or applied twice (Pulkovo 1942 vs WGS 84: ~93 m here)"))
+    out.append(at_most("projection_scale_error", f.scale_error_ppm, cfg.crs.max_scale_error_ppm, "ppm",
+                       "worst scale distortion of the metric CRS over the data extent",
+                       "a metric CRS unsuited to the area (buffers and Voronoi diagrams would be distorted)"))
+    return tuple(out)

@@ -1,0 +1,193 @@
+"""The one driver: load -> channel lines -> tripoint -> land boundary -> maritime boundary -> checks -> report
+-> layers -> export. It reads as the recipe it is; each step is a pure function of the previous results,
+and only :mod:`pipeline.export` writes files.
+
+A :class:`~pipeline.errors.GeometryError` from a stage names the input role it comes from; here it becomes
+an :class:`~pipeline.errors.InputError` naming that input's file. So does any other GEOS, Qhull or PROJ
+failure raised while a stage works on an input.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Point
+
+from . import checks, land_line, maritime, tripoint, validate
+from .config import Config
+from .errors import GeometryError, InputError, one_line
+from .geodesy import inverse
+from .load import load_inputs
+from .model import Inputs, Report, Results
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def stage(name: str, timings: dict[str, float]):
+    """Log a stage's start and end and record its wall time in ``timings``."""
+    t0 = time.perf_counter()
+    log.info("stage %s ...", name)
+    yield
+    timings[name] = time.perf_counter() - t0
+    log.info("stage %s done in %.2f s", name, timings[name])
+
+
+@contextmanager
+def blame(cfg: Config, role: str):
+    """Turn a geometry failure into an InputError naming the input file it comes from.
+
+    A GeometryError carries its own role; any other exception raised by GEOS, Qhull or PROJ while a stage
+    works is blamed on ``role``, the input the stage works on.
+    """
+    from pyproj.exceptions import ProjError
+    from scipy.spatial import QhullError
+
+    files = cfg.inputs.files()
+    try:
+        yield
+    except GeometryError as exc:
+        raise InputError(files.get(exc.role, files.get(role)), f"{_name(exc.role)}: {exc.problem}") from None
+    except (shapely.errors.GEOSException, QhullError, ProjError) as exc:
+        raise InputError(files.get(role), f"{_name(role)}: the geometry cannot be processed "
+                                          f"({type(exc).__name__}: {one_line(exc)})") from None
+
+
+def _name(role: str) -> str:
+    return {"points": "treaty points", "depth": "depth", "reference": "reference border"}.get(role, role)
+
+
+def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
+    """Run every computing stage on the inputs named by ``cfg``; returns unrounded, typed results."""
+    timings = {} if timings is None else timings
+    sides = cfg.sides.pair
+    with stage("load", timings):
+        inp = load_inputs(cfg)
+    for msg in inp.repairs:
+        log.warning("repaired: %s", msg)
+    if cfg.inputs.depth is None:
+        log.warning("no depth input: the land boundary follows the middle of the main channel (no thalweg)")
+    geo = inp.geo
+    land_union = shapely.union_all(list(inp.land.values()))
+
+    with stage("channel_lines", timings), blame(cfg, "river"):
+        lc = cfg.land
+        channel = land_line.channel_lines(
+            water=inp.water, land=land_union, depth=inp.depth, geo=geo, border_line=cfg.border_line,
+            main_channel=lc.main_channel, bank_densify_m=lc.bank_densify_m, width_exponent=lc.width_exponent,
+            mouth_snap_m=lc.mouth_snap_m, min_mouth_width_m=lc.min_mouth_width_m, min_depth_m=lc.min_depth_m,
+            thalweg_depth_exponent=lc.thalweg_depth_exponent, thalweg_smooth_cells=lc.thalweg_smooth_cells,
+            simplify_m=lc.simplify_m)
+
+    points = inp.points
+    with stage("tripoint", timings), blame(cfg, "points"):
+        tc = cfg.tripoint
+        other_name = "middle" if channel.in_use == "thalweg" else "thalweg"
+        tp = tripoint.locate_tripoint(
+            line=channel.line, line_name=channel.in_use, other_line=channel.other, other_name=other_name,
+            monument=points[tc.monument],
+            compare_monument=points[tc.compare_monument] if tc.compare_monument else None,
+            monuments=[p for p in points.values() if p.kind == "monument"], geo=geo,
+            max_distance_m=tc.monument_max_distance_m, resolution_m=tc.foot_resolution_m)
+
+    with stage("land_boundary", timings), blame(cfg, "river"):
+        mouth_id = cfg.treaty.mouth_point if cfg.maritime.method == "treaty" else ""
+        junction = None
+        if mouth_id:
+            junction = Point(geo.lonlat_to_metric(np.array([points[mouth_id].lonlat]))[0])
+        land = land_line.land_boundary(
+            channel=channel, station_m=tp.foot.station_m, tripoint=tp.foot.point,
+            other_station_m=tp.on_other_line.station_m if tp.on_other_line else None,
+            junction=junction, junction_id=mouth_id)
+
+    with stage("maritime", timings), blame(cfg, "coast"):
+        mc = cfg.maritime
+        end_id = cfg.treaty.end_point
+        mar = maritime.maritime_boundary(
+            land=inp.land, water=inp.water, frame=inp.frame, closing_line=channel.mouth.closing_line,
+            crossing=land.crossing, junction=land.junction,
+            end_point_ll=points[end_id].lonlat if end_id else None, sides=sides, geo=geo, method=mc.method,
+            breadth_m=cfg.territorial_sea_m, coast_densify_m=mc.coast_densify_m, mouth_densify_m=mc.mouth_densify_m,
+            mouth_densify_radius_m=mc.mouth_densify_radius_m, search_radius_factor=mc.search_radius_factor,
+            buffer_quad_segs=mc.buffer_quad_segs, line_densify_m=mc.line_densify_m,
+            limit_check_points=mc.limit_check_points, snap_m=cfg.land.mouth_snap_m)
+
+    reference = None
+    if inp.reference is not None:
+        with stage("reference", timings), blame(cfg, "reference"):
+            reference = validate.reference_lines(reference=inp.reference, sides=sides, tripoint=tp.foot.point,
+                                                 junction=land.junction, snap_m=cfg.land.mouth_snap_m)
+
+    with stage("checks", timings):
+        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary, junction_id=land.junction_id,
+                          crossing=land.crossing, mar=mar, tp=tp)
+        found = checks.run_checks(figures=figures, cfg=cfg)
+    return Results(inp, channel, tp, land, mar, reference, found, timings)
+
+
+def measure(*, cfg: Config, inp: Inputs, land, sea, junction_id: str, crossing: Point, mar, tp) -> checks.Figures:
+    """The figures the checks judge, measured on the ellipsoid from the typed results."""
+    geo = inp.geo
+    mouth_offset = None
+    if cfg.treaty.mouth_point:
+        lon, lat = geo.point_lonlat(crossing)
+        mouth_offset = float(inverse(lon, lat, *inp.points[cfg.treaty.mouth_point].lonlat)[1])
+    gap = float(inverse(*geo.point_lonlat(Point(land.coords[-1])), *geo.point_lonlat(Point(sea.coords[0])))[1])
+    cross: dict[str, float | None] = {}
+    if cfg.treaty.end_point:
+        end_ll = inp.points[cfg.treaty.end_point].lonlat
+        for side, p in mar.limit_crossings.items():
+            if p is None:
+                cross[side] = None
+                continue
+            lon, lat = geo.point_lonlat(p)
+            cross[side] = float(inverse(lon, lat, *end_ll)[1])
+    record = None
+    if tp.from_compare_monument is not None:
+        a, b = inp.points[cfg.tripoint.monument], inp.points[cfg.tripoint.compare_monument]
+        record = float(inverse(a.lon_wgs84, a.lat_wgs84, b.lon_wgs84, b.lat_wgs84)[1])
+    return checks.Figures(
+        land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
+        mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
+        limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
+        perpendicular_deviation_deg=tp.foot.perpendicular_deviation_deg, record_disagreement_m=record,
+        scale_error_ppm=geo.scale_error_ppm(cfg.crs.scale_samples))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    results: Results
+    report: Report
+    published: Path          # where the files went (the output folder, or its failed-run folder)
+
+    @property
+    def passed(self) -> bool:
+        return self.report.passed
+
+
+def run(cfg: Config, out_dir: Path) -> Outcome:
+    """Everything: check the output folder, compute, report, build layers, write and publish.
+
+    The output folder is checked and locked before anything is computed; files are written to a temporary
+    folder on its file system and published all-or-nothing (see :mod:`pipeline.export`). When a check fails
+    the previous outputs stay untouched and this run's files go to ``<out>/failed-run``.
+    """
+    from . import export, layers, report
+
+    target = export.prepare(out_dir, cfg)
+    with target.lock():
+        timings: dict[str, float] = {}
+        results = compute(cfg, timings)
+        with stage("report", timings):
+            rep = report.build_report(results, cfg, software=export.software_versions())
+        with stage("layers", timings):
+            built = layers.build_layers(results, cfg, rep)
+        with stage("export", timings):
+            where = target.publish(results=results, report=rep, layers=built, cfg=cfg)
+        log.info("stage timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
+        return Outcome(replace(results, timings=timings), rep, where)

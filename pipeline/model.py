@@ -1,0 +1,550 @@
+"""Typed results of every stage, and the report, as dataclasses: the contract between the modules.
+
+Stage results hold geometries in the run's metric CRS (see :class:`pipeline.geodesy.Geodesy`) and
+unrounded figures. The :class:`Report` holds only plain values (floats, strings, lon/lat pairs) and is what
+``report.json`` and ``report.md`` are rendered from; :func:`from_jsonable` rebuilds it strictly, which is how
+``tumen-border check`` validates a ``report.json`` against the schema it was written with.
+"""
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+import numpy as np
+from shapely.geometry import LineString, MultiLineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
+
+from .geodesy import Geodesy
+
+LonLat = tuple[float, float]
+REPORT_SCHEMA = "river-sea-border-report/2"
+
+
+# ============================================================================================ inputs
+@dataclass(frozen=True)
+class TreatyPoint:
+    """One published coordinate. ``crs`` is as published ("" = not stated); ``crs_used`` is how it was read."""
+
+    id: str
+    name: str
+    kind: str                     # monument | mouth | end | other
+    datum: str
+    crs: str
+    lat: float
+    lon: float
+    published: str
+    source: str
+    crs_used: str
+    lon_wgs84: float
+    lat_wgs84: float
+    operation: str                # pyproj's description of the operation ("" when none was needed)
+    operation_accuracy_m: float | None
+
+    @property
+    def datum_stated(self) -> bool:
+        return bool(self.crs)
+
+    @property
+    def lonlat(self) -> LonLat:
+        return (self.lon_wgs84, self.lat_wgs84)
+
+
+@dataclass(frozen=True)
+class DepthGrid:
+    """Depth in metres (positive down, NaN = no data) on a north-up grid in ``crs``."""
+
+    depth: np.ndarray
+    transform: Any                # affine.Affine
+    crs: Any                      # pyproj CRS
+    cell_m: float
+    form: str                     # "geotiff" | "soundings"
+    detail: str
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    sha256: str
+    bytes: int
+    modelled: bool
+    form: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the stages need, validated, in the metric CRS of ``geo``."""
+
+    geo: Geodesy
+    frame: Polygon                          # the data extent (metric): outside it nothing is known
+    land: dict[str, BaseGeometry]           # state code -> land polygons (rivers not cut out)
+    water: BaseGeometry                     # river water area, islands as holes
+    points: dict[str, TreatyPoint]
+    depth: DepthGrid | None
+    reference: dict[str, BaseGeometry] | None
+    files: dict[str, InputFile]
+    repairs: tuple[str, ...] = ()
+
+
+# ============================================================================================ stages
+@dataclass(frozen=True)
+class Mouth:
+    closing_line: LineString                # straight line between the banks' seaward ends (UNCLOS art. 9)
+    other_openings: tuple[LineString, ...]  # smaller outlets to the sea, reported, not used
+    opening: BaseGeometry | None = None     # the water's outer ring away from land (all openings)
+
+
+@dataclass(frozen=True)
+class IslandChoice:
+    island: int
+    area_m2: float
+    taken: Literal["left", "right"]        # side of the island the main channel passes, looking downstream
+    taken_width_m: float
+    other_width_m: float
+    taken_depth_m: float | None
+    other_depth_m: float | None
+    rule: str
+
+
+@dataclass(frozen=True)
+class MiddleLine:
+    line: LineString                        # upstream end -> crossing of the closing line
+    islands: tuple[IslandChoice, ...]
+    shore_points: int
+    equidistance_error_m: float             # worst |d(nearest shore) - d(second nearest)| over the vertices
+
+
+@dataclass(frozen=True)
+class Thalweg:
+    line: LineString                        # upstream end -> closing line
+    cells: int
+    smoothed_fraction: float
+    cell_m: float
+
+
+@dataclass(frozen=True)
+class ChannelLines:
+    """Stage 2 result: the mouth and both channel lines, each from upstream to the closing line."""
+
+    mouth: Mouth
+    middle: MiddleLine
+    thalweg: Thalweg | None
+    in_use: Literal["thalweg", "middle"]
+
+    @property
+    def line(self) -> LineString:
+        return self.thalweg.line if self.in_use == "thalweg" else self.middle.line
+
+    @property
+    def other(self) -> LineString | None:
+        if self.in_use == "thalweg":
+            return self.middle.line
+        return self.thalweg.line if self.thalweg is not None else None
+
+
+@dataclass(frozen=True)
+class MonumentRow:
+    id: str
+    name: str
+    datum: str
+    lon: float
+    lat: float
+    distance_m: float            # geodesic, monument -> tripoint
+    azimuth_deg: float           # at the monument, towards the tripoint
+    back_azimuth_deg: float      # at the tripoint, towards the monument
+
+
+@dataclass(frozen=True)
+class Foot:
+    """Foot of the geodesic perpendicular from a monument to a line."""
+
+    line: str                    # which line ("thalweg" | "middle")
+    monument: str
+    point: Point                 # metric
+    lon: float
+    lat: float
+    station_m: float             # along the line from its upstream end (planar metres)
+    distance_m: float            # geodesic, to the monument
+    perpendicular_deviation_deg: float
+
+
+@dataclass(frozen=True)
+class Tripoint:
+    foot: Foot                   # on the line in use: the tripoint A
+    lon_p42: float
+    lat_p42: float
+    p42_operation: str
+    monuments: tuple[MonumentRow, ...]
+    on_other_line: Foot | None
+    from_compare_monument: Foot | None
+
+
+@dataclass(frozen=True)
+class LandBoundary:
+    line: LineString             # A -> channel line -> crossing -> junction (B, or the crossing)
+    middle_part: LineString      # middle line from its own tripoint foot to the closing line
+    thalweg_part: LineString | None
+    crossing: Point              # where the line in use meets the closing line
+    junction: Point              # where the maritime boundary starts (treaty point B, or the crossing)
+    junction_id: str             # "B" or "" (the crossing)
+
+
+@dataclass(frozen=True)
+class Baselines:
+    sea: BaseGeometry
+    coast: dict[str, BaseGeometry]          # side -> coastline
+    baseline: dict[str, BaseGeometry]       # side -> coastline + its half of the closing line
+
+
+@dataclass(frozen=True)
+class AreaPiece:
+    polygon: Polygon                         # metric
+    area_km2: float                          # geodesic
+    side_agreed: str                         # the state it falls to under the agreed line
+    side_equidistance: str
+
+
+@dataclass(frozen=True)
+class MaritimeResult:
+    method: str
+    boundary: LineString                     # the line in use (metric), from the junction seaward
+    baselines: Baselines
+    limits: dict[str, MultiLineString]
+    limit_error_m: dict[str, float]
+    equidistance: LineString
+    equidistance_error_m: float
+    equidistance_start_gap_m: float
+    agreed: LineString | None                # geodesic B -> E (metric)
+    rhumb: LineString | None
+    rhumb_separation_m: float | None
+    end_distance_m: dict[str, float]         # end point (E, or the boundary's end) -> each baseline
+    limit_crossings: dict[str, Point | None] # where the agreed line crosses each limit (metric)
+    areas: tuple[AreaPiece, ...]
+
+
+# ============================================================================================ report
+@dataclass(frozen=True)
+class Check:
+    name: str
+    value: float
+    target: float
+    tolerance: float       # "within": allowed |value - target|; "at most": the limit
+    unit: str
+    kind: Literal["within", "at most"]
+    passed: bool
+    detail: str            # what is measured
+    catches: str           # what error the check would catch
+
+    def line(self) -> str:
+        status = "PASS" if self.passed else "FAIL"
+        if self.kind == "within":
+            return (f"{status}  {self.name}: {self.value:,.3f} {self.unit} vs {self.target:,.3f} {self.unit} "
+                    f"(diff {self.value - self.target:+,.3f}, tolerance ±{self.tolerance:,.3f}) — {self.detail}")
+        return f"{status}  {self.name}: {self.value:,.4f} {self.unit} (at most {self.tolerance:,.4f}) — {self.detail}"
+
+
+@dataclass(frozen=True)
+class IslandRow:
+    island: int
+    area_m2: float
+    branch_taken: str
+    taken_width_m: float
+    other_width_m: float
+    taken_depth_m: float | None
+    other_depth_m: float | None
+    rule: str
+    side_in_use: str
+    side_alternative: str
+    distance_to_border_m: float
+
+
+@dataclass(frozen=True)
+class LandReport:
+    border_line: str
+    border_line_reason: str
+    main_channel_rule: str
+    land_boundary_m: float
+    channel_part_m: float                   # the channel line in use, A -> crossing
+    junction_segment_m: float               # crossing -> B
+    middle_m: float                         # middle line, its tripoint foot -> closing line
+    thalweg_m: float | None
+    separation_max_m: float | None          # between thalweg and middle line
+    separation_mean_m: float | None
+    area_between_km2: float | None
+    shore_points: int
+    middle_equidistance_error_m: float
+    thalweg_cells: int | None
+    thalweg_smoothed_fraction: float | None
+    islands: list[IslandRow]
+    islands_per_side: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FootReport:
+    line: str
+    monument: str
+    lon: float
+    lat: float
+    distance_to_monument_m: float
+    perpendicular_deviation_deg: float
+    distance_to_tripoint_m: float
+
+
+@dataclass(frozen=True)
+class MonumentReport:
+    id: str
+    name: str
+    datum: str
+    lon: float
+    lat: float
+    distance_m: float
+    azimuth_deg: float
+    back_azimuth_deg: float
+
+
+@dataclass(frozen=True)
+class TripointReport:
+    line: str
+    monument: str
+    lon: float
+    lat: float
+    lon_pulkovo1942: float
+    lat_pulkovo1942: float
+    pulkovo_operation: str
+    station_m: float
+    distance_to_monument_m: float
+    perpendicular_deviation_deg: float
+    monuments: list[MonumentReport]
+    on_other_line: FootReport | None
+    from_compare_monument: FootReport | None
+    record_disagreement_m: float | None       # the two records of the monument, both in WGS 84
+
+
+@dataclass(frozen=True)
+class DatumRow:
+    id: str
+    name: str
+    datum: str
+    stated: bool
+    crs_used: str
+    published: str
+    as_printed: list[float]                  # lon, lat as printed (read as WGS 84)
+    wgs84: list[float]                       # lon, lat after the datum transform
+    shift_m: float                           # geodesic distance between the two readings
+    operation: str
+    accuracy_m: float | None
+
+
+@dataclass(frozen=True)
+class MouthReport:
+    closing_line_length_m: float
+    closing_line_ends: list[list[float]]
+    other_openings_m: list[float]
+    crossing: list[float]
+    treaty_point: str
+    treaty_lonlat: list[float] | None
+    offset_m: float | None
+    offset_azimuth_deg: float | None
+    junction: list[float]
+    junction_gap_m: float
+
+
+@dataclass(frozen=True)
+class LimitCrossing:
+    side: str
+    lon: float | None
+    lat: float | None
+    distance_to_end_m: float | None
+
+
+@dataclass(frozen=True)
+class MethodRow:
+    method: str
+    in_use: bool
+    length_m: float
+    start: list[float]
+    end: list[float]
+    end_to_end_point_m: float | None
+    max_separation_from_agreed_m: float | None
+    mean_separation_from_agreed_m: float | None
+    end_distance_to_baselines_m: dict[str, float]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    piece: int
+    area_km2: float
+    side_agreed: str
+    side_equidistance: str
+
+
+@dataclass(frozen=True)
+class MaritimeReport:
+    method: str
+    breadth_m: float
+    length_m: float
+    start: list[float]
+    end: list[float]
+    end_point: str
+    end_point_lonlat: list[float] | None
+    end_distance_to_baselines_m: dict[str, float]
+    limit_crossings: list[LimitCrossing]
+    agreed_length_m: float | None
+    agreed_azimuth_deg: float | None
+    rhumb_length_m: float | None
+    rhumb_max_separation_m: float | None
+    limit_error_m: dict[str, float]
+    limit_lengths_m: dict[str, float]
+    equidistance_length_m: float
+    equidistance_error_m: float
+    equidistance_start_gap_m: float
+    methods: list[MethodRow]
+    areas: list[AreaRow]
+    area_total_km2: float
+    area_by_side: dict[str, float]           # "A->B": km2 that the agreed line gives A where equidistance gives B
+
+
+@dataclass(frozen=True)
+class ValidationRow:
+    name: str
+    independent: bool
+    what: str
+    value_m: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class CrsReport:
+    metric: str
+    max_scale_error_ppm: float
+    length_error_over_sea_m: float
+
+
+@dataclass(frozen=True)
+class Report:
+    schema: str
+    case: str
+    sides: dict[str, str]                    # left / right / third -> code
+    side_names: dict[str, str]               # code -> name
+    legal_chain: str
+    legal_source: str
+    official_source: str
+    passed: bool
+    checks: list[Check]
+    total_length_m: float
+    land: LandReport
+    tripoint: TripointReport
+    datums: list[DatumRow]
+    mouth: MouthReport
+    maritime: MaritimeReport
+    validation: list[ValidationRow]
+    crs: CrsReport
+    inputs: dict[str, InputFile]
+    modelled: list[str]
+    repairs: list[str]
+    notes: list[str]
+    software: dict[str, str]
+
+
+# ============================================================================ strict (de)serialisation
+def to_jsonable(obj: Any) -> Any:
+    """A dataclass tree as JSON-ready dicts/lists (floats kept exact; NaN never occurs in a report)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, (np.floating, np.integer)):
+        return obj.item()
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+class SchemaError(ValueError):
+    """``where``: the JSON path at fault."""
+
+
+def from_jsonable(cls: type, data: Any, where: str = "$") -> Any:
+    """Rebuild ``cls`` from JSON data, checking every key and type; SchemaError names the first problem."""
+    return _build(cls, data, where)
+
+
+def _build(hint: Any, data: Any, where: str) -> Any:
+    origin = get_origin(hint)
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(data, dict):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        hints = get_type_hints(hint)
+        names = [f.name for f in dataclasses.fields(hint)]
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise SchemaError(f"{where}: missing key(s) {', '.join(missing)}")
+        extra = sorted(set(data) - set(names))
+        if extra:
+            raise SchemaError(f"{where}: unknown key(s) {', '.join(extra)}")
+        return hint(**{n: _build(hints[n], data[n], f"{where}.{n}") for n in names})
+    if origin in (typing.Union, types.UnionType):
+        args = get_args(hint)
+        if data is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _build(inner[0], data, where)
+    if origin is Literal:
+        if data not in get_args(hint):
+            raise SchemaError(f"{where}: {data!r} is not one of {get_args(hint)}")
+        return data
+    if origin is list:
+        if not isinstance(data, list):
+            raise SchemaError(f"{where}: expected a list, got {type(data).__name__}")
+        (item,) = get_args(hint) or (Any,)
+        return [_build(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
+    if origin is dict:
+        if not isinstance(data, dict):
+            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
+        _, val = get_args(hint)
+        return {k: _build(val, v, f"{where}.{k}") for k, v in data.items()}
+    if hint is float:
+        if isinstance(data, bool) or not isinstance(data, (int, float)):
+            raise SchemaError(f"{where}: expected a number, got {data!r}")
+        return float(data)
+    if hint is int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            raise SchemaError(f"{where}: expected an integer, got {data!r}")
+        return data
+    if hint is bool:
+        if not isinstance(data, bool):
+            raise SchemaError(f"{where}: expected true/false, got {data!r}")
+        return data
+    if hint is str:
+        if not isinstance(data, str):
+            raise SchemaError(f"{where}: expected a string, got {data!r}")
+        return data
+    if hint is Any:
+        return data
+    raise SchemaError(f"{where}: unsupported type {hint!r}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run computed, before presentation."""
+
+    inputs: Inputs
+    channel: ChannelLines
+    tripoint: Tripoint
+    land: LandBoundary
+    maritime: MaritimeResult
+    reference: dict[str, LineString] | None
+    checks: tuple[Check, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)

@@ -1,0 +1,344 @@
+"""File readers: each turns one input file into plain data in the file's own CRS, or raises an
+:class:`~pipeline.errors.InputError` that names the file and the problem.
+
+Readers know formats (GDAL vector formats through pyogrio, GeoTIFF through rasterio, CSV); they do not
+change datums or validate geometry against other inputs -- :mod:`pipeline.load` does that, the same way
+for every input. Nothing here writes a file.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import math
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+
+from .errors import InputError, one_line
+
+log = logging.getLogger(__name__)
+
+POINT_COLUMNS = ("id", "name", "kind", "datum", "crs", "lat", "lon", "published", "source")
+POINT_KINDS = ("monument", "mouth", "end", "other")
+
+
+def require_file(path: Path | None, role: str) -> Path:
+    """``path`` if it is a readable file; otherwise an InputError naming it."""
+    if path is None:
+        raise InputError(None, f"no {role} file given")
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(path, f"{role}: is a folder, not a file")
+    if not path.is_file():
+        raise InputError(path, f"{role} file not found")
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+    except OSError as exc:
+        raise InputError(path, f"{role}: cannot be read ({exc.strerror})") from None
+    return path
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def gdal_detail(exc: BaseException | str, limit: int = 240) -> str:
+    """GDAL's message without SQL statements and repeats, on one line, at most ``limit`` characters."""
+    text = one_line(str(exc))
+    text = re.sub(r"sqlite3_\w+\(.*?\) failed: ", "", text)
+    parts: list[str] = []
+    for part in re.split(r";\s*", text):
+        if part and part not in parts:
+            parts.append(part)
+    text = "; ".join(parts) or "no detail"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ------------------------------------------------------------------------------------------- vectors
+@dataclass(frozen=True)
+class VectorLayer:
+    """One layer as read: geometries (shapely array), attribute columns, the CRS (pyproj) and the layer name."""
+
+    path: Path
+    layer: str
+    geometry: np.ndarray
+    columns: dict[str, np.ndarray]
+    crs: object
+
+
+def layer_names(path: Path, role: str) -> list[str]:
+    import pyogrio
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:  # pyogrio.errors.DataSourceError and GDAL errors
+        raise InputError(path, f"{role}: cannot be read as a vector data set (truncated or corrupt?): "
+                               f"{gdal_detail(exc)}") from None
+
+
+def choose_layer(path: Path, layer: str, role: str, key: str) -> str:
+    """The layer to read: the one named, or the only one; several and none named is an error listing them."""
+    names = layer_names(path, role)
+    if not names:
+        raise InputError(path, f"{role}: the data set holds no layers")
+    if layer:
+        if layer not in names:
+            raise InputError(path, f"{role}: no layer {layer!r} (layers: {', '.join(names)})")
+        return layer
+    if len(names) > 1:
+        raise InputError(path, f"{role}: the file holds {len(names)} layers ({', '.join(names)}); name one with "
+                               f"{key}")
+    return names[0]
+
+
+def _geojson_crs_name(path: Path) -> str | None:
+    """The name in a GeoJSON file's legacy ``"crs"`` member, looked for in the first 1 MB (None: no member)."""
+    if path.suffix.lower() not in (".geojson", ".json"):
+        return None
+    with open(path, "rb") as f:
+        head = f.read(1 << 20).decode("utf-8", errors="replace")
+    m = re.search(r'"crs"\s*:\s*(\{[^{}]*\{[^{}]*\}[^{}]*\})', head)
+    if not m:
+        return None
+    try:
+        member = json.loads(m.group(1))
+        name = member.get("properties", {}).get("name") if member.get("type") == "name" else None
+    except (ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
+def _crs_of(path: Path, role: str, crs_wkt: str | None, gdal_warnings: list[str]):
+    """The layer's CRS as a pyproj CRS; none, or one PROJ cannot parse, is an InputError naming the file."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    name = _geojson_crs_name(path)
+    if name is not None:
+        try:
+            CRS.from_user_input(name)
+        except CRSError:  # GDAL ignores a "crs" member it cannot parse and assumes WGS 84
+            raise InputError(path, f"{role}: unknown CRS {name!r} in the GeoJSON \"crs\" member (PROJ does not "
+                                   "know it); remove the member if the coordinates are WGS 84 lon/lat") from None
+    if crs_wkt:
+        try:
+            return CRS.from_user_input(crs_wkt)
+        except CRSError as exc:
+            raise InputError(path, f"{role}: unknown CRS ({gdal_detail(exc)})") from None
+    if path.suffix.lower() == ".shp":
+        for prj in (path.with_suffix(".prj"), path.with_suffix(".PRJ")):
+            if prj.is_file():
+                text = prj.read_text(encoding="utf-8", errors="replace").strip()
+                raise InputError(prj, f"{role}: unknown CRS: the .prj of {path.name} holds no CRS that GDAL/PROJ "
+                                      f"understands ({text[:60]!r}); replace it with a valid WKT .prj")
+    crs_warnings = [w for w in gdal_warnings if any(k in w.lower() for k in ("srs", "crs", "projection"))]
+    if crs_warnings:
+        raise InputError(path, f"{role}: unknown CRS: {gdal_detail(crs_warnings[0])}")
+    raise InputError(path, f"{role}: no CRS is defined; set one in the file (e.g. EPSG:4326 for lon/lat; for a "
+                           "Shapefile, add its .prj)")
+
+
+def read_vector(path: Path, layer: str, role: str, key: str) -> VectorLayer:
+    """Read one layer with pyogrio; unreadable, empty, CRS-less or non-finite data is an InputError.
+
+    ``key`` is the config key that names the layer (quoted when the file holds several layers).
+    Features without a geometry, or with an empty one, are dropped.
+    """
+    import pyogrio
+
+    path = require_file(path, role)
+    layer = choose_layer(path, layer, role, key)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            meta, _, geoms, field_data = pyogrio.raw.read(path, layer=layer)
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, and GDAL errors
+        raise InputError(path, f"{role}: cannot be read as a vector data set (truncated or corrupt?): "
+                               f"{gdal_detail(exc)}") from None
+    gdal_warnings = list(dict.fromkeys(one_line(str(w.message)) for w in caught))
+    try:
+        if meta.get("geometry_type") in (None, "Unknown") and geoms is None:
+            raise InputError(path, f"{role}: layer {layer!r} has no geometry column")
+        if geoms is None:
+            raise InputError(path, f"{role}: layer {layer!r} has no geometry column")
+        try:
+            geometry = shapely.from_wkb(geoms, on_invalid="raise")
+        except Exception as exc:  # GEOSException on unparsable WKB
+            raise InputError(path, f"{role}: a geometry cannot be decoded ({gdal_detail(exc)})") from None
+        crs = _crs_of(path, role, meta.get("crs"), gdal_warnings)
+    except InputError as exc:
+        gdal_warnings = [w for w in gdal_warnings if w not in exc.problem]
+        raise
+    finally:
+        for w in gdal_warnings:  # what GDAL said while reading, unless the error already says it
+            log.warning("%s: %s: %s", path.name, role, w)
+    keep = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry))
+    if not keep.any():
+        raise InputError(path, f"{role}: layer {layer!r} is empty (no features with a geometry)")
+    columns = {str(name): np.asarray(values)[keep] for name, values in zip(meta["fields"], field_data)}
+    geometry = geometry[keep]
+    coords = shapely.get_coordinates(geometry)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if bad.any():
+        counts = shapely.get_num_coordinates(geometry)
+        first = int(np.searchsorted(np.cumsum(counts), int(np.flatnonzero(bad)[0]), side="right"))
+        raise InputError(path, f"{role}: feature {first} has a non-finite coordinate (NaN or infinity); "
+                               f"{int(bad.sum())} such vertex(es) in the layer")
+    return VectorLayer(path, layer, geometry, columns, crs)
+
+
+# -------------------------------------------------------------------------------------- treaty points
+@dataclass(frozen=True)
+class PointRow:
+    line: int
+    id: str
+    name: str
+    kind: str
+    datum: str
+    crs: str
+    lat: float
+    lon: float
+    published: str
+    source: str
+
+
+def read_points(path: Path) -> list[PointRow]:
+    """The treaty points CSV (columns POINT_COLUMNS); every column of every row is validated."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    path = require_file(path, "treaty points")
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(path, f"treaty points: not a readable UTF-8 CSV ({exc})") from None
+    missing = [c for c in POINT_COLUMNS if c not in header]
+    if missing:
+        raise InputError(path, f"treaty points: missing column(s) {', '.join(missing)} "
+                               f"(header has: {', '.join(h for h in header if h) or 'nothing'})")
+    extra = [c for c in header if c not in POINT_COLUMNS]
+    if extra:
+        raise InputError(path, f"treaty points: unknown column(s) {', '.join(map(str, extra))} "
+                               f"(columns: {', '.join(POINT_COLUMNS)})")
+    if not rows:
+        raise InputError(path, "treaty points: no rows")
+    out: list[PointRow] = []
+    seen: set[str] = set()
+    for n, r in enumerate(rows, start=2):
+        if None in r or any(r[c] is None for c in POINT_COLUMNS):
+            raise InputError(path, f"treaty points line {n}: {len([v for v in r.values() if v is not None])} "
+                                   f"fields, expected {len(header)} (a comma inside an unquoted value?)")
+        pid = r["id"].strip()
+        where = f"treaty points line {n}" + (f" ({pid})" if pid else "")
+        if not pid:
+            raise InputError(path, f"{where}: empty id")
+        if pid in seen:
+            raise InputError(path, f"{where}: duplicate id {pid!r}")
+        seen.add(pid)
+        for c in ("name", "published", "source"):
+            if not r[c].strip():
+                raise InputError(path, f"{where}: empty {c}")
+        if r["kind"] not in POINT_KINDS:
+            raise InputError(path, f"{where}: kind {r['kind']!r} is not one of {', '.join(POINT_KINDS)}")
+        values = {}
+        for c in ("lat", "lon"):
+            try:
+                values[c] = float(r[c])
+            except ValueError:
+                raise InputError(path, f"{where}: {c} {r[c]!r} is not a number (decimal degrees expected)") from None
+            if not math.isfinite(values[c]):
+                raise InputError(path, f"{where}: {c} {r[c]!r} is not a finite number")
+        lat, lon = values["lat"], values["lon"]
+        if not -90 <= lat <= 90:
+            hint = " (lat/lon swapped?)" if -90 <= lon <= 90 else ""
+            raise InputError(path, f"{where}: lat {lat} is outside [-90, 90]{hint}")
+        if not -180 <= lon <= 180:
+            raise InputError(path, f"{where}: lon {lon} is outside [-180, 180]")
+        crs_text = r["crs"].strip()
+        if crs_text:
+            try:
+                crs = CRS.from_user_input(crs_text)
+            except CRSError:
+                raise InputError(path, f"{where}: crs {crs_text!r} is not a CRS PROJ knows (e.g. EPSG:4326; leave "
+                                       "it empty when the source states no datum)") from None
+            if not crs.is_geographic:
+                raise InputError(path, f"{where}: crs {crs_text} ({crs.name}) is not a geographic lat/lon CRS")
+        out.append(PointRow(n, pid, r["name"].strip(), r["kind"], r["datum"].strip(), crs_text, lat, lon,
+                            r["published"].strip(), r["source"].strip()))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- rasters
+@dataclass(frozen=True)
+class Raster:
+    path: Path
+    values: np.ndarray        # float64, NaN where nodata
+    transform: object         # affine.Affine
+    crs: object               # pyproj CRS
+    res: tuple[float, float]
+    nodata: float | None
+    tags: dict
+
+
+def is_raster(path: Path) -> bool:
+    """Whether GDAL opens ``path`` as a raster (GeoTIFF and any other raster format)."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path):
+                return True
+    except (RasterioIOError, Exception):
+        return False
+
+
+def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
+    """Band 1 of a raster as float64 (nodata -> NaN), with its grid; an InputError names the file on failure."""
+    import rasterio
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+    from rasterio.errors import NotGeoreferencedWarning
+
+    path = require_file(path, role)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a missing CRS is reported below
+            src = rasterio.open(path)
+        with src:
+            if src.crs is None:
+                raise InputError(path, f"{role}: no CRS is defined; set a projected (metre) CRS")
+            try:
+                crs = CRS.from_user_input(src.crs.to_wkt())
+            except CRSError as exc:
+                raise InputError(path, f"{role}: unknown CRS ({gdal_detail(exc)})") from None
+            if projected and not crs.is_projected:
+                raise InputError(path, f"{role}: CRS must be projected (metres), got {crs.name}")
+            if src.transform.b != 0 or src.transform.d != 0 or src.transform.e >= 0:
+                raise InputError(path, f"{role}: the grid must be north-up without rotation")
+            band = src.read(1, masked=True).astype("float64")
+            out = Raster(path, band.filled(np.nan), src.transform, crs, tuple(src.res), src.nodata,
+                         dict(src.tags()))
+    except InputError:
+        raise
+    except Exception as exc:  # RasterioIOError and GDAL errors on truncated files
+        raise InputError(path, f"{role}: cannot be read (truncated or corrupt?): {gdal_detail(exc)}") from None
+    out.values[~np.isfinite(out.values)] = np.nan
+    return out

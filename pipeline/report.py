@@ -1,0 +1,361 @@
+"""The report: one :class:`~pipeline.model.Report` built from the typed results, rendered as JSON and Markdown.
+
+``report.json`` is the report object as it is (unrounded figures, the schema of :mod:`pipeline.model`);
+``report.md`` shows the same numbers, rounded for reading. Nothing here writes files.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+
+from . import geometry, land_line, validate
+from .config import Config
+from .geodesy import geodesic_area_m2, inverse
+from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, FootReport, IslandRow, LandReport, LimitCrossing,
+                    MaritimeReport, MethodRow, MonumentReport, MouthReport, Report, Results, TripointReport,
+                    to_jsonable)
+
+LINE_NAMES = {"thalweg": "the thalweg (deepest line)", "middle": "the middle of the main channel"}
+
+
+def _ll(geo, p: Point) -> list[float]:
+    return list(geo.point_lonlat(p))
+
+
+def islands(r: Results, cfg: Config) -> list[tuple[int, Polygon]]:
+    """(number, polygon) of every island, numbered as in the middle line's island choices."""
+    return list(enumerate(land_line.islands(water=r.inputs.water, mouth=r.channel.mouth,
+                                            snap_m=cfg.land.mouth_snap_m), start=1))
+
+
+def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
+    geo, sides = r.inputs.geo, cfg.sides.pair
+    choices = {c.island: c for c in r.channel.middle.islands}
+    line, other = r.channel.line, r.channel.other
+    rows = []
+    for k, isl in islands(r, cfg):
+        rep = np.asarray(isl.representative_point().coords)
+        side = sides[0] if geometry.side_of_line(rep, line)[0] > 0 else sides[1]
+        alt = "" if other is None else (sides[0] if geometry.side_of_line(rep, other)[0] > 0 else sides[1])
+        d, _ = geo.distance_to_line(np.asarray(isl.exterior.coords), r.land.line)
+        c = choices.get(k)
+        rows.append(IslandRow(k, geodesic_area_m2(geo.to_lonlat(isl)), c.taken if c else "not passed",
+                              c.taken_width_m if c else 0.0, c.other_width_m if c else 0.0,
+                              c.taken_depth_m if c else None, c.other_depth_m if c else None,
+                              c.rule if c else "", side, alt, float(d.min())))
+    return rows
+
+
+def land_report(r: Results, cfg: Config) -> LandReport:
+    geo, ch, lb = r.inputs.geo, r.channel, r.land
+    reason = ("a depth input is given (land.border_line = 'auto' takes the thalweg)" if cfg.land.border_line == "auto"
+              and ch.in_use == "thalweg" else "no depth input: the middle of the main channel is used"
+              if cfg.inputs.depth is None else f"land.border_line = {cfg.land.border_line!r}")
+    in_use_part = lb.thalweg_part if ch.in_use == "thalweg" else lb.middle_part
+    sep_max = sep_mean = area = None
+    if lb.thalweg_part is not None:
+        sep_max, sep_mean = geo.separation(lb.thalweg_part, lb.middle_part, cfg.land.compare_step_m)
+        faces = geometry.faces_between(lb.thalweg_part, lb.middle_part)
+        area = sum(geodesic_area_m2(geo.to_lonlat(f)) for f in faces) / 1e6
+    rows = island_rows(r, cfg)
+    per_side = {s: sum(1 for i in rows if i.side_in_use == s) for s in cfg.sides.pair}
+    junction = LineString([lb.crossing, lb.junction]) if lb.crossing.distance(lb.junction) > 0 else None
+    return LandReport(
+        border_line=ch.in_use, border_line_reason=reason,
+        main_channel_rule=ch.middle.islands[0].rule if ch.middle.islands else cfg.land.main_channel,
+        land_boundary_m=geo.length_m(lb.line), channel_part_m=geo.length_m(in_use_part),
+        junction_segment_m=geo.length_m(junction) if junction is not None else 0.0,
+        middle_m=geo.length_m(lb.middle_part),
+        thalweg_m=geo.length_m(lb.thalweg_part) if lb.thalweg_part is not None else None,
+        separation_max_m=sep_max, separation_mean_m=sep_mean, area_between_km2=area,
+        shore_points=ch.middle.shore_points, middle_equidistance_error_m=ch.middle.equidistance_error_m,
+        thalweg_cells=ch.thalweg.cells if ch.thalweg else None,
+        thalweg_smoothed_fraction=ch.thalweg.smoothed_fraction if ch.thalweg else None,
+        islands=rows, islands_per_side=per_side)
+
+
+def _foot_report(foot, tripoint) -> FootReport | None:
+    if foot is None:
+        return None
+    d = float(inverse(foot.lon, foot.lat, tripoint.lon, tripoint.lat)[1])
+    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m, foot.perpendicular_deviation_deg, d)
+
+
+def tripoint_report(r: Results, cfg: Config) -> TripointReport:
+    tp = r.tripoint
+    a = tp.foot
+    record = None
+    if cfg.tripoint.compare_monument:
+        m, n = (r.inputs.points[i] for i in (cfg.tripoint.monument, cfg.tripoint.compare_monument))
+        record = float(inverse(m.lon_wgs84, m.lat_wgs84, n.lon_wgs84, n.lat_wgs84)[1])
+    return TripointReport(
+        line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, lon_pulkovo1942=tp.lon_p42,
+        lat_pulkovo1942=tp.lat_p42, pulkovo_operation=tp.p42_operation, station_m=a.station_m,
+        distance_to_monument_m=a.distance_m, perpendicular_deviation_deg=a.perpendicular_deviation_deg,
+        monuments=[MonumentReport(m.id, m.name, m.datum, m.lon, m.lat, m.distance_m, m.azimuth_deg,
+                                  m.back_azimuth_deg) for m in tp.monuments],
+        on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
+        record_disagreement_m=record)
+
+
+def datum_rows(r: Results) -> list[DatumRow]:
+    rows = []
+    for p in r.inputs.points.values():
+        if not p.operation and p.datum_stated:
+            continue
+        shift = float(inverse(p.lon, p.lat, p.lon_wgs84, p.lat_wgs84)[1])
+        rows.append(DatumRow(p.id, p.name, p.datum, p.datum_stated, p.crs_used, p.published, [p.lon, p.lat],
+                             [p.lon_wgs84, p.lat_wgs84], shift, p.operation, p.operation_accuracy_m))
+    return rows
+
+
+def mouth_report(r: Results, cfg: Config) -> MouthReport:
+    geo, mouth, lb = r.inputs.geo, r.channel.mouth, r.land
+    b = r.inputs.points.get(cfg.treaty.mouth_point) if cfg.treaty.mouth_point else None
+    crossing = geo.point_lonlat(lb.crossing)
+    off = az = None
+    if b is not None:
+        az, off = (float(v) for v in inverse(crossing[0], crossing[1], b.lon_wgs84, b.lat_wgs84))
+    gap = float(inverse(*geo.point_lonlat(Point(lb.line.coords[-1])),
+                        *geo.point_lonlat(Point(r.maritime.boundary.coords[0])))[1])
+    return MouthReport(
+        closing_line_length_m=geo.length_m(mouth.closing_line),
+        closing_line_ends=[list(v) for v in geo.metric_to_lonlat(np.asarray(mouth.closing_line.coords))],
+        other_openings_m=[geo.length_m(o) for o in mouth.other_openings], crossing=list(crossing),
+        treaty_point=cfg.treaty.mouth_point, treaty_lonlat=list(b.lonlat) if b is not None else None,
+        offset_m=off, offset_azimuth_deg=az, junction=_ll(geo, lb.junction), junction_gap_m=gap)
+
+
+def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
+    geo, mar, sides = r.inputs.geo, r.maritime, cfg.sides.pair
+    end_id = cfg.treaty.end_point
+    e = r.inputs.points.get(end_id) if end_id else None
+    crossings = []
+    for side, p in mar.limit_crossings.items():
+        if p is None or e is None:
+            crossings.append(LimitCrossing(side, None, None, None))
+            continue
+        lon, lat = geo.point_lonlat(p)
+        crossings.append(LimitCrossing(side, lon, lat, float(inverse(lon, lat, *e.lonlat)[1])))
+    methods = []
+    lines = [("treaty", mar.agreed), ("equidistance", mar.equidistance)]
+    for name, line in lines:
+        if line is None:
+            continue
+        end = geo.point_lonlat(Point(line.coords[-1]))
+        sep = geo.separation(line, mar.agreed, cfg.validation.step_m * 10) if mar.agreed is not None else (None, None)
+        ends = {s: float(geo.distance_to_line(np.asarray(line.coords[-1:]), mar.baselines.baseline[s])[0][0])
+                for s in sides}
+        methods.append(MethodRow(name, name == mar.method, geo.length_m(line), _ll(geo, Point(line.coords[0])),
+                                 list(end), float(inverse(*end, *e.lonlat)[1]) if e is not None else None,
+                                 sep[0], sep[1], ends))
+    areas = [AreaRow(i + 1, a.area_km2, a.side_agreed, a.side_equidistance) for i, a in enumerate(mar.areas)]
+    by_side: dict[str, float] = {}
+    for a in mar.areas:
+        key = f"{a.side_agreed} under the agreed line, {a.side_equidistance} under equidistance"
+        by_side[key] = by_side.get(key, 0.0) + a.area_km2
+    agreed_az = None
+    if mar.agreed is not None:
+        agreed_az = float(inverse(*geo.point_lonlat(Point(mar.agreed.coords[0])), *e.lonlat)[0])
+    return MaritimeReport(
+        method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=geo.length_m(mar.boundary),
+        start=_ll(geo, Point(mar.boundary.coords[0])), end=_ll(geo, Point(mar.boundary.coords[-1])),
+        end_point=end_id, end_point_lonlat=list(e.lonlat) if e is not None else None,
+        end_distance_to_baselines_m=dict(mar.end_distance_m), limit_crossings=crossings,
+        agreed_length_m=geo.length_m(mar.agreed) if mar.agreed is not None else None, agreed_azimuth_deg=agreed_az,
+        rhumb_length_m=geo.length_m(mar.rhumb) if mar.rhumb is not None else None,
+        rhumb_max_separation_m=mar.rhumb_separation_m, limit_error_m=dict(mar.limit_error_m),
+        limit_lengths_m={s: geo.length_m(mar.limits[s]) for s in sides},
+        equidistance_length_m=geo.length_m(mar.equidistance), equidistance_error_m=mar.equidistance_error_m,
+        equidistance_start_gap_m=mar.equidistance_start_gap_m, methods=methods, areas=areas,
+        area_total_km2=sum(a.area_km2 for a in mar.areas), area_by_side=by_side)
+
+
+def legal_chain(r: Results, cfg: Config) -> str:
+    chain = f"A (tripoint) → {LINE_NAMES[r.channel.in_use]}"
+    if r.land.junction_id:
+        chain += f" → {r.land.junction_id} (treaty mouth point)"
+    else:
+        chain += " → the closing line of the mouth"
+    if r.maritime.method == "treaty":
+        chain += f" → straight line (geodesic) → {cfg.treaty.end_point} (treaty end point)"
+    else:
+        chain += " → equidistance line → the 12-nm limits"
+    return chain
+
+
+def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report:
+    """The report of a run: every figure the outputs state, unrounded, from the typed results."""
+    geo, sides = r.inputs.geo, cfg.sides.pair
+    land = land_report(r, cfg)
+    mar = maritime_report(r, cfg)
+    mouth = mouth_report(r, cfg)
+    tp = tripoint_report(r, cfg)
+    record = tp.record_disagreement_m
+    end_d = dict(r.maritime.end_distance_m)
+    rows = validate.validations(
+        geo=geo, sides=sides, breadth_m=cfg.territorial_sea_m, end_distance_m=end_d,
+        end_point_id=cfg.treaty.end_point if r.maritime.method == "treaty" else "", record_disagreement_m=record,
+        monument_id=cfg.tripoint.monument, mouth_offset_m=mouth.offset_m, mouth_point_id=cfg.treaty.mouth_point,
+        reference=r.inputs.reference, reference_parts=r.reference, land_boundary=r.land.line,
+        maritime_boundary=r.maritime.boundary, limits=r.maritime.limits,
+        land=shapely.union_all(list(r.inputs.land.values())), frame=r.inputs.frame,
+        derived=list(cfg.inputs.derived_from_reference), step_m=cfg.validation.step_m,
+        margin_m=cfg.validation.margin_m)
+    notes = []
+    if cfg.inputs.depth is None:
+        notes.append("No depth input: the land boundary follows the middle of the main channel; there is no thalweg.")
+    if cfg.inputs.modelled:
+        notes.append(f"MODELLED inputs: {', '.join(cfg.inputs.modelled)}. Figures that depend on them (land length, "
+                     "tripoint, thalweg, mouth offset, islands) are model results, not survey results.")
+    scale = r.inputs.geo.scale_error_ppm(cfg.crs.scale_samples)
+    return Report(
+        schema=REPORT_SCHEMA, case=cfg.case.name,
+        sides={"left": sides[0], "right": sides[1], "third": cfg.sides.third},
+        side_names={c: cfg.sides.name(c) for c in (*sides, cfg.sides.third) if c},
+        legal_chain=legal_chain(r, cfg), legal_source=cfg.treaty.source, official_source=cfg.official.source,
+        passed=r.passed, checks=list(r.checks), total_length_m=land.land_boundary_m + mar.length_m, land=land,
+        tripoint=tp, datums=datum_rows(r), mouth=mouth, maritime=mar, validation=rows,
+        crs=CrsReport(geo.metric.name, scale, scale * 1e-6 * cfg.official.sea_length_m),
+        inputs=dict(r.inputs.files), modelled=list(cfg.inputs.modelled), repairs=list(r.inputs.repairs),
+        notes=notes, software=software)
+
+
+def to_json(report: Report) -> str:
+    return json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------------------------------------ markdown
+def _f(v: float | None, nd: int = 1) -> str:
+    return "—" if v is None else f"{v:,.{nd}f}"
+
+
+def _latlon(ll) -> str:
+    return "—" if ll is None else f"{ll[1]:.7f} N, {ll[0]:.7f} E"
+
+
+def render_markdown(rep: Report) -> str:
+    """``report.md``: the same numbers as ``report.json``, rounded for reading."""
+    L = [f"# {rep.case} — computed report", "",
+         "Every figure was computed by `tumen-border run` from the inputs listed at the end; lengths, distances, "
+         "azimuths and areas are geodesic on the WGS-84 ellipsoid (pyproj.Geod). `report.json` holds the same "
+         "figures unrounded.", ""]
+    for note in rep.notes:
+        L += [f"> **Note:** {note}", ""]
+    L += ["## The border, point for point", "", f"**{rep.legal_chain}**", ""]
+    if rep.legal_source:
+        L += [f"Source: {rep.legal_source}", ""]
+    L += ["## Checks", "", "| check | computed | target | tolerance | result | what it would catch |",
+          "|---|---:|---:|---:|---|---|"]
+    for c in rep.checks:
+        target = f"{_f(c.target, 3)} {c.unit}" if c.kind == "within" else "—"
+        tol = f"±{_f(c.tolerance, 3)}" if c.kind == "within" else f"≤ {_f(c.tolerance, 4)}"
+        L.append(f"| {c.name} | {_f(c.value, 3 if c.kind == 'within' else 4)} {c.unit} | {target} | {tol} {c.unit} | "
+                 f"{'PASS' if c.passed else 'FAIL'} | {c.catches} |")
+    L += ["", f"Overall: **{'PASS' if rep.passed else 'FAIL'}**", ""]
+    land, mar = rep.land, rep.maritime
+    L += ["## Lengths", "", "| line | geodesic length |", "|---|---:|",
+          f"| land boundary (A → {LINE_NAMES[land.border_line]} → mouth point) | {_f(land.land_boundary_m)} m |",
+          f"| … of which the channel line, A → closing line | {_f(land.channel_part_m)} m |",
+          f"| … of which closing line → mouth point | {_f(land.junction_segment_m)} m |",
+          f"| middle of the main channel, its own foot → closing line | {_f(land.middle_m)} m |",
+          f"| thalweg, its own foot → closing line | {_f(land.thalweg_m)} m |",
+          f"| maritime boundary ({mar.method}) | {_f(mar.length_m)} m |",
+          f"| total | {_f(rep.total_length_m)} m |", ""]
+    L += ["## Land boundary", "",
+          f"Line in use: {LINE_NAMES[land.border_line]} ({land.border_line_reason}). Main-channel rule at islands: "
+          f"{land.main_channel_rule}."]
+    if land.thalweg_m is not None:
+        L.append(f"Thalweg vs middle line: largest separation {_f(land.separation_max_m)} m, mean "
+                 f"{_f(land.separation_mean_m)} m, area between them {_f(land.area_between_km2, 3)} km².")
+    L += [f"Middle line: {land.shore_points:,} shore points; worst equidistance error of its vertices "
+          f"{_f(land.middle_equidistance_error_m, 3)} m.", ""]
+    if land.islands:
+        L += ["| island | area | branch taken | width taken / other | depth taken / other | state (line in use) | "
+              "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
+        for i in land.islands:
+            depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
+            L.append(f"| {i.island} | {_f(i.area_m2, 0)} m² | {i.branch_taken} | {_f(i.taken_width_m)} / "
+                     f"{_f(i.other_width_m)} m | {depth} | {i.side_in_use} | {i.side_alternative or '—'} | "
+                     f"{_f(i.distance_to_border_m)} m |")
+        L += ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
+              ""]
+    tp = rep.tripoint
+    L += ["## Tripoint A", "",
+          f"Foot of the geodesic perpendicular from monument `{tp.monument}` to {LINE_NAMES[tp.line]}: "
+          f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84); {tp.lat_pulkovo1942:.7f} N, {tp.lon_pulkovo1942:.7f} E "
+          f"(Pulkovo 1942, via {tp.pulkovo_operation}). {_f(tp.distance_to_monument_m, 2)} m from the monument; "
+          f"the geodesic meets the line at 90° ± {tp.perpendicular_deviation_deg:.5f}°.", "",
+          "| monument | datum | lat | lon | distance to A | azimuth to A |", "|---|---|---:|---:|---:|---:|"]
+    for m in tp.monuments:
+        L.append(f"| {m.id}: {m.name} | {m.datum} | {m.lat:.7f} | {m.lon:.7f} | {_f(m.distance_m, 2)} m | "
+                 f"{m.azimuth_deg:.3f}° |")
+    for label, f in (("on the other channel line", tp.on_other_line),
+                     ("from the other record of the monument", tp.from_compare_monument)):
+        if f is not None:
+            L.append(f"\nTripoint {label} ({LINE_NAMES[f.line]}, monument `{f.monument}`): {f.lat:.7f} N, "
+                     f"{f.lon:.7f} E, **{_f(f.distance_to_tripoint_m, 2)} m** from A.")
+    if rep.datums:
+        L += ["", "## Datums of the treaty points", "",
+              "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "
+              "distance between the readings | operation |", "|---|---|---|---|---|---|---:|---|"]
+        for d in rep.datums:
+            L.append(f"| {d.id} | {d.published} | {d.datum if d.stated else 'no'} | {d.crs_used} | "
+                     f"{_latlon(d.as_printed)} | {_latlon(d.wgs84)} | {_f(d.shift_m, 2)} m | {d.operation or '—'}"
+                     f"{'' if d.accuracy_m is None else f' (accuracy {d.accuracy_m:g} m)'} |")
+    mo = rep.mouth
+    L += ["", "## Mouth", "",
+          f"Closing line {_f(mo.closing_line_length_m)} m between the banks' seaward ends; other openings: "
+          f"{', '.join(_f(x) + ' m' for x in mo.other_openings_m) or 'none'}. The channel line meets it at "
+          f"{_latlon(mo.crossing)}"
+          + (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
+             f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else "."),
+          f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).", ""]
+    L += ["## Maritime boundary", "",
+          f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
+    if mar.agreed_length_m is not None:
+        L.append(f"Agreed line {mar.end_point and 'to ' + mar.end_point}: geodesic {_f(mar.agreed_length_m)} m, "
+                 f"initial azimuth {_f(mar.agreed_azimuth_deg, 2)}°; the rhumb line between the same points is "
+                 f"{_f(mar.rhumb_length_m, 3)} m long and at most {_f(mar.rhumb_max_separation_m, 2)} m from it.")
+    L.append("Distance of the end point to each baseline (breadth "
+             f"{_f(mar.breadth_m, 0)} m): " + ", ".join(f"{s} {_f(d)} m" for s, d in mar.end_distance_to_baselines_m.items())
+             + ".")
+    for c in mar.limit_crossings:
+        if c.lon is not None:
+            L.append(f"The agreed line (continued) crosses the {c.side} 12-nm limit at {c.lat:.6f} N, {c.lon:.6f} E, "
+                     f"{_f(c.distance_to_end_m)} m from the end point.")
+    L += ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
+              f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",
+          f"Equidistance line: {_f(mar.equidistance_length_m)} m, equidistant within {mar.equidistance_error_m:.4f} m.",
+          "", "| method | in use | length | end | end → end point | largest / mean separation from the agreed line |",
+          "|---|---|---:|---|---:|---:|"]
+    for m in mar.methods:
+        L.append(f"| {m.method} | {'yes' if m.in_use else 'no'} | {_f(m.length_m)} m | {_latlon(m.end)} | "
+                 f"{_f(m.end_to_end_point_m)} m | {_f(m.max_separation_from_agreed_m)} / "
+                 f"{_f(m.mean_separation_from_agreed_m)} m |")
+    if mar.areas:
+        L += ["", "Sea between the agreed and the equidistance line (closed by straight segments at both ends):", "",
+              "| piece | area | falls to, agreed line | falls to, equidistance |", "|---:|---:|---|---|"]
+        for a in mar.areas:
+            L.append(f"| {a.piece} | {_f(a.area_km2, 3)} km² | {a.side_agreed} | {a.side_equidistance} |")
+        L.append(f"\nIn all {_f(mar.area_total_km2, 3)} km².")
+    if rep.validation:
+        L += ["", "## Validation", "",
+              "| comparison | independent | figure | detail |", "|---|---|---:|---|"]
+        for v in rep.validation:
+            L.append(f"| {v.name} | {'yes' if v.independent else '**no — consistency check**'} | {_f(v.value_m)} m | "
+                     f"{v.detail} |")
+    L += ["", "## Projection", "",
+          f"Metric CRS for buffers and Voronoi diagrams: {rep.crs.metric}; worst scale error over the data extent "
+          f"{rep.crs.max_scale_error_ppm:.2f} ppm ({rep.crs.length_error_over_sea_m:.3f} m over the official sea "
+          "length). Lengths are measured on the ellipsoid, not in this projection.", ""]
+    L += ["## Inputs", "", "| role | file | form | modelled | sha256 |", "|---|---|---|---|---|"]
+    for role, p in rep.inputs.items():
+        L.append(f"| {role} | `{p.path}` | {p.form}: {p.detail} | {'**yes**' if p.modelled else 'no'} | `{p.sha256}` |")
+    if rep.repairs:
+        L += ["", "Repairs: " + "; ".join(rep.repairs)]
+    L += ["", "## Software", "", ", ".join(f"{k} {v}" for k, v in rep.software.items()), ""]
+    return "\n".join(L)
