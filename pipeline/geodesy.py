@@ -164,40 +164,34 @@ class Geodesy:
                          ) -> tuple[np.ndarray, np.ndarray]:
         """Geodesic distances (m) from metric points ``xy`` (n, 2) to ``line`` (metric), and the nearest points.
 
-        The planar nearest point (GEOS, vectorised) is refined once on the ellipsoid: the geodesic distance
-        is evaluated ``refine_m`` either side along the line, and the vertex of the parabola through the
-        three values is taken when it is nearer (it stays within the bracket). In a conformal projection
-        with a scale error of a few ppm the correction is far below a millimetre; the refinement makes the
-        result independent of the projection, not of the data.
+        The planar nearest point (an STRtree of the line's segments, :class:`pipeline.geometry.Segments`) is
+        refined once on the ellipsoid: the geodesic distance is evaluated ``refine_m`` either side along its
+        segment, and the vertex of the parabola through the three values is taken when it is nearer. In a
+        conformal projection with a scale error of a few ppm the correction is far below a millimetre; the
+        refinement makes the result independent of the projection, not of the data.
 
         Returns
         -------
         distance_m : ndarray (n,)
         nearest_xy : ndarray (n, 2), metric
         """
+        from .geometry import Segments
+
         xy = np.atleast_2d(np.asarray(xy, float))
-        pts = shapely.points(xy)
-        s0 = shapely.line_locate_point(line, pts)
-        total = line.length
-        ss = np.stack([np.clip(s0 - refine_m, 0, total), s0, np.clip(s0 + refine_m, 0, total)])
-        cand = shapely.get_coordinates(shapely.line_interpolate_point(line, ss.ravel())).reshape(3, -1, 2)
-        # the planar nearest point itself (exact, also on multi-part lines)
-        near0 = shapely.get_coordinates(shapely.shortest_line(pts, line)).reshape(-1, 2, 2)[:, 1]
-        cand[1] = near0
+        seg = line if isinstance(line, Segments) else Segments(line)
+        j, t, near0 = seg.nearest(xy)
+        h = refine_m / np.sqrt(np.maximum(seg.len2[j], 1e-18))
+        cand = np.stack([seg.at(j, t - h), near0, seg.at(j, t + h)])
         d = self._distances(xy, cand)
-        # parabola through (-h, d0), (0, d1), (h, d2): vertex at t = h (d0 - d2) / (2 (d0 - 2 d1 + d2))
-        h = ss[2] - ss[1]
-        symmetric = np.isclose(ss[1] - ss[0], h) & (h > 0)   # not clipped at an end of the line
+        symmetric = (t - h >= 0) & (t + h <= 1)          # both samples on the segment
         curv = d[0] - 2 * d[1] + d[2]
         with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(symmetric & (curv > 0), 0.5 * h * (d[0] - d[2]) / curv, 0.0)
-        t = np.clip(np.nan_to_num(t), -h, h)
-        refined = shapely.get_coordinates(shapely.line_interpolate_point(line, s0 + t)).reshape(1, -1, 2)
-        d_ref = self._distances(xy, refined)[0]
+            dt = np.where(symmetric & (curv > 0), 0.5 * h * (d[0] - d[2]) / curv, 0.0)
+        dt = np.clip(np.nan_to_num(dt), -h, h)
+        refined = seg.at(j, t + dt)
+        d_ref = self._distances(xy, refined[None])[0]
         better = d_ref < d[1]
-        dist = np.where(better, d_ref, d[1])
-        near = np.where(better[:, None], refined[0], near0)
-        return dist, near
+        return np.where(better, d_ref, d[1]), np.where(better[:, None], refined, near0)
 
     def _distances(self, xy: np.ndarray, cand: np.ndarray) -> np.ndarray:
         """Geodesic distances from ``xy`` (n, 2) to each of ``cand`` (k, n, 2), all metric -> (k, n)."""

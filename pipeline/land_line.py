@@ -21,6 +21,7 @@ raises :class:`~pipeline.errors.GeometryError` naming the input it comes from ("
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -120,27 +121,42 @@ def islands(*, water: BaseGeometry, mouth: Mouth, snap_m: float) -> list[Polygon
 
 
 # ----------------------------------------------------------------------------------------- middle line
-def _shore_points(poly: Polygon, openings: list[LineString], snap_m: float, step: float
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Points every ``step`` along the banks and island shores (not along the openings), with a label per
-    point: 0 = outer banks, k >= 1 = island k (the polygon's k-th hole)."""
+@dataclass(frozen=True)
+class _Shore:
+    """Points along the shores: ``xy`` (n, 2), ``label`` (0 = outer banks, k = island k), and the index of
+    each point's neighbours along its shore (``prev``/``next``, -1 at the open ends)."""
+
+    xy: np.ndarray
+    label: np.ndarray
+    prev: np.ndarray
+    next: np.ndarray
+
+
+def _shore_points(poly: Polygon, openings: list[LineString], snap_m: float, step: float) -> _Shore:
+    """Points every ``step`` along the banks and island shores, not along the openings."""
     cut = shapely.union_all([m.buffer(snap_m, cap_style="flat") for m in openings])
-    pts, labels = [], []
+    pts, labels, prev, nxt = [], [], [], []
     seen: set[tuple[float, float]] = set()
+    n = 0
     for k, ring in enumerate([poly.exterior, *poly.interiors]):
         line = LineString(ring.coords)
         for part in geometry.lines(shapely.difference(line, cut) if k == 0 else line):
             xy = shapely.get_coordinates(shapely.segmentize(part, step))
-            if k > 0 or xy[0].tolist() == xy[-1].tolist():
+            closed = bool((xy[0] == xy[-1]).all())
+            if closed:
                 xy = xy[:-1]                       # a closed ring: its last vertex repeats the first
-            ends = {tuple(xy[0]), tuple(xy[-1])}
-            drop = [i for i, p in ((0, tuple(xy[0])), (len(xy) - 1, tuple(xy[-1]))) if p in seen]
-            if drop:
-                xy = np.delete(xy, drop, axis=0)
-            seen |= ends
+            else:                                  # an end shared with an earlier part is already a point
+                keep = [tuple(p) not in seen for p in (xy[0], xy[-1])]
+                xy = xy[(0 if keep[0] else 1): (len(xy) if keep[1] else len(xy) - 1)]
+                seen |= {tuple(xy[0]), tuple(xy[-1])}
+            m = len(xy)
+            idx = np.arange(n, n + m)
+            prev.append(np.roll(idx, 1) if closed else np.concatenate([[-1], idx[:-1]]))
+            nxt.append(np.roll(idx, -1) if closed else np.concatenate([idx[1:], [-1]]))
             pts.append(xy)
-            labels.append(np.full(len(xy), k))
-    return np.vstack(pts), np.concatenate(labels)
+            labels.append(np.full(m, k))
+            n += m
+    return _Shore(np.vstack(pts), np.concatenate(labels), np.concatenate(prev), np.concatenate(nxt))
 
 
 def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -160,7 +176,8 @@ class _Axis:
 
     def __init__(self, poly: Polygon, mouth: Mouth, step: float, snap_m: float):
         openings = [mouth.closing_line, *mouth.other_openings]
-        sites, site_label = _shore_points(poly, openings, snap_m, step)
+        self.shore = _shore_points(poly, openings, snap_m, step)
+        sites, site_label = self.shore.xy, self.shore.label
         self.n_sites = len(sites)
         rid = geometry.voronoi_ridges(sites)
         shapely.prepare(poly)
@@ -256,7 +273,7 @@ def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, sna
     if simplify_m > 0:
         line = line.simplify(simplify_m, preserve_topology=False)
     islands = _island_choices(poly, ax, np.asarray(path), line, rule, depth)
-    return MiddleLine(line, tuple(islands), ax.n_sites, equidistance_error(line=line, poly=poly, mouth=mouth))
+    return MiddleLine(line, tuple(islands), ax.n_sites, equidistance_error(ax, np.asarray(path)))
 
 
 def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString, rule: str,
@@ -275,8 +292,9 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
         other = near[~on_path[near]]
         # the other branch: ridges around the island on its far side (nearer the island than the path)
         if len(other):
-            pts = shapely.points(ax.mid[other])
-            other = other[shapely.distance(pts, line) > shapely.distance(pts, island)]
+            pts = ax.mid[other]
+            other = other[geometry.Segments(line).distances(pts)
+                          > geometry.Segments(island.exterior).distances(pts)]
         centroid = np.asarray(island.centroid.coords)
         right = geometry.side_of_line(centroid, line)[0] < 0
 
@@ -290,53 +308,36 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
     return out
 
 
-def _banks(poly: Polygon, mouth: Mouth, line: LineString) -> tuple[LineString, LineString]:
-    """The outer ring without the mouth, split at the line's upstream end: (left bank, right bank)."""
-    ring = LineString(poly.exterior.coords)
-    total = ring.length
-    s0 = ring.project(Point(mouth.closing_line.coords[0]))
-    s1 = ring.project(Point(mouth.closing_line.coords[1]))
-    su = ring.project(Point(line.coords[0]))
-
-    def arc(u: float, v: float) -> LineString:
-        if v >= u:
-            return substring(ring, u, v)
-        parts = [g for g in (substring(ring, u, total), substring(ring, 0, v)) if g.geom_type == "LineString"]
-        merged = geometry.merged(MultiLineString(parts))
-        return merged[0] if len(merged) == 1 else parts[0]
-
-    if ((su - s0) % total) <= ((s1 - s0) % total):
-        b1, b2 = arc(s0, su), arc(su, s1)
-    else:
-        b1, b2 = arc(s1, su), arc(su, s0)
-    mid = np.asarray(b1.interpolate(0.5, normalized=True).coords)
-    return (b1, b2) if geometry.side_of_line(mid, line)[0] > 0 else (b2, b1)
+def _local_distance(xy: np.ndarray, site: np.ndarray, shore: _Shore) -> np.ndarray:
+    """Exact distance from points ``xy`` to the shore polyline around their site: the two shore segments
+    that meet at the site (the nearest point of a densely sampled shore to a point equidistant from its
+    sites lies on them)."""
+    best = np.linalg.norm(xy - shore.xy[site], axis=1)
+    for other in (shore.prev[site], shore.next[site]):
+        ok = other >= 0
+        a, b = shore.xy[site[ok]], shore.xy[other[ok]]
+        d = b - a
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.clip(np.nan_to_num(np.einsum("ij,ij->i", xy[ok] - a, d) / np.einsum("ij,ij->i", d, d)), 0, 1)
+        best[ok] = np.minimum(best[ok], np.linalg.norm(xy[ok] - (a + t[:, None] * d), axis=1))
+    return best
 
 
-def _nearest_distances(pts: np.ndarray, line: LineString) -> np.ndarray:
-    """Exact distances from ``pts`` to ``line``, through an STRtree of the line's segments."""
-    segs = []
-    for part in geometry.lines(line):
-        c = shapely.get_coordinates(part)
-        segs.append(shapely.linestrings(np.stack([c[:-1], c[1:]], axis=1)))
-    tree = shapely.STRtree(np.concatenate(segs))
-    (src, _), dist = tree.query_nearest(shapely.points(pts), return_distance=True, all_matches=False)
-    out = np.empty(len(pts))
-    out[src] = dist
-    return out
-
-
-def equidistance_error(*, line: LineString, poly: Polygon, mouth: Mouth) -> float:
-    """Worst difference, over the line's vertices, between the distances to the two nearest shores (left bank,
-    right bank, island shores), to the exact shore lines. The first half-width from the upstream end is left
-    out: the axis forks to the corners of the upstream cap there."""
-    left, right = _banks(poly, mouth, line)
-    shores = [left, right] + [LineString(r.coords) for r in poly.interiors]
-    xy = np.asarray(line.coords)
-    d = np.sort(np.column_stack([_nearest_distances(xy, s) for s in shores]), axis=1)
-    s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(xy, axis=0), axis=1))])
-    use = s >= np.median(d[:, 0])
-    return float(np.max(np.abs(d[use, 1] - d[use, 0]))) if use.any() else 0.0
+def equidistance_error(ax: _Axis, path: np.ndarray) -> float:
+    """Worst |d(shore of one site) - d(shore of the other)| at the vertices of the path's ridges, distances to
+    the shore polylines around each ridge's two sites. The first half-width from the upstream end is left out:
+    the axis forks to the corners of the upstream cap there."""
+    n = len(ax.nodes)
+    key = np.minimum(ax.node_a, ax.node_b) * n + np.maximum(ax.node_a, ax.node_b)
+    order = np.argsort(key)
+    want = np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:])
+    edge = order[np.searchsorted(key, want, sorter=order)]
+    xy = np.vstack([ax.nodes[path[:-1]], ax.nodes[path[1:]]])
+    s1, s2 = np.tile(ax.sites[edge, 0], 2), np.tile(ax.sites[edge, 1], 2)
+    d1, d2 = _local_distance(xy, s1, ax.shore), _local_distance(xy, s2, ax.shore)
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(ax.nodes[path], axis=0), axis=1))])
+    use = np.tile(along[:-1] >= np.median(d1), 2)
+    return float(np.max(np.abs(d1 - d2)[use])) if use.any() else 0.0
 
 
 # --------------------------------------------------------------------------------------------- thalweg

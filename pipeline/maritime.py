@@ -77,7 +77,9 @@ def median_line(*, base: Baselines, sides: tuple[str, str], start: Point, reach_
         xy = _densified(base.baseline[side].intersection(reach), step_m, start, fine_radius_m, fine_step_m)
         pts.append(xy)
         labels.append(np.full(len(xy), k))
-    xy, inv = np.unique(np.round(np.vstack(pts), 4), axis=0, return_inverse=True)
+    # rounded only to merge coincident points (float noise ~1e-11 m): on a straight coast the line's direction
+    # hangs on the two sites nearest the start, so coarser rounding (0.1 mm) turned it by up to 1e-4 rad (~1 m at 12 nm)
+    xy, inv = np.unique(np.round(np.vstack(pts), 6), axis=0, return_inverse=True)
     inv = inv.ravel()
     lab = np.concatenate(labels)
     lo, hi = np.full(len(xy), 2), np.full(len(xy), -1)
@@ -108,12 +110,13 @@ def from_start(line: LineString, start: Point) -> LineString:
     return LineString(coords)
 
 
-def nearer_distance(xy: np.ndarray, base: Baselines, sides: tuple[str, str], geo: Geodesy) -> np.ndarray:
-    """Geodesic distance (m) from each metric point to the nearer of the two baselines."""
-    return np.minimum(*(geo.distance_to_line(xy, base.baseline[s])[0] for s in sides))
+def nearer_distance(xy: np.ndarray, index: dict[str, geometry.Segments], geo: Geodesy) -> np.ndarray:
+    """Geodesic distance (m) from each metric point to the nearer of the baselines (indexed by
+    :class:`pipeline.geometry.Segments`)."""
+    return np.minimum.reduce([geo.distance_to_line(xy, seg)[0] for seg in index.values()])
 
 
-def cut_at_breadth(line: LineString, *, base: Baselines, sides: tuple[str, str], geo: Geodesy, breadth_m: float,
+def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo: Geodesy, breadth_m: float,
                    step_m: float = 50.0) -> LineString:
     """``line`` up to where its geodesic distance to the nearer baseline first reaches ``breadth_m``.
 
@@ -122,14 +125,14 @@ def cut_at_breadth(line: LineString, *, base: Baselines, sides: tuple[str, str],
     below a millimetre: the distance is smooth at that scale).
     """
     ss = np.append(np.arange(0.0, line.length, step_m), line.length)
-    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)), base, sides, geo)
+    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)), index, geo)
     over = np.flatnonzero(d >= breadth_m)
     if len(over) == 0 or over[0] == 0:
         raise GeometryError("coast", f"the maritime line leaves the coast data's extent before it is "
                                      f"{breadth_m:,.0f} m from the coast (extend inputs.coast_extent seaward)")
     lo, hi = ss[over[0] - 1], ss[over[0]]
     fine = np.linspace(lo, hi, 1001)
-    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, fine)), base, sides, geo)
+    d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, fine)), index, geo)
     k = int(np.flatnonzero(d >= breadth_m)[0])
     s_end = fine[k - 1] + (breadth_m - d[k - 1]) / (d[k] - d[k - 1]) * (fine[k] - fine[k - 1])
     return substring(line, 0.0, float(s_end))
@@ -160,7 +163,7 @@ def territorial_limits(*, rings: dict[str, BaseGeometry], sides: tuple[str, str]
     return out
 
 
-def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy, breadth_m: float,
+def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry | geometry.Segments, geo: Geodesy, breadth_m: float,
                   n_points: int) -> float:
     """Worst |geodesic distance to ``baseline`` - ``breadth_m``| over ``n_points`` spread along ``limit``."""
     parts = geometry.lines(limit)
@@ -241,11 +244,12 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
                       step_m=coast_densify_m, fine_step_m=mouth_densify_m, fine_radius_m=mouth_densify_radius_m)
     gap = float(raw.distance(crossing))
     eq_divider = from_start(raw, crossing)
-    equidistance = cut_at_breadth(eq_divider, base=base, sides=sides, geo=geo, breadth_m=breadth_m)
+    index = {s: geometry.Segments(base.baseline[s]) for s in sides}
+    equidistance = cut_at_breadth(eq_divider, index=index, geo=geo, breadth_m=breadth_m)
     xy = shapely.get_coordinates(shapely.line_interpolate_point(
         equidistance, np.linspace(1.0, equidistance.length, limit_check_points)))
-    eq_error = float(np.max(np.abs(geo.distance_to_line(xy, base.baseline[sides[0]])[0]
-                                   - geo.distance_to_line(xy, base.baseline[sides[1]])[0])))
+    eq_error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
+                                   - geo.distance_to_line(xy, index[sides[1]])[0])))
 
     agreed = rhumb = rhumb_sep = None
     areas: tuple[AreaPiece, ...] = ()
@@ -267,10 +271,10 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         divider = eq_divider
     rings = limit_rings(base=base, sides=sides, breadth_m=breadth_m, quad_segs=buffer_quad_segs)
     limits = territorial_limits(rings=rings, sides=sides, divider=divider)
-    errors = {s: limit_error_m(limit=limits[s], baseline=base.baseline[s], geo=geo, breadth_m=breadth_m,
+    errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=breadth_m,
                                n_points=limit_check_points) for s in sides}
     end = np.asarray(boundary.coords[-1:])
-    end_d = {s: float(geo.distance_to_line(end, base.baseline[s])[0][0]) for s in sides}
+    end_d = {s: float(geo.distance_to_line(end, index[s])[0][0]) for s in sides}
     cross: dict[str, Point | None] = {s: None for s in sides}
     if agreed is not None:
         cross = crossings(line=extended(agreed, geo=geo, length_m=breadth_m / 4, step_m=line_densify_m),
