@@ -119,7 +119,10 @@ def run(config_path, out, border_line, main_channel, maritime_method, land_toler
     """Run every stage; publish the outputs only if every check holds."""
     _setup_logging(verbose, quiet)
     from .driver import run as run_all
+    from .errors import OutputError
 
+    if out is not None and not out.strip():   # Path("") is ".", the current folder: refuse it here
+        raise OutputError(None, "the output folder is empty (--out \"\"); give a folder")
     cfg = _config(config_path, {"land.border_line": border_line, "land.main_channel": main_channel,
                                 "maritime.method": maritime_method, "official.land_tolerance_m": land_tolerance,
                                 "official.sea_tolerance_m": sea_tolerance,
@@ -162,6 +165,32 @@ def check(out_dir, config_path, land_tolerance, sea_tolerance, sets, junit):
     failed = [c for c in found if not c.passed]
     click.echo(f"{len(found) - len(failed)} of {len(found)} checks hold" + (f"; {len(failed)} FAILED" if failed else ""))
     return 1 if failed else 0
+
+
+@main.command()
+@click.argument("run_a", type=click.Path(path_type=Path))
+@click.argument("run_b", type=click.Path(path_type=Path))
+@click.option("--out", type=str, required=True, help="Folder for compare.gpkg, compare.json and compare.md.")
+@config_opt
+@set_opt
+@handled
+def compare(run_a, run_b, out, config_path, sets):
+    """How the border moved from RUN_A to RUN_B (two output folders of `tumen-border run`)."""
+    _setup_logging(False, True)
+    from . import compare as cmp
+    from . import export
+
+    cfg = _config(config_path, {}, sets)
+    target = export.prepare_compare(Path(out), [run_a, run_b])
+    a, b = cmp.read_run(run_a), cmp.read_run(run_b)
+    c = cfg.compare
+    result = cmp.compare_runs(a, b, step_m=c.step_m, tolerance_m=c.tolerance_m, min_overlap=c.min_island_overlap)
+    with target.lock():
+        where = target.publish_files(target.folder, lambda tmp: export.write_comparison(
+            tmp, result, timestamp=export.timestamp(cfg.output.timestamp), gpkg_version=cfg.output.gpkg_version))
+    click.echo(cmp.render_markdown(result))
+    click.echo(f"written to {where}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

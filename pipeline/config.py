@@ -12,6 +12,7 @@ settings, and the Tumen values live in ``inputs/tumen.toml``.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
 import re
 import tomllib
@@ -245,6 +246,16 @@ class ValidationCfg:
 
 
 @dataclass(frozen=True)
+class CompareCfg:
+    step_m: float = setting(10.0, doc="tumen-border compare: sample spacing along the land boundaries", unit="m",
+                            gt=0.0)
+    tolerance_m: float = setting(1.0, doc="tumen-border compare: the tripoint and the mouth point hold when they "
+                                          "moved at most this far", unit="m", gt=0.0)
+    min_island_overlap: float = setting(0.5, doc="tumen-border compare: an island of run B is one of run A when it "
+                                                 "covers this fraction of it", gt=0.0, le=1.0)
+
+
+@dataclass(frozen=True)
 class OutputCfg:
     dir: Path = setting(Path("outputs"), doc="output folder")
     gpkg_version: Literal["1.2", "1.3", "1.4"] = setting(
@@ -270,6 +281,7 @@ class Config:
     mouth: MouthCfg = field(default_factory=MouthCfg)
     maritime: MaritimeCfg = field(default_factory=MaritimeCfg)
     validation: ValidationCfg = field(default_factory=ValidationCfg)
+    compare: CompareCfg = field(default_factory=CompareCfg)
     output: OutputCfg = field(default_factory=OutputCfg)
     path: Path | None = None
 
@@ -473,12 +485,17 @@ def validate(cfg: Config) -> None:
         if key == "crs.metric" and text.strip().lower() == "auto":
             continue
         try:
-            parse_crs(text, kind)
+            crs = parse_crs(text, kind)
         except ValueError as exc:
             raise InputError(path, f"{key} = {text!r}: {exc}") from None
+        units = {a.unit_name for a in crs.axis_info}
+        if kind == "projected" and units != {"metre"}:   # buffers and spacings are given in metres
+            raise InputError(path, f"{key} = {text!r}: {crs.name} has axes in {', '.join(sorted(units))}, not metre")
     stamp = cfg.output.timestamp
-    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp):
-        raise InputError(path, f"output.timestamp = {stamp!r} must look like 2000-01-01T00:00:00Z")
+    try:
+        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")   # a real date and time, not just the shape
+    except ValueError:
+        raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
     if cfg.tripoint.monument == cfg.tripoint.compare_monument:
         raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")
 

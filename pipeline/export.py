@@ -67,11 +67,12 @@ def software_versions() -> dict[str, str]:
     return out
 
 
-def _timestamp(cfg: Config) -> str:
+def timestamp(default: str) -> str:
+    """The timestamp stored in outputs: ``SOURCE_DATE_EPOCH`` when set, else ``default`` (a fixed config value)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
-    return cfg.output.timestamp
+    return default
 
 
 def _read_manifest(folder: Path) -> dict[str, str]:
@@ -83,10 +84,15 @@ def _read_manifest(folder: Path) -> dict[str, str]:
         files = data["files"]
         if data.get("tool") != TOOL or not isinstance(files, dict):
             raise ValueError
-        return {str(k): str(v) for k, v in files.items()}
+        files = {str(k): str(v) for k, v in files.items()}
     except (OSError, ValueError, KeyError, TypeError):
         raise OutputError(path, "the manifest of an earlier run is unreadable; remove the output folder's files "
                                 "by hand or choose another --out") from None
+    stray = sorted(n for n in files if n not in output_names())   # never trust it to name other files
+    if stray:
+        raise OutputError(path, f"the manifest lists {', '.join(stray[:4])}, which this tool never writes, so it is "
+                                "not this tool's manifest; remove it by hand or choose another --out")
+    return files
 
 
 def _inside(a: Path, b: Path) -> bool:
@@ -94,8 +100,20 @@ def _inside(a: Path, b: Path) -> bool:
     return a == b or b in a.parents
 
 
-def check_folder(out_dir: Path, cfg: Config) -> Path:
-    """The resolved output folder, after every check that can be made before computing (OutputError if one fails)."""
+def input_folders(cfg: Config) -> set[Path]:
+    """The folders of every input file and of the config (resolved): never an output folder."""
+    protected = {Path(p).resolve().parent for p in cfg.inputs.files().values()}
+    if cfg.path is not None:
+        protected.add(cfg.path.resolve().parent)
+    return protected
+
+
+def check_folder(out_dir: Path, *, protected: set[Path], names: set[str]) -> Path:
+    """The resolved output folder, after every check that can be made before computing (OutputError if one fails).
+
+    ``protected``: folders the output folder must not be, contain or lie inside; ``names``: the files a run
+    may write there, none of which may exist unless a manifest of this tool lists it.
+    """
     if str(out_dir).strip() == "":
         raise OutputError(None, "the output folder is empty ('--out \"\"'); give a folder")
     out = Path(os.path.abspath(out_dir))
@@ -109,16 +127,13 @@ def check_folder(out_dir: Path, cfg: Config) -> Path:
         raise OutputError(ancestor, f"is a file, so the output folder {out} cannot be made inside it")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(ancestor, "is not writable (permission denied)")
-    protected = {Path(p).resolve().parent for p in cfg.inputs.files().values()}
-    if cfg.path is not None:
-        protected.add(cfg.path.resolve().parent)
     for folder in sorted(protected):
         if _inside(real, folder) or _inside(folder, real):
             what = "is" if real == folder else "lies inside" if _inside(real, folder) else "contains"
             raise OutputError(out, f"the output folder {what} the input folder {folder}; choose another --out")
     if real.is_dir():
         owned = set(_read_manifest(real))
-        foreign = sorted(n for n in output_names() if (real / n).exists() and n not in owned)
+        foreign = sorted(n for n in names if (real / n).exists() and n not in owned)
         if (real / FAILED).exists() and not (real / FAILED / MANIFEST).is_file():
             foreign.append(FAILED)
         if foreign:
@@ -157,17 +172,21 @@ class Target:
         """Write every output and publish it: into the folder when every check passed, else into ``failed-run``."""
         dest = self.folder if report.passed else self.folder / FAILED
         if not report.passed and dest.exists():
-            check_folder(dest, cfg)
+            check_folder(dest, protected=input_folders(cfg), names=output_names())
+        return self.publish_files(dest, lambda tmp: write_all(tmp, results=results, report=report, layers=layers,
+                                                              cfg=cfg))
+
+    def publish_files(self, dest: Path, write) -> Path:
+        """``write(tmp)`` fills a temporary folder in this folder; its files are then swapped into ``dest``."""
         tmp = self.folder / f"{TMP_PREFIX}{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         try:
             tmp.mkdir()
-            write_all(tmp, results=results, report=report, layers=layers, cfg=cfg)
+            write(tmp)
             dest.mkdir(exist_ok=True)
             swap(tmp, dest)
         except OSError as exc:
-            raise OutputError(Path(exc.filename) if exc.filename else self.named,
-                              _os_problem(exc)) from None
+            raise OutputError(Path(exc.filename) if exc.filename else self.named, _os_problem(exc)) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return dest
@@ -175,15 +194,60 @@ class Target:
 
 def prepare(out_dir: Path, cfg: Config) -> Target:
     """Check the output folder before computing (see :func:`check_folder`)."""
-    return Target(check_folder(out_dir, cfg), Path(out_dir))
+    return Target(check_folder(out_dir, protected=input_folders(cfg), names=output_names()), Path(out_dir))
+
+
+COMPARE_FILES = ("compare.gpkg", "compare.json", "compare.md")
+
+
+def prepare_compare(out_dir: Path, runs: list[Path]) -> Target:
+    """Check the output folder of ``tumen-border compare``: not one of the run folders, nor inside one."""
+    return Target(check_folder(out_dir, protected={Path(r).resolve() for r in runs}, names=set(COMPARE_FILES)),
+                  Path(out_dir))
+
+
+def write_comparison(folder: Path, comparison, *, timestamp: str, gpkg_version: str) -> None:
+    """The files of ``tumen-border compare``: compare.gpkg (layer ``changed_areas``), compare.json, compare.md."""
+    import geopandas as gpd
+    import pyogrio
+
+    from . import compare
+    from .geodesy import WGS84
+    from .model import to_jsonable
+
+    rows = [{"name": f"{a.side_a} -> {a.side_b}", "kind": "area that changes side", "side_a": a.side_a,
+             "side_b": a.side_b, "area_km2": a.area_km2} for a in comparison.areas]
+    gdf = gpd.GeoDataFrame(rows, geometry=[a.polygon for a in comparison.areas], crs=WGS84) if rows else \
+        gpd.GeoDataFrame({"name": [], "kind": [], "side_a": [], "side_b": [], "area_km2": []}, geometry=[], crs=WGS84)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
+    try:
+        pyogrio.write_dataframe(gdf, folder / "compare.gpkg", layer="changed_areas", driver="GPKG",
+                                geometry_type="Polygon", dataset_options={"VERSION": gpkg_version})
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+    data = to_jsonable(comparison)
+    data.pop("areas")
+    (folder / "compare.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / "compare.md").write_text(compare.render_markdown(comparison), encoding="utf-8")
 
 
 def _os_problem(exc: OSError) -> str:
+    where = f" at {Path(exc.filename).name}" if exc.filename else ""
     if exc.errno == errno.ENOSPC:
-        return "no space left on the device while writing the outputs; nothing was published"
+        return f"no space left on the device while writing the outputs{where}; nothing was published"
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot be written ({exc.strerror}); nothing was published"
-    return f"writing the outputs failed ({exc.strerror}); nothing was published"
+        return f"cannot be written ({exc.strerror}{where}); nothing was published"
+    return f"writing the outputs failed ({exc.strerror}{where}); nothing was published"
+
+
+def _gdal_problem(exc: Exception) -> str:
+    from .readers import gdal_detail
+
+    detail = gdal_detail(exc)
+    if any(k in detail.lower() for k in ("disk is full", "no space left")):
+        return "no space left on the device while writing the outputs; nothing was published"
+    return f"writing the outputs failed (GDAL: {detail}); nothing was published"
 
 
 def _clean_stale(folder: Path) -> None:
@@ -257,7 +321,7 @@ def write_all(folder: Path, *, results: Results, report: Report, layers: dict, c
 
     table = styles.style_table(cfg)
     gpkg = folder / GPKG
-    stamp = _timestamp(cfg)
+    stamp = timestamp(cfg.output.timestamp)
     previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})   # fixed gpkg_contents.last_change
     try:
@@ -306,5 +370,6 @@ def write_junit(path: Path, found: list, *, suite: str) -> None:
         tmp.write_bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise OutputError(path, f"cannot be written ({exc.strerror})") from None
+    finally:
+        tmp.unlink(missing_ok=True)     # on every exit path, a signal included (gone after the rename)

@@ -1,0 +1,184 @@
+"""``tumen-border compare RUN_A RUN_B``: how the border moved between two runs (e.g. two epochs of water masks).
+
+The treaty lets the river part follow the main channel as it moves; the tripoint and the mouth point are
+fixed. For two finished runs this module measures, on the WGS-84 ellipsoid: the shift of the land boundary
+(Hausdorff and mean distance), the area that changes side between the two land boundaries (per state,
+faces between the lines), the islands that change side, and whether the tripoint and the mouth point hold.
+Nothing here writes files (see :mod:`pipeline.export`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import LineString, Point
+
+from . import geometry
+from .errors import InputError
+from .geodesy import Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
+from .model import Report
+from .verify import GPKG, REPORT, read_layer, read_report
+
+COMPARE_SCHEMA = "river-sea-border-compare/1"
+
+
+@dataclass(frozen=True)
+class Run:
+    """The parts of a finished run that a comparison needs (lon/lat geometries)."""
+
+    folder: Path
+    report: Report
+    land_boundary: LineString
+    islands: list[tuple[shapely.Polygon, str]]      # (polygon, state under the line in use)
+    points: dict[str, Point]                        # boundary_points by label (A, B, E, ...)
+
+
+@dataclass(frozen=True)
+class ChangedArea:
+    polygon: object            # lon/lat Polygon
+    area_km2: float
+    side_a: str
+    side_b: str
+
+
+@dataclass(frozen=True)
+class IslandChange:
+    island_a: int
+    island_b: int | None
+    side_a: str
+    side_b: str
+    overlap: float             # shared area / area of the island in run A
+
+
+@dataclass(frozen=True)
+class Comparison:
+    schema: str
+    run_a: str
+    run_b: str
+    hausdorff_m: float
+    mean_shift_m: float
+    area_changed_km2: float
+    area_by_side: dict[str, float]          # "X -> Y": km2 of X's side in run A that is Y's in run B
+    islands_changed: int
+    islands: list[IslandChange]
+    tripoint_shift_m: float | None
+    mouth_point_shift_m: float | None
+    holds: dict[str, bool]                  # "tripoint", "mouth point": within the tolerance
+    tolerance_m: float
+    areas: list[ChangedArea]
+
+
+def read_run(folder: Path) -> Run:
+    """Read ``border.gpkg`` and ``report.json`` of a finished run (InputError naming the file on problems)."""
+    import pyogrio
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(folder, "run folder not found")
+    gpkg = folder / GPKG
+    if not gpkg.is_file():
+        raise InputError(gpkg, "not found (run `tumen-border run` first)")
+    rep = read_report(folder / REPORT)
+    land = shapely.line_merge(shapely.union_all(read_layer(gpkg, "land_boundary")[0]))
+    if land.geom_type != "LineString":
+        raise InputError(gpkg, "land_boundary must be one connected line")
+    layers = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    islands = []
+    if "islands" in layers:
+        meta, _, geoms, fields = pyogrio.raw.read(gpkg, layer="islands")
+        sides = fields[list(meta["fields"]).index("side")]
+        islands = list(zip(shapely.from_wkb(geoms), [str(s) for s in sides]))
+    meta, _, geoms, fields = pyogrio.raw.read(gpkg, layer="boundary_points")
+    labels = fields[list(meta["fields"]).index("label")]
+    points = {str(lab): g for lab, g in zip(labels, shapely.from_wkb(geoms))}
+    return Run(folder, rep, land, islands, points)
+
+
+def _distance(p: Point | None, q: Point | None) -> float | None:
+    if p is None or q is None:
+        return None
+    return float(inverse(p.x, p.y, q.x, q.y)[1])
+
+
+def compare_runs(a: Run, b: Run, *, step_m: float, tolerance_m: float, min_overlap: float) -> Comparison:
+    """How the border of run ``b`` differs from that of run ``a``.
+
+    Parameters
+    ----------
+    step_m : float
+        Sample spacing along the lines for the shift measures.
+    tolerance_m : float
+        The tripoint and the mouth point "hold" when they moved at most this far.
+    min_overlap : float
+        An island of run B is the same island as one of run A when it covers this fraction of it.
+    """
+    if a.report.sides != b.report.sides:
+        raise InputError(b.folder / REPORT, f"the runs are of different borders: sides {a.report.sides} vs "
+                                            f"{b.report.sides}")
+    left, right = a.report.sides["left"], a.report.sides["right"]
+    bounds = shapely.union_all([a.land_boundary, b.land_boundary]).bounds
+    geo = Geodesy(resolve_metric_crs("auto", bounds), bounds)
+    la, lb = geo.to_metric(a.land_boundary), geo.to_metric(b.land_boundary)
+    ab, _ = geo.distance_to_line(shapely.get_coordinates(shapely.segmentize(la, step_m)), lb)
+    ba, _ = geo.distance_to_line(shapely.get_coordinates(shapely.segmentize(lb, step_m)), la)
+    areas, by_side = [], {}
+    for face in geometry.faces_between(la, lb):
+        rep = np.asarray(face.representative_point().coords)
+        side_a = left if geometry.side_of_line(rep, la)[0] > 0 else right
+        side_b = left if geometry.side_of_line(rep, lb)[0] > 0 else right
+        if side_a == side_b:
+            continue
+        km2 = geodesic_area_m2(geo.to_lonlat(face)) / 1e6
+        areas.append(ChangedArea(geo.to_lonlat(face), km2, side_a, side_b))
+        key = f"{side_a} -> {side_b}"
+        by_side[key] = by_side.get(key, 0.0) + km2
+    areas.sort(key=lambda x: -x.area_km2)
+    changes = []
+    for i, (isl, side) in enumerate(a.islands, start=1):
+        best, best_j = 0.0, None
+        for j, (other, _) in enumerate(b.islands, start=1):
+            share = isl.intersection(other).area / isl.area if isl.intersects(other) else 0.0
+            if share > best:
+                best, best_j = share, j
+        side_b = b.islands[best_j - 1][1] if best_j is not None and best >= min_overlap else "gone"
+        changes.append(IslandChange(i, best_j if best >= min_overlap else None, side, side_b, best))
+    tri = _distance(a.points.get("A"), b.points.get("A"))
+    mouth_id = a.report.mouth.treaty_point
+    mouth = _distance(a.points.get(mouth_id), b.points.get(mouth_id)) if mouth_id else None
+    holds = {"tripoint": tri is not None and tri <= tolerance_m}
+    if mouth_id:
+        holds["mouth point"] = mouth is not None and mouth <= tolerance_m
+    return Comparison(COMPARE_SCHEMA, str(a.folder), str(b.folder), float(max(ab.max(), ba.max())),
+                      float(np.concatenate([ab, ba]).mean()), sum(x.area_km2 for x in areas), by_side,
+                      sum(1 for c in changes if c.side_a != c.side_b), changes, tri, mouth, holds, tolerance_m,
+                      areas)
+
+
+def render_markdown(c: Comparison) -> str:
+    """``compare.md``: the comparison for reading."""
+    def f(v, nd=1):
+        return "—" if v is None else f"{v:,.{nd}f}"
+
+    L = ["# How the border moved between two runs", "", f"Run A: `{c.run_a}`  ", f"Run B: `{c.run_b}`", "",
+         "| measure | value |", "|---|---:|",
+         f"| land boundary shift, Hausdorff | {f(c.hausdorff_m)} m |",
+         f"| land boundary shift, mean | {f(c.mean_shift_m)} m |",
+         f"| area that changes side | {f(c.area_changed_km2, 4)} km² |"]
+    for k, v in c.area_by_side.items():
+        L.append(f"| … {k} | {f(v, 4)} km² |")
+    L += [f"| islands that change side | {c.islands_changed} of {len(c.islands)} |",
+          f"| tripoint A moved | {f(c.tripoint_shift_m, 3)} m ({'holds' if c.holds.get('tripoint') else 'MOVED'}) |"]
+    if "mouth point" in c.holds:
+        L.append(f"| mouth point moved | {f(c.mouth_point_shift_m, 3)} m "
+                 f"({'holds' if c.holds['mouth point'] else 'MOVED'}) |")
+    L += ["", f"A point holds when it moved at most {c.tolerance_m:g} m. Lengths and areas are geodesic (WGS 84).", ""]
+    if c.islands:
+        L += ["| island (A) | island (B) | state in A | state in B | overlap |", "|---:|---:|---|---|---:|"]
+        for i in c.islands:
+            L.append(f"| {i.island_a} | {i.island_b if i.island_b is not None else '—'} | {i.side_a} | {i.side_b} | "
+                     f"{i.overlap:.0%} |")
+    return "\n".join(L) + "\n"
+
+
