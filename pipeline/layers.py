@@ -6,6 +6,7 @@ Every name, label and source text comes from the config; the Tumen is not writte
 from __future__ import annotations
 
 import geopandas as gpd
+import shapely
 from shapely.geometry import Point
 
 from . import geometry
@@ -48,9 +49,10 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
 
     codes = [c for c in (*sides, names.third) if c and c in r.inputs.land] + \
         sorted(c for c in r.inputs.land if c not in (*sides, names.third))
-    out["land"] = _frame([{"name": names.name(c), "kind": "land", "side": c, "source": case.coast_source}
+    out["land"] = _frame([{"name": names.name(c), "label": names.label(c), "kind": "land", "side": c,
+                           "source": case.coast_source}
                           for c in codes], [geometry.multipolygon(ll(r.inputs.land[c])) for c in codes],
-                         ["name", "kind", "side", "source"])
+                         ["name", "label", "kind", "side", "source"])
     out["river"] = _frame([{"name": f"{river} water area", "kind": "river water area", "source": river_src,
                             "modelled": int(cfg.is_modelled("river"))}],
                           [geometry.multipolygon(ll(r.inputs.water))], ["name", "kind", "source", "modelled"])
@@ -107,7 +109,8 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
         [{"name": f"{pair} equidistance line (comparison)" if mar.method != "equidistance"
           else f"{pair} equidistance line", "kind": "equidistance line",
           "method": "median line between the two baselines, to the 12-nm limit", "source": case.coast_source,
-          "in_use": int(mar.method == "equidistance")}], [ll(mar.equidistance)])
+          "in_use": int(mar.method == "equidistance")}],
+        [ll(shapely.segmentize(mar.equidistance, cfg.maritime.line_densify_m))])  # vertices: straight in any viewer
     line_name = {"thalweg": "thalweg", "middle": "middle of the main channel"}[r.channel.in_use]
     out["land_boundary"] = _line_rows(
         [{"name": f"{pair} land boundary ({river})", "kind": "land boundary",

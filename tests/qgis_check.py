@@ -1,73 +1,47 @@
 #!/usr/bin/python3
-"""Open the pipeline's outputs with QGIS's own Python API and check that they are styled.
+"""Open the pipeline's outputs with QGIS's own Python API and check that they are styled as expected.
 
 Run by Debian's python (QGIS from the apt package python3-qgis), not the project's python:
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis_check.py OUTDIR EXPECTED_JSON
 
-EXPECTED_JSON: '{"land_boundary": {"count": 1, "geom": "Line"}, ...}' (geom: Point|Line|Polygon).
-For each layer of OUTDIR/border.gpkg: valid, feature count, EPSG:4326, geometry type, a default
-style stored in the GeoPackage (listStylesInDatabase / loadDefaultStyle), and QGIS's renderer and
-labels after loading it matching the stored QML (land_boundary: red). Then OUTDIR/border.qgs is
-read with QgsProject and every layer must be valid and styled. One line per check group, a JSON
-summary on the last line, exit status 1 on any failure (2 on bad usage).
+EXPECTED_JSON::
 
-Standard library + qgis only: it must not import the pipeline package (whose dependencies
-Debian's python does not have).
+    {"layers": {"land_boundary": {"count": 1, "geom": "Line", "renderer": "singleSymbol",
+                                  "attr": null, "colours": {"": [227, 26, 28]}, "label_field": null}, ...},
+     "order": ["boundary_points", ..., "land"]}          # layer list of the project, top first
+
+``geom``: Point | Line | Polygon; ``colours``: category value -> RGB of its symbol (the single symbol under "");
+``label_field``: the labelled attribute, or null for no labels.
+
+Checked: GDAL (the library QGIS reads the file with) opens border.gpkg and reads every table without a warning
+(a GeoPackage version newer than this GDAL knows is one); for every expected layer of border.gpkg, opened
+as QGIS opens it: valid, EPSG:4326, geometry type, feature count, a default style stored in the GeoPackage
+(listStylesInDatabase) that QGIS loads on open, whose renderer, colours and labels are the expected ones;
+the same layer opened without its default style does not already match (the check is not vacuous), and
+loadDefaultStyle() brings the style in. Then border.qgs read with QgsProject: EPSG:4326, exactly the expected
+layers, each valid, read from border.gpkg next to the project (relative path), with the expected feature count
+and style, in the expected order, and a default view that holds every layer's extent. No warning may reach
+QGIS's message log. One line per check group, a JSON summary on the last line, exit status 1 on any failure
+(2 on bad usage).
+
+Standard library + qgis only: it must not import the pipeline package (whose dependencies Debian's python does
+not have).
 """
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-RED_LAND_BOUNDARY = (227, 26, 28)   # what pipeline.qgis_styles sets; checked independently of the QML
-
-
-def _rgb(text: str) -> tuple[int, int, int]:
-    r, g, b = (int(v) for v in text.split(",")[:3])
-    return r, g, b
-
-
-def stored_styles(gpkg: Path) -> dict[str, str]:
-    """layer -> default styleQML, read straight from the GeoPackage with sqlite3."""
-    con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
-    try:
-        rows = con.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault "
-                           "ORDER BY update_time").fetchall()
-    finally:
-        con.close()
-    return {name: qml for name, qml in rows}
-
-
-def qml_expectations(qml: str) -> dict:
-    """What QGIS should show after loading ``qml``: renderer type, first symbol colour, labels."""
-    root = ET.fromstring(qml)
-    rend = root.find("renderer-v2")
-    exp = {"renderer": rend.get("type"), "labels": root.get("labelsEnabled") == "1"}
-    sym = rend.find("symbols/symbol")
-    if sym is not None:
-        layer = sym.find("layer")
-        props = {o.get("name"): o.get("value") for o in layer.findall("Option/Option")}
-        color = props.get("line_color") if layer.get("class") == "SimpleLine" else props.get("color")
-        exp["color"] = _rgb(color)
-    if exp["renderer"] == "categorizedSymbol":
-        exp["attr"] = rend.get("attr")
-        exp["categories"] = len(rend.findall("categories/category"))
-    lab = root.find("labeling/settings/text-style")
-    if lab is not None:
-        exp["label_field"] = lab.get("fieldName")
-    return exp
 
 
 def gdal_complaints(gpkg: Path) -> list[str]:
     """GDAL warnings/errors raised while opening the GeoPackage and reading every table."""
     from osgeo import gdal
+
     msgs: list[str] = []
 
     def handler(cls, code, msg):
@@ -79,9 +53,6 @@ def gdal_complaints(gpkg: Path) -> list[str]:
         ds = gdal.OpenEx(str(gpkg), gdal.OF_VECTOR | gdal.OF_READONLY)
         if ds is None:
             return msgs or ["GDAL cannot open border.gpkg"]
-        names = [ds.GetLayer(i).GetName() for i in range(ds.GetLayerCount())]
-        if "layer_styles" not in names:
-            msgs.append(f"layer_styles not listed by GDAL: {names}")
         for i in range(ds.GetLayerCount()):
             lyr = ds.GetLayer(i)
             lyr.GetFeatureCount()
@@ -93,31 +64,31 @@ def gdal_complaints(gpkg: Path) -> list[str]:
     return msgs
 
 
-def check_renderer(layer, exp: dict, name: str) -> list[str]:
-    """Compare a QgsVectorLayer's renderer/labels to ``exp``; return problems."""
+def _rgb(colour) -> list[int]:
+    return [colour.red(), colour.green(), colour.blue()]
+
+
+def check_style(layer, exp: dict) -> list[str]:
+    """Compare a QgsVectorLayer's renderer and labels with ``exp``; return the problems."""
     bad = []
     r = layer.renderer()
     if r is None or r.type() != exp["renderer"]:
         return [f"renderer {r.type() if r else None!r} != {exp['renderer']!r}"]
     if exp["renderer"] == "singleSymbol":
-        c = r.symbol().color()
-        got = (c.red(), c.green(), c.blue())
-        if got != exp["color"]:
-            bad.append(f"symbol colour {got} != {exp['color']}")
-    elif exp["renderer"] == "categorizedSymbol":
+        got = {"": _rgb(r.symbol().color())}
+    else:
         if r.classAttribute() != exp["attr"]:
-            bad.append(f"categorized on {r.classAttribute()!r} != {exp['attr']!r}")
-        if len(r.categories()) != exp["categories"]:
-            bad.append(f"{len(r.categories())} categories != {exp['categories']}")
-    if exp["labels"]:
+            bad.append(f"categorised on {r.classAttribute()!r} != {exp['attr']!r}")
+        got = {str(c.value() if c.value() is not None else ""): _rgb(c.symbol().color()) for c in r.categories()}
+    if got != exp["colours"]:
+        bad.append(f"symbol colours {got} != {exp['colours']}")
+    if exp["label_field"]:
         if not layer.labelsEnabled() or layer.labeling() is None:
             bad.append("labels not enabled")
-        elif layer.labeling().settings().fieldName != exp.get("label_field"):
-            bad.append(f"label field {layer.labeling().settings().fieldName!r} != {exp.get('label_field')!r}")
-    if name == "land_boundary" and exp["renderer"] == "singleSymbol":
-        c = r.symbol().color()
-        if (c.red(), c.green(), c.blue()) != RED_LAND_BOUNDARY:
-            bad.append(f"land_boundary is not red: {(c.red(), c.green(), c.blue())}")
+        elif layer.labeling().settings().fieldName != exp["label_field"]:
+            bad.append(f"label field {layer.labeling().settings().fieldName!r} != {exp['label_field']!r}")
+    elif layer.labelsEnabled():
+        bad.append("labels enabled, none expected")
     return bad
 
 
@@ -127,10 +98,10 @@ def main(argv: list[str]) -> int:
         return 2
     outdir = Path(argv[1]).resolve()
     expected = json.loads(argv[2])
+    layers, order = expected["layers"], expected["order"]
     gpkg, qgs = outdir / "border.gpkg", outdir / "border.qgs"
 
-    from qgis.core import (Qgis, QgsApplication, QgsMapLayerType, QgsProject, QgsVectorLayer,
-                           QgsWkbTypes)
+    from qgis.core import Qgis, QgsApplication, QgsMapLayerType, QgsProject, QgsVectorLayer, QgsWkbTypes
 
     app = QgsApplication([], False)
     app.setPrefixPath("/usr", True)
@@ -141,72 +112,52 @@ def main(argv: list[str]) -> int:
 
     summary = {"qgis": Qgis.QGIS_VERSION, "layers": {}, "project": {}, "failures": []}
 
-    def fail(where: str, problems: list[str]) -> None:
-        for p in problems:
-            summary["failures"].append(f"{where}: {p}")
+    def report(where: str, problems: list[str], info: dict) -> None:
+        summary["failures"] += [f"{where}: {p}" for p in problems]
+        print(f"{'OK  ' if not problems else 'FAIL'} {where}: {json.dumps(info, ensure_ascii=False)}"
+              + ("" if not problems else " -- " + "; ".join(problems)))
 
-    # GDAL itself (the library QGIS reads the file with) must open every table without complaint
     problems = gdal_complaints(gpkg)
-    fail("border.gpkg (GDAL)", problems)
-    print(f"{'OK  ' if not problems else 'FAIL'} border.gpkg opened by GDAL"
-          + ("" if not problems else " -- " + "; ".join(problems)))
+    report("border.gpkg (GDAL)", problems, {"warnings": len(problems)})
 
-    try:
-        stored = stored_styles(gpkg)
-    except (sqlite3.Error, OSError) as exc:
-        stored = {}
-        fail("border.gpkg", [f"cannot read layer_styles: {exc}"])
-
-    keep = []   # layers are deleted before QGIS goes away
-    for name, exp in expected.items():
-        problems = []
+    keep = []   # layers stay alive until QGIS goes away
+    for name, exp in layers.items():
+        problems, info = [], {}
         uri = f"{gpkg}|layername={name}"
-        lyr = QgsVectorLayer(uri, name, "ogr")   # the default style is loaded from the db here
+        lyr = QgsVectorLayer(uri, name, "ogr")   # the default style is loaded from the GeoPackage here
         keep.append(lyr)
-        info = {}
         if not lyr.isValid():
             problems.append("layer not valid")
         else:
-            info["count"] = lyr.featureCount()
-            info["crs"] = lyr.crs().authid()
-            info["geom"] = QgsWkbTypes.geometryDisplayString(lyr.geometryType())
+            info = {"count": lyr.featureCount(), "crs": lyr.crs().authid(),
+                    "geom": QgsWkbTypes.geometryDisplayString(lyr.geometryType()), "renderer": lyr.renderer().type()}
             if info["count"] != exp["count"]:
                 problems.append(f"featureCount {info['count']} != {exp['count']}")
             if info["crs"] != "EPSG:4326":
                 problems.append(f"crs {info['crs']!r} != 'EPSG:4326'")
             if info["geom"] != exp["geom"]:
                 problems.append(f"geometry {info['geom']!r} != {exp['geom']!r}")
-            n_related, ids, names, _descs, err = lyr.listStylesInDatabase()
-            info["db_styles"] = n_related
-            if n_related < 1:
+            n_styles, _ids, _names, _descs, err = lyr.listStylesInDatabase()
+            info["db_styles"] = n_styles
+            if n_styles < 1:
                 problems.append(f"no style in the GeoPackage for this layer ({err})")
-            if name not in stored:
-                problems.append("no useAsDefault row in layer_styles")
+            problems += [f"on open: {p}" for p in check_style(lyr, exp)]
+            opts = QgsVectorLayer.LayerOptions()
+            opts.loadDefaultStyle = False
+            plain = QgsVectorLayer(uri, name, "ogr", opts)
+            keep.append(plain)
+            if not check_style(plain, exp):
+                problems.append("the layer without its default style already matches (the check is vacuous)")
+            msg, ok = plain.loadDefaultStyle()
+            if not ok:
+                problems.append(f"loadDefaultStyle failed: {msg}")
             else:
-                want = qml_expectations(stored[name])
-                problems += [f"on open: {p}" for p in check_renderer(lyr, want, name)]
-                info["renderer"] = lyr.renderer().type()
-                # Once more without the automatic style: the plain layer must NOT look like the
-                # stored style, and loadDefaultStyle() must bring it in from the database.
-                opts = QgsVectorLayer.LayerOptions()
-                opts.loadDefaultStyle = False
-                plain = QgsVectorLayer(uri, name, "ogr", opts)
-                keep.append(plain)
-                if not check_renderer(plain, want, name):
-                    problems.append("an unstyled layer already matches the stored style (check is vacuous)")
-                msg, ok = plain.loadDefaultStyle()
-                if not ok:
-                    problems.append(f"loadDefaultStyle failed: {msg}")
-                else:
-                    problems += [f"loadDefaultStyle: {p}" for p in check_renderer(plain, want, name)]
+                problems += [f"loadDefaultStyle: {p}" for p in check_style(plain, exp)]
         summary["layers"][name] = {"ok": not problems, **info}
-        fail(name, problems)
-        print(f"{'OK  ' if not problems else 'FAIL'} {name}: {json.dumps(info)}"
-              + ("" if not problems else " -- " + "; ".join(problems)))
+        report(name, problems, info)
 
-    # the project
     project = QgsProject.instance()
-    problems = []
+    problems, info = [], {}
     if not qgs.is_file():
         problems.append("border.qgs missing")
     elif not project.read(str(qgs)):
@@ -214,30 +165,35 @@ def main(argv: list[str]) -> int:
     else:
         if project.crs().authid() != "EPSG:4326":
             problems.append(f"project crs {project.crs().authid()!r}")
-        by_name = {l.name(): l for l in project.mapLayers().values()}
-        summary["project"]["layers"] = list(by_name)
-        if set(by_name) != set(expected):
-            problems.append(f"project layers {sorted(by_name)} != expected {sorted(expected)}")
-        for name, lyr in by_name.items():
+        by_name = {lyr.name(): lyr for lyr in project.mapLayers().values()}
+        info["layers"] = sorted(by_name)
+        if set(by_name) != set(layers):
+            problems.append(f"project layers {sorted(by_name)} != expected {sorted(layers)}")
+        view = project.viewSettings().defaultViewExtent()
+        info["view"] = [view.xMinimum(), view.yMinimum(), view.xMaximum(), view.yMaximum()]
+        for name, lyr in sorted(by_name.items()):
             if lyr.type() != QgsMapLayerType.VectorLayer or not lyr.isValid():
                 problems.append(f"{name} not valid")
                 continue
             if Path(lyr.source().split("|")[0]).resolve() != gpkg:
                 problems.append(f"{name} source {lyr.source()!r} is not {gpkg}")
-            if name in expected and lyr.featureCount() != expected[name]["count"]:
-                problems.append(f"{name} featureCount {lyr.featureCount()}")
-            if name in stored:
-                problems += [f"{name}: {p}" for p in check_renderer(lyr, qml_expectations(stored[name]), name)]
-        order = [n.name() for n in project.layerTreeRoot().findLayers()]
-        summary["project"]["order"] = order
-        if order and "river" in order and order[-1] != "river":
-            problems.append(f"river is not drawn at the bottom: {order}")
-    summary["project"]["ok"] = not problems
-    fail("border.qgs", problems)
-    print(f"{'OK  ' if not problems else 'FAIL'} border.qgs: {json.dumps(summary['project'])}"
-          + ("" if not problems else " -- " + "; ".join(problems)))
+            if name not in layers:
+                continue
+            if lyr.featureCount() != layers[name]["count"]:
+                problems.append(f"{name} featureCount {lyr.featureCount()} != {layers[name]['count']}")
+            problems += [f"{name}: {p}" for p in check_style(lyr, layers[name])]
+        info["order"] = [n.name() for n in project.layerTreeRoot().findLayers()]
+        if info["order"] != order:
+            problems.append(f"layer order {info['order']} != {order}")
+        if "land_boundary" in by_name and not view.contains(by_name["land_boundary"].extent()):
+            problems.append("the default view does not hold the land boundary")
+    summary["project"] = {"ok": not problems, **info}
+    report("border.qgs", problems, info)
 
     summary["warnings"] = messages
+    if messages:
+        summary["failures"] += [f"QGIS message log: {m}" for m in messages]
+        print("FAIL QGIS message log: " + " | ".join(messages))
     summary["ok"] = not summary["failures"]
     project.clear()
     keep.clear()
@@ -248,6 +204,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # os._exit: skip QGIS/Qt teardown, which can crash after layers were used from Python and
-    # would turn a pass into a signal exit.
+    # os._exit: skip QGIS/Qt teardown, which can crash after layers were used from Python and would turn a
+    # pass into a signal exit.
     os._exit(main(sys.argv))

@@ -2,8 +2,11 @@
 
 QGIS is not importable from the project's python, so the check runs as a subprocess:
 
-    proc = run_qgis_check(outdir, {"land_boundary": {"count": 1, "geom": "Line"}, ...})
+    proc = run_qgis_check(outdir, {"layers": {"land_boundary": {"count": 1, "geom": "Line", ...}, ...},
+                                   "order": [...]})
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+(the expected JSON is described in ``tests/qgis_check.py``).
 
 Call :func:`qgis_unavailable` first and skip when it returns a reason.
 """
@@ -53,8 +56,8 @@ def qgis_unavailable() -> str | None:
 def run_qgis_check(outdir: str | Path, expected: dict, *, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the QGIS check on ``outdir`` (holding border.gpkg and border.qgs).
 
-    ``expected``: {layer: {"count": n, "geom": "Point"|"Line"|"Polygon"}}. The returned process has
-    text stdout/stderr; the last stdout line is a JSON summary (see :func:`summary`).
+    ``expected``: what QGIS must find (see ``tests/qgis_check.py``). The returned process has text
+    stdout/stderr; the last stdout line is a JSON summary (see :func:`summary`).
     """
     with tempfile.TemporaryDirectory(prefix="qgis-check-") as tmp:
         os.chmod(tmp, 0o700)

@@ -1,123 +1,130 @@
-"""pipeline.mapping.render_map: a valid, non-blank, fixed-size PNG, byte-identical across renders."""
+"""pipeline.mapping.render_map on the bundled case: a PNG of the configured size, the same bytes for the same
+layers, a clear error without the layers it needs, colours that follow the style table, and a north arrow turned
+by the grid convergence that pyproj gives.
+
+The layers are computed once per module in-process (driver -> report -> layers), as a run makes them.
+"""
 from __future__ import annotations
 
+import dataclasses
 import io
 import struct
+import tomllib
 import zlib
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 from PIL import Image
-from shapely.geometry import LineString, Point, Polygon
+from pyproj import Proj, Transformer
 
-from pipeline.mapping import render_map
+from pipeline import driver, export, mapping, report, styles
+from pipeline import layers as layers_module
+from pipeline.config import load_config
 
-LON0, LAT0 = 130.65, 42.35
-DEG_M = 111_320.0  # metres per degree of latitude (approx.); enough for synthetic layers
-
-
-def _ll(dx_m: float, dy_m: float) -> tuple[float, float]:
-    return LON0 + dx_m / (DEG_M * np.cos(np.radians(LAT0))), LAT0 + dy_m / DEG_M
-
-
-def _gdf(geoms, **cols) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs="EPSG:4326")
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "inputs" / "tumen.toml"
+STYLES_TOML = ROOT / "pipeline" / "templates" / "styles.toml"
 
 
-def synthetic_layers() -> dict[str, gpd.GeoDataFrame]:
-    # a sinuous river ~14 km long flowing south-east, 200-500 m wide, with an island
-    t = np.linspace(0, 1, 200)
-    cx = 4000 * t + 600 * np.sin(t * 3 * np.pi)
-    cy = 7000 - 14000 * t
-    half = 100 + 150 * t
-    nx, ny = np.gradient(cy), -np.gradient(cx)
-    n = np.hypot(nx, ny)
-    nx, ny = nx / n, ny / n
-    left = [_ll(x + h * a, y + h * b) for x, y, h, a, b in zip(cx, cy, half, nx, ny)]
-    right = [_ll(x - h * a, y - h * b) for x, y, h, a, b in zip(cx, cy, half, nx, ny)]
-    island = [_ll(cx[100] + dx, cy[100] + dy) for dx, dy in ((-40, -150), (40, -150), (40, 150), (-40, 150))]
-    river = Polygon(left + right[::-1], [island])
-    centre = LineString([_ll(x, y) for x, y in zip(cx, cy)])
-    thalweg = LineString([_ll(x + 0.5 * h * a, y + 0.5 * h * b) for x, y, h, a, b in zip(cx, cy, half, nx, ny)])
-    mouth = _ll(cx[-1], cy[-1])
-    sea_end = _ll(cx[-1] + 14000, cy[-1] - 17000)
-    # (nx, ny) points west of this south-flowing river: ``left`` is the west (DPRK) bank
-    coast_prk = LineString([left[0], *left[::20], left[-1], _ll(cx[-1] - 4000, cy[-1] - 3000),
-                            _ll(cx[-1] - 9000, cy[-1] - 12000)])
-    coast_rus = LineString([right[0], *right[::20], right[-1], _ll(cx[-1] + 3000, cy[-1] + 2000),
-                            _ll(cx[-1] + 12000, cy[-1] + 9000)])
-    arc = lambda c0, r, a0, a1: LineString([_ll(c0[0] + r * np.cos(a), c0[1] + r * np.sin(a))
-                                           for a in np.linspace(a0, a1, 60)])
-    tripoint = _ll(cx[0], cy[0])
-    return {
-        "river": _gdf([river]),
-        "coast": _gdf([coast_rus, coast_prk], side=["RUS", "PRK"]),
-        "land_boundary": _gdf([centre]),
-        "thalweg": _gdf([thalweg]),
-        "closing_line": _gdf([LineString([left[-1], right[-1]])]),
-        "maritime_boundary": _gdf([LineString([mouth, sea_end])]),
-        "territorial_sea_limits": _gdf([arc((cx[-1] + 3000, cy[-1]), 22224, -0.3, -1.7),
-                                        arc((cx[-1] - 3000, cy[-1]), 22224, -1.2, -2.6)], side=["RUS", "PRK"]),
-        "tripoint": _gdf([Point(tripoint)], name=["Tripoint"]),
-        "monuments": _gdf([Point(_ll(cx[0] - 200, cy[0] + 50)), Point(_ll(cx[0] + 250, cy[0] - 30))],
-                          name=["No. 423", "No. 424"]),
-        "boundary_points": _gdf([Point(mouth), Point(_ll(cx[-1] + 80, cy[-1] + 60)), Point(sea_end)],
-                                name=["mouth", "B", "sea end"],
-                                kind=["mouth (computed)", "mouth point B (treaty)", "sea end (computed)"]),
-        "osm_reference_border": _gdf([LineString([_ll(x + 30, y) for x, y in zip(cx, cy)])], part=["land"]),
-    }
+@pytest.fixture(scope="module")
+def case():
+    """(layers, config, report, style table) of the bundled case."""
+    cfg = load_config(CONFIG)
+    results = driver.compute(cfg)
+    rep = report.build_report(results, cfg, software=export.software_versions())
+    return layers_module.build_layers(results, cfg, rep), cfg, rep, styles.style_table(cfg)
 
 
-def _png_pixels(data: bytes) -> tuple[int, int, np.ndarray]:
-    """Check the PNG signature and chunk CRCs (no timestamp chunk), decode with Pillow -> width, height, pixels."""
+@pytest.fixture(scope="module")
+def png(case):
+    layers, cfg, rep, table = case
+    return mapping.render_map(layers, table=table, cfg=cfg, report=rep)
+
+
+def _chunks(data: bytes) -> list[bytes]:
+    """The PNG's chunk types, after checking the signature and every chunk's CRC."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, ctypes = 8, []
+    pos, types = 8, []
     while pos < len(data):
         (length,), ctype = struct.unpack(">I", data[pos:pos + 4]), data[pos + 4:pos + 8]
         body = data[pos + 8:pos + 8 + length]
         assert zlib.crc32(ctype + body) == struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0]
-        ctypes.append(ctype)
+        types.append(ctype)
         pos += 12 + length
-    assert ctypes[0] == b"IHDR" and ctypes[-1] == b"IEND" and b"tIME" not in ctypes
+    return types
+
+
+def _pixels(data: bytes) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        assert "Software" not in im.info and "Creation Time" not in im.info
-        return im.width, im.height, np.asarray(im.convert("RGBA"))
+        return np.asarray(im.convert("RGB"))
 
 
-@pytest.fixture(scope="module")
-def layers():
-    return synthetic_layers()
+def _count(px: np.ndarray, colour: str) -> int:
+    """Pixels of exactly ``colour`` (#rrggbb)."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return int(np.all(px == rgb, axis=-1).sum())
 
 
-def test_render_map_png(tmp_path: Path, layers):
-    p = tmp_path / "map.png"
-    render_map(layers, p, "Test map", "Test attribution © OpenStreetMap contributors, ODbL. MODELLED.")
-    data = p.read_bytes()
-    w, h, px = _png_pixels(data)
-    assert 1800 <= w <= 2200 and 1200 <= h <= 2000
-    rgb = px[..., :3].astype(float)
-    assert rgb.std() > 10, "image looks blank"
-    assert len(np.unique(rgb.reshape(-1, 3)[::97], axis=0)) > 20  # many colours: layers, text, legend
-    # red land/maritime boundary present
-    red = (px[..., 0] > 200) & (px[..., 1] < 60) & (px[..., 2] < 60)
-    assert red.sum() > 500
-    # deterministic: a second render gives identical bytes
-    p2 = tmp_path / "map2.png"
-    render_map(layers, p2, "Test map", "Test attribution © OpenStreetMap contributors, ODbL. MODELLED.")
-    assert p2.read_bytes() == data
+def test_png_is_the_configured_size_without_metadata_and_repeatable(case, png):
+    layers, cfg, rep, table = case
+    types = _chunks(png)
+    assert types[0] == b"IHDR" and types[-1] == b"IEND"
+    assert not {b"tIME", b"tEXt", b"iTXt", b"zTXt"} & set(types)       # no date, no Software text
+    px = _pixels(png)
+    assert px.shape == (cfg.output.map_height_px, cfg.output.map_width_px, 3)
+    assert len(np.unique(px.reshape(-1, 3)[::37], axis=0)) > 50          # not blank: layers, text, legend
+    assert mapping.render_map(layers, table=table, cfg=cfg, report=rep) == png
 
 
-def test_render_map_minimal_layers(tmp_path: Path, layers):
-    p = tmp_path / "sub" / "min.png"
-    render_map({k: layers[k] for k in ("land_boundary", "maritime_boundary")}, p, "Minimal", "attr")
-    w, h, px = _png_pixels(p.read_bytes())
-    assert 1800 <= w <= 2200 and px[..., :3].std() > 10
+def test_missing_layers_are_named(case):
+    layers, cfg, rep, table = case
+    required = table.map["required_layers"]
+    assert {"land_boundary", "maritime_boundary"} <= set(required)
+    cut = {k: v for k, v in layers.items() if k not in ("maritime_boundary", "tripoint")}
+    with pytest.raises(ValueError, match="maritime_boundary, tripoint"):
+        mapping.render_map(cut, table=table, cfg=cfg, report=rep)
+    with pytest.raises(styles.StyleError, match="mystery"):
+        mapping.render_map({**layers, "mystery": layers["closing_line"]}, table=table, cfg=cfg, report=rep)
 
 
-def test_render_map_requires_boundaries(tmp_path: Path, layers):
-    with pytest.raises(ValueError, match="maritime_boundary"):
-        render_map({"land_boundary": layers["land_boundary"]}, tmp_path / "x.png", "t", "a")
-    assert not (tmp_path / "x.png").exists()
+def test_style_table_drives_the_colours(case, png):
+    """A colour changed in the table (or a state colour in the config) changes the map's pixels."""
+    layers, cfg, rep, table = case
+    raw = tomllib.loads(STYLES_TOML.read_text(encoding="utf-8"))
+    red = raw["layers"]["land_boundary"]["stroke"]
+    before = _pixels(png)
+    green = "#00ff00"
+    assert _count(before, green) == 0
+    rows = table.rows.copy()
+    rows.loc[rows["layer"] == "land_boundary", "stroke"] = green
+    after = _pixels(mapping.render_map(layers, table=dataclasses.replace(table, rows=rows), cfg=cfg, report=rep))
+    assert _count(after, green) > 2000
+    assert _count(after, red) < _count(before, red) - 2000
+
+    # the left state's land is filled with its config colour mixed with white by the table's tint
+    magenta = "#ff00ff"
+    tint = raw["layers"]["land"]["fill"]["tint"]
+    fill = "#" + "".join(f"{round(c + (255 - c) * tint):02x}" for c in (255, 0, 255))
+    cfg2 = dataclasses.replace(cfg, sides=dataclasses.replace(cfg.sides, left_colour=magenta))
+    moved = _pixels(mapping.render_map(layers, table=styles.style_table(cfg2), cfg=cfg2, report=rep))
+    assert _count(before, fill) == 0 and _count(moved, fill) > 10_000
+
+
+def test_failed_run_is_stamped(case, png):
+    layers, cfg, rep, table = case
+    failed = mapping.render_map(layers, table=table, cfg=cfg, report=dataclasses.replace(rep, passed=False))
+    stamp = table.map["failed_colour"]
+    assert _count(_pixels(png), stamp) == 0 and _count(_pixels(failed), stamp) > 100
+
+
+def test_north_arrow_follows_the_grid_convergence():
+    """True north from PROJ's meridian convergence agrees with a step north along the meridian, projected."""
+    crs = mapping.local_tmerc((130.6, 42.1, 130.9, 42.5))
+    proj, fwd = Proj(crs), Transformer.from_crs(4326, crs, always_xy=True)
+    for lon, lat in ((130.95, 42.45), (130.55, 42.15), (130.75, 42.30)):
+        x0, y0 = fwd.transform(lon, lat)
+        x1, y1 = fwd.transform(lon, lat + 1e-4)
+        step = np.degrees(np.arctan2(x1 - x0, y1 - y0))
+        assert mapping.true_north_deg(proj, lon, lat) == pytest.approx(step, abs=1e-4)
+    assert mapping.true_north_deg(proj, 130.95, 42.45) < 0 < mapping.true_north_deg(proj, 130.55, 42.45)
