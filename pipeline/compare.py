@@ -19,7 +19,7 @@ from . import geometry
 from .errors import InputError
 from .geodesy import Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
 from .model import Report
-from .verify import GPKG, REPORT, read_layer, read_report
+from .verify import REPORT, read_line, read_run_files
 
 COMPARE_SCHEMA = "river-sea-border-compare/1"
 
@@ -75,15 +75,8 @@ def read_run(folder: Path) -> Run:
     import pyogrio
 
     folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(folder, "run folder not found")
-    gpkg = folder / GPKG
-    if not gpkg.is_file():
-        raise InputError(gpkg, "not found (run `tumen-border run` first)")
-    rep = read_report(folder / REPORT)
-    land = shapely.line_merge(shapely.union_all(read_layer(gpkg, "land_boundary")[0]))
-    if land.geom_type != "LineString":
-        raise InputError(gpkg, "land_boundary must be one connected line")
+    gpkg, rep = read_run_files(folder)
+    land = read_line(gpkg, "land_boundary")
     layers = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
     islands = []
     if "islands" in layers:

@@ -295,18 +295,6 @@ class FootReport:
 
 
 @dataclass(frozen=True)
-class MonumentReport:
-    id: str
-    name: str
-    datum: str
-    lon: float
-    lat: float
-    distance_m: float
-    azimuth_deg: float
-    back_azimuth_deg: float
-
-
-@dataclass(frozen=True)
 class TripointReport:
     line: str
     monument: str
@@ -318,7 +306,7 @@ class TripointReport:
     station_m: float
     distance_to_monument_m: float
     perpendicular_deviation_deg: float
-    monuments: list[MonumentReport]
+    monuments: list[MonumentRow]
     on_other_line: FootReport | None
     from_compare_monument: FootReport | None
     record_disagreement_m: float | None       # the two records of the monument, both in WGS 84

@@ -15,7 +15,7 @@ from . import geometry, land_line, validate
 from .config import Config
 from .geodesy import geodesic_area_m2, inverse
 from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, FootReport, IslandRow, LandReport, LimitCrossing,
-                    MaritimeReport, MethodRow, MonumentReport, MouthReport, Report, Results, TripointReport,
+                    MaritimeReport, MethodRow, MouthReport, Report, Results, TripointReport,
                     to_jsonable)
 
 LINE_NAMES = {"thalweg": "the thalweg (deepest line)", "middle": "the middle of the main channel"}
@@ -95,8 +95,7 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
         line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, lon_pulkovo1942=tp.lon_p42,
         lat_pulkovo1942=tp.lat_p42, pulkovo_operation=tp.p42_operation, station_m=a.station_m,
         distance_to_monument_m=a.distance_m, perpendicular_deviation_deg=a.perpendicular_deviation_deg,
-        monuments=[MonumentReport(m.id, m.name, m.datum, m.lon, m.lat, m.distance_m, m.azimuth_deg,
-                                  m.back_azimuth_deg) for m in tp.monuments],
+        monuments=list(tp.monuments),
         on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
         record_disagreement_m=record)
 
