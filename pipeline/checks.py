@@ -48,7 +48,7 @@ def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config) -> 
                "degrees or on a planar grid"),
         within("sea_length", sea_length_m, o.sea_length_m, o.sea_tolerance_m, "m",
                "geodesic (WGS 84) length of the maritime boundary",
-               "a sea line that is not the agreed straight line (the equidistance line is ~500 m longer), a "
+               "a sea line that is not the agreed straight line (an equidistance line has another length), a "
                "misplaced mouth or end point, or a length not measured on the ellipsoid"),
     ]
 
@@ -63,8 +63,8 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
     if f.mouth_offset_m is not None:
         out.append(at_most("mouth_offset_to_treaty_point", f.mouth_offset_m, cfg.mouth.max_offset_m, "m",
                            "where the channel line meets the closing line, to the treaty mouth point",
-                           "a channel line that reaches the sea at another opening, a wrong datum for the mouth "
-                           "point (~93 m here), or a closing line across the wrong opening"))
+                           "a channel line that reaches the sea at another opening, a mouth point read in the "
+                           "wrong datum, or a closing line across the wrong opening"))
     breadth = cfg.territorial_sea_m
     for side, d in f.end_distance_m.items():
         out.append(within(f"end_point_breadth_{side}", d, breadth, m.end_tolerance_m, "m",
@@ -88,7 +88,7 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
     if f.record_disagreement_m is not None:
         out.append(at_most("monument_records_agree", f.record_disagreement_m, cfg.tripoint.max_record_disagreement_m,
                            "m", "distance between the two records of the monument after their datum transforms",
-                           "a datum transform skipped or applied twice (Pulkovo 1942 vs WGS 84: ~93 m here)"))
+                           "a datum transform skipped or applied twice"))
     out.append(at_most("projection_scale_error", f.scale_error_ppm, cfg.crs.max_scale_error_ppm, "ppm",
                        "worst scale distortion of the metric CRS over the data extent",
                        "a metric CRS unsuited to the area (buffers and Voronoi diagrams would be distorted)"))

@@ -107,8 +107,9 @@ class InputsCfg:
     river_layer: str = setting("", doc="layer of the river file (needed when it holds several)")
     river_form: Literal["auto", "polygons", "mask", "osm", "banks"] = setting(
         "auto", doc="form of the river file; auto: recognised from the file itself")
-    water_threshold: float = setting(50.0, doc="raster mask: cells >= this value are water (a binary mask's 1 "
-                                               "passes; for water-occurrence percent give e.g. 50)", ge=0.0)
+    water_threshold: float = setting(50.0, doc="raster mask: cells >= this value are water, e.g. 50 for water "
+                                               "occurrence in percent (a mask holding only 0 and 1 is binary: "
+                                               "1 = water, whatever this value)", ge=0.0)
     mask_min_area_m2: float = setting(2000.0, doc="raster mask: water patches and holes (islands) smaller than "
                                                   "this are removed as speckle", unit="m2", ge=0.0)
     depth: Path | None = setting(None, doc="river depth: a GeoTIFF, or soundings (points in any vector format "
@@ -200,6 +201,8 @@ class TripointCfg:
                                                          "to WGS 84, at most this far apart", unit="m", gt=0.0)
     foot_resolution_m: float = setting(0.001, doc="resolution of the geodesic foot search along the line",
                                        unit="m", gt=0.0)
+    second_crs: str = setting("", doc="a geographic CRS the tripoint is also given in (e.g. EPSG:4284 for "
+                                      "Pulkovo 1942); empty: none")
 
 
 @dataclass(frozen=True)
@@ -481,7 +484,8 @@ def validate(cfg: Config) -> None:
 
     for key, text, kind in (("crs.metric", cfg.crs.metric, "projected"),
                             ("treaty.unstated_datum_crs", cfg.treaty.unstated_datum_crs, "geographic"),
-                            ("inputs.depth_crs", ic.depth_crs, "any")):
+                            ("inputs.depth_crs", ic.depth_crs, "any"),
+                            ("tripoint.second_crs", cfg.tripoint.second_crs or "EPSG:4326", "geographic")):
         if key == "crs.metric" and text.strip().lower() == "auto":
             continue
         try:

@@ -93,7 +93,7 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
             monument=points[tc.monument],
             compare_monument=points[tc.compare_monument] if tc.compare_monument else None,
             monuments=[p for p in points.values() if p.kind == "monument"], geo=geo,
-            max_distance_m=tc.monument_max_distance_m, resolution_m=tc.foot_resolution_m)
+            max_distance_m=tc.monument_max_distance_m, resolution_m=tc.foot_resolution_m, second_crs=tc.second_crs)
 
     with stage("land_boundary", timings), blame(cfg, "river"):
         mouth_id = cfg.treaty.mouth_point if cfg.maritime.method == "treaty" else ""

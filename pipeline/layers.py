@@ -162,15 +162,16 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
         feet.append((tp.on_other_line, "tripoint on the other line", f"A ({tp.on_other_line.line})"))
     if tp.from_compare_monument is not None:
         feet.append((tp.from_compare_monument, "tripoint from the other record", f"A ({tp.from_compare_monument.monument})"))
-    p42 = {0: (tp.lon_p42, tp.lat_p42)}
+    second = {0: (tp.lon_second, tp.lat_second)}
     out["tripoint"] = _frame(
         [{"name": f"Tripoint {names.name(sides[0])}–{names.name(sides[1])}–{names.name(names.third)}"
           if i == 0 and names.third else ("Tripoint" if i == 0 else f"Tripoint ({kind})"), "label": label,
           "kind": kind, "line": f.line, "monument": f.monument, "datum": "WGS 84", "lon": f.lon, "lat": f.lat,
-          "lon_pulkovo1942": p42.get(i, (None, None))[0], "lat_pulkovo1942": p42.get(i, (None, None))[1],
+          "second_datum": tp.second_datum if i == 0 else "", "lon_second_datum": second.get(i, (None, None))[0],
+          "lat_second_datum": second.get(i, (None, None))[1],
           "distance_to_monument_m": f.distance_m,
           "distance_to_A_m": 0.0 if i == 0 else float(inverse(f.lon, f.lat, a.lon, a.lat)[1])}
          for i, (f, kind, label) in enumerate(feet)], [Point(f.lon, f.lat) for f, _, _ in feet],
-        ["name", "label", "kind", "line", "monument", "datum", "lon", "lat", "lon_pulkovo1942", "lat_pulkovo1942",
+        ["name", "label", "kind", "line", "monument", "datum", "lon", "lat", "second_datum", "lon_second_datum", "lat_second_datum",
          "distance_to_monument_m", "distance_to_A_m"])
     return {k: out[k] for k in LAYERS if k in out}

@@ -175,9 +175,10 @@ class Foot:
 @dataclass(frozen=True)
 class Tripoint:
     foot: Foot                   # on the line in use: the tripoint A
-    lon_p42: float
-    lat_p42: float
-    p42_operation: str
+    second_datum: str            # name of tripoint.second_crs ("" when none)
+    lon_second: float | None     # A in that CRS
+    lat_second: float | None
+    second_operation: str
     monuments: tuple[MonumentRow, ...]
     on_other_line: Foot | None
     from_compare_monument: Foot | None
@@ -300,9 +301,10 @@ class TripointReport:
     monument: str
     lon: float
     lat: float
-    lon_pulkovo1942: float
-    lat_pulkovo1942: float
-    pulkovo_operation: str
+    second_datum: str
+    lon_second_datum: float | None
+    lat_second_datum: float | None
+    second_datum_operation: str
     station_m: float
     distance_to_monument_m: float
     perpendicular_deviation_deg: float

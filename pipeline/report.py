@@ -92,8 +92,9 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
         m, n = (r.inputs.points[i] for i in (cfg.tripoint.monument, cfg.tripoint.compare_monument))
         record = float(inverse(m.lon_wgs84, m.lat_wgs84, n.lon_wgs84, n.lat_wgs84)[1])
     return TripointReport(
-        line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, lon_pulkovo1942=tp.lon_p42,
-        lat_pulkovo1942=tp.lat_p42, pulkovo_operation=tp.p42_operation, station_m=a.station_m,
+        line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, second_datum=tp.second_datum,
+        lon_second_datum=tp.lon_second, lat_second_datum=tp.lat_second,
+        second_datum_operation=tp.second_operation, station_m=a.station_m,
         distance_to_monument_m=a.distance_m, perpendicular_deviation_deg=a.perpendicular_deviation_deg,
         monuments=list(tp.monuments),
         on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
@@ -285,8 +286,10 @@ def render_markdown(rep: Report) -> str:
     tp = rep.tripoint
     L += ["## Tripoint A", "",
           f"Foot of the geodesic perpendicular from monument `{tp.monument}` to {LINE_NAMES[tp.line]}: "
-          f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84); {tp.lat_pulkovo1942:.7f} N, {tp.lon_pulkovo1942:.7f} E "
-          f"(Pulkovo 1942, via {tp.pulkovo_operation}). {_f(tp.distance_to_monument_m, 2)} m from the monument; "
+          f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84)"
+          + (f"; {tp.lat_second_datum:.7f} N, {tp.lon_second_datum:.7f} E ({tp.second_datum}, via "
+             f"{tp.second_datum_operation})" if tp.second_datum else "")
+          + f". {_f(tp.distance_to_monument_m, 2)} m from the monument; "
           f"the geodesic meets the line at 90° ± {tp.perpendicular_deviation_deg:.5f}°.", "",
           "| monument | datum | lat | lon | distance to A | azimuth to A |", "|---|---|---:|---:|---:|---:|"]
     for m in tp.monuments:

@@ -4,7 +4,8 @@ The foot is the point of the line nearest to the monument on the WGS-84 ellipsoi
 (:meth:`pipeline.geodesy.Geodesy.foot_on_line`); at it the geodesic to the monument meets the line at a
 right angle, which is measured and checked. The same is done on the other channel line and from a second
 record of the monument (e.g. its figure in another datum), for comparison. Distances and azimuths from
-every monument are geodesic; the tripoint is also given in Pulkovo 1942 through pyproj's best operation.
+every monument are geodesic; the tripoint can also be given in a second datum (``tripoint.second_crs``)
+through pyproj's best operation.
 """
 from __future__ import annotations
 
@@ -15,9 +16,6 @@ from shapely.geometry import LineString
 from .errors import GeometryError
 from .geodesy import Geodesy, inverse
 from .model import Foot, MonumentRow, Tripoint, TreatyPoint
-
-PULKOVO_1942 = CRS.from_epsg(4284)
-
 
 def foot(*, line: LineString, line_name: str, monument: TreatyPoint, geo: Geodesy, max_distance_m: float,
          resolution_m: float) -> Foot:
@@ -44,7 +42,7 @@ def foot(*, line: LineString, line_name: str, monument: TreatyPoint, geo: Geodes
 
 def locate_tripoint(*, line: LineString, line_name: str, other_line: LineString | None, other_name: str,
                     monument: TreatyPoint, compare_monument: TreatyPoint | None, monuments: list[TreatyPoint],
-                    geo: Geodesy, max_distance_m: float, resolution_m: float) -> Tripoint:
+                    geo: Geodesy, max_distance_m: float, resolution_m: float, second_crs: str = "") -> Tripoint:
     """Stage 3: the tripoint on the line in use, with the comparisons and the monument table.
 
     Parameters
@@ -59,6 +57,8 @@ def locate_tripoint(*, line: LineString, line_name: str, other_line: LineString 
         Every bank monument, tabulated with geodesic distance and azimuth to the tripoint.
     geo, max_distance_m, resolution_m
         Datum path; the farthest a monument may be; resolution of the foot search (m).
+    second_crs
+        A geographic CRS the tripoint is also given in, through the same datum path ("" for none).
     """
     kw = dict(monument=monument, geo=geo, max_distance_m=max_distance_m, resolution_m=resolution_m)
     a = foot(line=line, line_name=line_name, **kw)
@@ -72,9 +72,12 @@ def locate_tripoint(*, line: LineString, line_name: str, other_line: LineString 
         az, d = inverse(m.lon_wgs84, m.lat_wgs84, a.lon, a.lat)
         back, _ = inverse(a.lon, a.lat, m.lon_wgs84, m.lat_wgs84)
         rows.append(MonumentRow(m.id, m.name, m.datum, m.lon_wgs84, m.lat_wgs84, float(d), float(az), float(back)))
-    op = geo.from_wgs84_op(PULKOVO_1942)
-    plon, plat = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), PULKOVO_1942)[0]
-    return Tripoint(a, float(plon), float(plat), op.description if op else "", tuple(rows), other, compare)
+    if not second_crs:
+        return Tripoint(a, "", None, None, "", tuple(rows), other, compare)
+    crs = CRS.from_user_input(second_crs)
+    op = geo.from_wgs84_op(crs)
+    lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
+    return Tripoint(a, crs.name, float(lon2), float(lat2), op.description if op else "", tuple(rows), other, compare)
 
 
 def distance_m(a: Foot, b: Foot) -> float:
@@ -82,4 +85,4 @@ def distance_m(a: Foot, b: Foot) -> float:
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
-__all__ = ["foot", "locate_tripoint", "distance_m", "PULKOVO_1942"]
+__all__ = ["foot", "locate_tripoint", "distance_m"]
