@@ -164,7 +164,7 @@ def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray)
     d, e = b - a, c1 - c0
     den = d[:, 0] * e[1] - d[:, 1] * e[0]
     w = c0 - a
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         t = (w[:, 0] * e[1] - w[:, 1] * e[0]) / den
         u = (w[:, 0] * d[:, 1] - w[:, 1] * d[:, 0]) / den
     hit = (den != 0) & (t >= 0) & (t <= 1) & (u >= 0) & (u <= 1)
@@ -175,7 +175,9 @@ class _Axis:
     """The medial-axis graph: edges (node pairs), their length, width, shore labels and generator sites."""
 
     def __init__(self, poly: Polygon, mouth: Mouth, step: float, snap_m: float):
-        openings = [mouth.closing_line, *mouth.other_openings]
+        # the water's edge off the land (mouth.opening) is no bank either: a staircase edge (raster mask) along
+        # the closing line would otherwise leave shore points on the river side of it
+        openings = [mouth.closing_line, *mouth.other_openings, *geometry.lines(mouth.opening)]
         self.shore = _shore_points(poly, openings, snap_m, step)
         sites, site_label = self.shore.xy, self.shore.label
         self.n_sites = len(sites)
@@ -269,7 +271,9 @@ def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, sna
         if p < 0:
             raise GeometryError("river", "the middle line's graph is disconnected between the mouth and upstream")
         path.append(p)
-    line = LineString(ax.nodes[path])
+    # co-circular shore points give ridges of (nearly) zero length, their circumcentres equal up to rounding
+    # (~1e-14 m): such repeated vertices are dropped (a micrometre is far below any accuracy here)
+    line = shapely.remove_repeated_points(LineString(ax.nodes[path]), 1e-6)
     if simplify_m > 0:
         line = line.simplify(simplify_m, preserve_topology=False)
     islands = _island_choices(poly, ax, np.asarray(path), line, rule, depth)
@@ -347,7 +351,7 @@ def grid_sampler(grid: DepthGrid, geo: Geodesy) -> Callable[[np.ndarray], np.nda
 
     def sample(xy: np.ndarray) -> np.ndarray:
         g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy), grid.crs)
-        col, row = inv * (g[:, 0], g[:, 1])
+        col, row = inv @ (g[:, 0], g[:, 1])
         r, c = np.floor(row).astype(int), np.floor(col).astype(int)
         ok = (r >= 0) & (r < grid.depth.shape[0]) & (c >= 0) & (c < grid.depth.shape[1])
         out = np.full(len(xy), np.nan)
@@ -392,7 +396,7 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
 
     def to_cell(xy_metric: np.ndarray) -> np.ndarray:
         g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy_metric), grid.crs)
-        col, row = inv * (g[:, 0], g[:, 1])
+        col, row = inv @ (g[:, 0], g[:, 1])
         return np.column_stack([np.floor(row), np.floor(col)]).astype(int)
 
     (r, c), = to_cell(np.asarray(start.coords))
@@ -410,11 +414,15 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
     mcp = MCP_Geometric(cost, fully_connected=True)
     costs, _ = mcp.find_costs([(r, c)], [tuple(e) for e in ends], find_all_ends=True)
     end_costs = costs[ends[:, 0], ends[:, 1]]
-    if not np.isfinite(end_costs).any():
+    reached = np.isfinite(end_costs)
+    if not reached.any():
         raise GeometryError("depth", "the depth grid has no wet path from upstream to the river mouth")
-    best = tuple(ends[int(np.argmin(end_costs))])
+    # the thalweg crosses the mouth at the closing line's deepest reachable cell (the cheapest end cell would
+    # bias an oblique crossing towards the upstream side by up to a cell or two)
+    end_depth = np.where(reached, depth[ends[:, 0], ends[:, 1]], -np.inf)
+    best = tuple(ends[int(np.lexsort((end_costs, -end_depth))[0])])
     cells = np.array(mcp.traceback(best))
-    gx, gy = grid.transform * (cells[:, 1] + 0.5, cells[:, 0] + 0.5)
+    gx, gy = grid.transform @ (cells[:, 1] + 0.5, cells[:, 0] + 0.5)
     raw = np.column_stack([gx, gy]).astype(float)
     smooth = raw.copy()
     if smooth_cells > 1 and len(raw) > 2 * smooth_cells:
@@ -475,7 +483,9 @@ def land_boundary(*, channel: ChannelLines, station_m: float, tripoint: Point, o
         coords = np.vstack([coords, np.asarray(junction.coords)])
     parts = {channel.in_use: substring(line, station_m, line.length)}
     other = channel.other
-    if other is not None and other_station_m is not None:
+    if other is not None:
+        if other_station_m is None:   # the other line's nearest point to the tripoint
+            other_station_m = float(other.project(tripoint))
         parts["middle" if channel.in_use == "thalweg" else "thalweg"] = substring(other, other_station_m,
                                                                                   other.length)
     return LandBoundary(LineString(coords), parts["middle"], parts.get("thalweg"), crossing,

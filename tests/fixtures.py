@@ -1,13 +1,15 @@
-"""Analytic river fixtures for the land-line tests, each with its exact true middle line.
+"""Analytic fixtures with exact answers for the geometry tests (land line, tripoint, maritime, toolkit).
 
-Everything is in a metric plane (metres). A river flows towards +x; its upstream end is a straight
-cross-section (the "cap"), its downstream end opens into the sea: ``land`` is a big polygon covering
-everything behind the coast line, and the water polygon runs on ``ext`` metres past the coast, so that
-:func:`pipeline.land_line.find_mouth` finds the opening. The coast is perpendicular to the channel at
-the mouth, so the closing line is the channel's cross-section ``snap_m`` seaward of the coast and the
-true middle line ends where the centre line crosses it.
+Everything is in a metric plane (metres): the local transverse Mercator of :func:`geodesy` (scale 1 on its
+central meridian through the origin (LON0, LAT0)). Expected values come from the analytic construction, from
+geographiclib (Karney's algorithms, pure Python, independent of pyproj) or from pyproj called directly --
+never from the code under test.
 
-Builders (plain functions, no pytest):
+Rivers. A river flows towards +x; its upstream end is a straight cross-section (the "cap"), its downstream
+end opens into the sea: ``land`` is a big polygon covering everything behind the coast line, and the water
+polygon runs on ``ext`` metres past the coast, so that :func:`pipeline.land_line.find_mouth` finds the
+opening. The coast is perpendicular to the channel at the mouth, so the closing line is the channel's
+cross-section ``snap_m`` seaward of the coast and the true middle line ends where the centre line crosses it.
 
 ``straight_channel``  constant width, true middle line = the axis
 ``sine_channel``      banks are exact offset curves (normals computed analytically) of a sine centre line
@@ -17,24 +19,186 @@ Builders (plain functions, no pytest):
                       (y < 0); true middle line = the medial axis of the wider (left) branch, computed by
                       bisection on exact distances to the island polygon and the banks
 ``mirror``            the same channel mirrored across y = 0 (reverses ring orientation)
-``thalweg_case``      a depth raster (5 m cells) over a straight channel whose deepest line is a sine
-``hausdorff_downstream``, ``equidistance_errors``  the accuracy measures used by the tests
+``depth_grid``        a :class:`pipeline.model.DepthGrid` (5 m cells, in any grid CRS) of a depth function
+                      given in the metric plane
+``thalweg_case``      such a grid over a straight channel whose deepest line is a sine
+
+Sea. Two states on either side of a river that flows south (-y) into the sea; the first side (``LEFT``) is
+the left bank looking downstream, i.e. the east.
+
+``wedge``             two straight coasts meeting at an apex: the equidistance line is the bisector, ending
+                      at R / sin(half the opening angle) from the apex
+``straight_coast``    one straight coast y = 0: the equidistance line is the perpendicular x = 0, ending at R
+``headland_coast``    the straight coast with a sharp headland on the left side: the equidistance line is x = 0,
+                      then the parabola equidistant from the headland's tip and the right coast
+
+Measures and brute forces: ``hausdorff_downstream``, ``equidistance_errors`` (rivers); ``brute_nearest``
+(geodesic nearest point of a planar polyline, geographiclib); ``isometric_latitude`` and ``rhumb_point`` (the
+loxodrome by its textbook formulas). ``record`` keeps the worst figure per case for the accuracy tables
+printed in pytest's terminal summary.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import shapely
+from geographiclib.geodesic import Geodesic
+from pyproj import CRS, Transformer
+from scipy.optimize import minimize_scalar
 from scipy.spatial import cKDTree
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 from shapely.ops import substring
 
+from pipeline.geodesy import Geodesy, local_tm
+from pipeline.model import DepthGrid
+
+ROOT = Path(__file__).resolve().parents[1]   # the repository
 BIG = 100_000.0  # extent of the land polygon, metres
 SNAP = 1.0       # mouth_snap_m used by the tests; the closing line lies SNAP seaward of the coast
+NM12 = 12 * 1852.0   # 12 nautical miles, metres (the territorial sea's breadth)
+LON0, LAT0 = 130.75, 42.30  # origin of the fixtures' metric plane (near the Tumen mouth)
+GL = Geodesic.WGS84         # geographiclib's WGS-84 ellipsoid
 
 
+# ------------------------------------------------------------------------------------- geodesy
+@functools.lru_cache(maxsize=None)
+def geodesy(lon0: float = LON0, lat0: float = LAT0, half_deg: float = 0.6) -> Geodesy:
+    """The pipeline's Geodesy on a local TM at (lon0, lat0), area of interest +-``half_deg`` around it."""
+    return Geodesy(metric=local_tm(lon0, lat0),
+                   area=(lon0 - half_deg, lat0 - half_deg, lon0 + half_deg, lat0 + half_deg))
+
+
+@functools.lru_cache(maxsize=None)
+def _transformer(src: str, dst: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(src), CRS.from_user_input(dst), always_xy=True)
+
+
+def transform(xy, src: CRS | str, dst: CRS | str) -> np.ndarray:
+    """(n, 2) coordinates from ``src`` to ``dst`` with pyproj directly (not through pipeline.geodesy)."""
+    xy = np.atleast_2d(np.asarray(xy, float))
+    s = src.to_wkt() if isinstance(src, CRS) else src
+    d = dst.to_wkt() if isinstance(dst, CRS) else dst
+    x, y = _transformer(s, d).transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])
+
+
+def to_lonlat(xy, crs: CRS) -> np.ndarray:
+    return transform(xy, crs, "EPSG:4326")
+
+
+def to_metric(ll, crs: CRS) -> np.ndarray:
+    return transform(ll, "EPSG:4326", crs)
+
+
+def geom_to_lonlat(geom, crs: CRS):
+    return shapely.transform(geom, lambda xy: to_lonlat(xy, crs))
+
+
+def geom_to_metric(geom, crs: CRS):
+    return shapely.transform(geom, lambda xy: to_metric(xy, crs))
+
+
+def gl_inverse(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[float, float, float]:
+    """(distance m, azimuth at 1, azimuth at 2), geographiclib."""
+    r = GL.Inverse(float(lat1), float(lon1), float(lat2), float(lon2))
+    return r["s12"], r["azi1"], r["azi2"]
+
+
+def gl_distance(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    return GL.Inverse(float(lat1), float(lon1), float(lat2), float(lon2), Geodesic.DISTANCE)["s12"]
+
+
+def angle_diff(a: float, b: float) -> float:
+    """|a - b| in degrees, modulo 360, in [0, 180]."""
+    return abs((a - b + 180.0) % 360.0 - 180.0)
+
+
+@dataclass(frozen=True)
+class Nearest:
+    distance_m: float
+    station_m: float          # along the polyline (planar metres)
+    xy: np.ndarray            # metric
+
+
+def brute_nearest(line, lon: float, lat: float, crs: CRS, samples: int = 41) -> Nearest:
+    """The point of the planar (multi)polyline ``line`` (in ``crs``) geodesically nearest to (lon, lat), by brute
+    force with geographiclib: every segment is scanned at ``samples`` points, then minimised by bounded Brent
+    between the neighbours of its best sample (to 1e-5 m along it); the best segment wins."""
+    parts = [line] if line.geom_type == "LineString" else list(line.geoms)
+    out = None
+    offset = 0.0
+    for part in parts:
+        c = np.asarray(part.coords, float)
+        for a, b in zip(c[:-1], c[1:]):
+            seg = float(np.hypot(*(b - a)))
+            if seg == 0.0:
+                continue
+
+            def f(u, a=a, b=b):
+                (x, y), = to_lonlat(a + u * (b - a), crs)
+                return gl_distance(lon, lat, x, y)
+
+            t = np.linspace(0.0, 1.0, samples)
+            d = np.array([gl_distance(lon, lat, x, y) for x, y in to_lonlat(a + t[:, None] * (b - a), crs)])
+            k = int(np.argmin(d))
+            lo, hi = t[max(k - 1, 0)], t[min(k + 1, samples - 1)]
+            r = minimize_scalar(f, bounds=(lo, hi), method="bounded", options=dict(xatol=1e-5 / seg))
+            dist, u = min([(float(r.fun), float(r.x)), (float(d[k]), float(t[k]))])
+            if out is None or dist < out.distance_m:
+                out = Nearest(dist, offset + u * seg, a + u * (b - a))
+            offset += seg
+    return out
+
+
+# loxodrome by its textbook formulas: longitude is linear in the isometric latitude psi along a rhumb line
+def isometric_latitude(lat_deg) -> np.ndarray:
+    """psi(phi) = asinh(tan phi) - e atanh(e sin phi) on WGS 84 (radians)."""
+    e = np.sqrt(GL.f * (2 - GL.f))
+    phi = np.radians(np.asarray(lat_deg, float))
+    return np.arcsinh(np.tan(phi)) - e * np.arctanh(e * np.sin(phi))
+
+
+def latitude_from_isometric(psi) -> np.ndarray:
+    """Inverse of :func:`isometric_latitude` by fixed-point iteration (converges to 1e-15 rad in < 10 steps)."""
+    e = np.sqrt(GL.f * (2 - GL.f))
+    psi = np.asarray(psi, float)
+    phi = np.arctan(np.sinh(psi))
+    for _ in range(20):
+        phi = np.arctan(np.sinh(psi + e * np.arctanh(e * np.sin(phi))))
+    return np.degrees(phi)
+
+
+def rhumb_course(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Constant azimuth (deg) of the rhumb line a -> b: atan2(d lambda, d psi)."""
+    dlon = np.radians(b[0] - a[0])
+    dpsi = isometric_latitude(b[1]) - isometric_latitude(a[1])
+    return float(np.degrees(np.arctan2(dlon, dpsi)) % 360.0)
+
+
+def rhumb_point(a: tuple[float, float], b: tuple[float, float], f) -> np.ndarray:
+    """Lon/lat of the points at fraction ``f`` of the rhumb line a -> b (by longitude and isometric latitude)."""
+    f = np.asarray(f, float)
+    psi = isometric_latitude(a[1]) + f * (isometric_latitude(b[1]) - isometric_latitude(a[1]))
+    return np.column_stack([a[0] + f * (b[0] - a[0]), latitude_from_isometric(psi)])
+
+
+@functools.lru_cache(maxsize=None)
+def treaty_points_wgs84() -> dict[str, tuple[float, float]]:
+    """Treaty points B and E from inputs/treaty_points.csv (datum not stated: read in Pulkovo 1942, as the case
+    does), transformed to WGS 84 lon/lat with pyproj directly (its default, best available operation)."""
+    import csv
+
+    t = _transformer("EPSG:4284", "EPSG:4326")
+    with open(ROOT / "inputs" / "treaty_points.csv", encoding="utf-8") as f:
+        rows = {r["id"]: r for r in csv.DictReader(f)}
+    return {k: tuple(map(float, t.transform(float(rows[k]["lon"]), float(rows[k]["lat"])))) for k in ("B", "E")}
+
+
+# ------------------------------------------------------------------------------------- rivers
 @dataclass(frozen=True)
 class Channel:
     name: str
@@ -278,67 +442,174 @@ def two_outlet_channel(second_width: float) -> Channel:
     return replace(ch, name=f"two-outlets-{second_width:g}", water=shapely.union_all([ch.water, creek]))
 
 
+
 # ------------------------------------------------------------------------------------- thalweg
+GRID_CRS = {
+    # the metric CRS itself
+    "identity": None,
+    # UTM zone 52N: shifted by ~(644 km, 4685 km) and turned by the 1.18 deg meridian convergence
+    "utm52": "EPSG:32652",
+    # an oblique Mercator whose grid is turned 30 deg from north, with false origin (500 km, 4600 km)
+    "omerc30": (f"+proj=omerc +lat_0={LAT0} +lonc={LON0} +alpha=45 +gamma=15 +k=1 +x_0=500000 +y_0=4600000 "
+                "+ellps=WGS84 +units=m +no_defs"),
+}
+
+
+def depth_grid(water: Polygon, depth_of, *, cell: float = 5.0, grid: str = "identity") -> DepthGrid:
+    """A north-up depth grid in the CRS ``GRID_CRS[grid]`` covering ``water`` (metric): each cell whose centre
+    lies in the water gets ``depth_of(xy)`` of its centre (metric (n, 2) -> depths), the others NaN. Cell centres
+    go to the metric plane with pyproj directly."""
+    from affine import Affine
+
+    metric = geodesy().metric
+    crs = metric if GRID_CRS[grid] is None else CRS.from_user_input(GRID_CRS[grid])
+    ring = shapely.get_coordinates(shapely.segmentize(water.exterior, 50.0))
+    g = transform(ring, metric, crs)
+    x0, y0 = np.floor(g.min(axis=0) / cell) * cell - 2 * cell
+    x1, y1 = np.ceil(g.max(axis=0) / cell) * cell + 2 * cell
+    cols, rows = int(round((x1 - x0) / cell)), int(round((y1 - y0) / cell))
+    transform_ = Affine(cell, 0.0, x0, 0.0, -cell, y1)   # as rasterio.transform.from_origin
+    cc, rr = np.meshgrid(np.arange(cols), np.arange(rows))
+    centres = np.column_stack([x0 + (cc.ravel() + 0.5) * cell, y1 - (rr.ravel() + 0.5) * cell])
+    m = transform(centres, crs, metric)
+    wet = shapely.contains_xy(water, m[:, 0], m[:, 1])
+    depth = np.full(rows * cols, np.nan)
+    depth[wet] = depth_of(m[wet])
+    return DepthGrid(depth.reshape(rows, cols), transform_, crs, cell, "geotiff", f"fixture ({grid})")
+
+
+def sine_depth(amplitude: float, wavelength: float, sigma: float, dmax: float, x0: float = -50.0,
+               x1: float = 3100.0):
+    """depth(xy) = 0.5 + dmax exp(-(d / sigma)^2), d = distance to the deepest line y = A sin(2 pi x / wavelength)
+    (its vertices 0.25 m apart: error < 0.01 m at the sigma scale); returns (function, deepest line)."""
+    k = 2 * np.pi / wavelength
+    xs = np.arange(x0, x1 + 1e-9, 0.25)
+    line = np.column_stack([xs, amplitude * np.sin(k * xs)])
+    tree = cKDTree(line)
+
+    def depth_of(xy: np.ndarray) -> np.ndarray:
+        d, _ = tree.query(xy)
+        return 0.5 + dmax * np.exp(-(d / sigma) ** 2)
+
+    return depth_of, LineString(line)
+
+
 @dataclass(frozen=True)
 class ThalwegCase:
-    depth: np.ndarray            # (rows, cols), NaN = dry
-    transform: object            # rasterio Affine (grid CRS)
-    to_grid: object
-    from_grid: object
-    water_grid: Polygon          # water in the grid CRS
-    water: Polygon               # water in the metric CRS
-    true_line: LineString        # the deepest line, metric
+    grid: DepthGrid
+    water: Polygon               # metric
+    true_line: LineString        # the deepest line from start to the closing line, metric
     start: Point
-    end: Point
+    closing_line: LineString     # the cross-section x = xb
     cell: float
 
 
 def thalweg_case(cell: float = 5.0, amplitude: float = 60.0, wavelength: float = 1200.0, sigma: float = 40.0,
-                 dmax: float = 12.0, length: float = 3000.0, width: float = 300.0,
-                 grid_angle_deg: float = 0.0, grid_offset=(0.0, 0.0)) -> ThalwegCase:
-    """Straight channel |y| <= width/2, 0 <= x <= length; depth = 0.5 + dmax exp(-(d/sigma)^2), d = distance
-    to the deepest line y = A sin(2 pi x / wavelength). The grid's CRS is the metric one rotated by
-    ``grid_angle_deg`` and shifted by ``grid_offset`` (identity by default)."""
-    from affine import Affine
-
-    k = 2 * np.pi / wavelength
-    xs = np.arange(-50.0, length + 50.0 + 1e-9, 0.25)
-    true_full = LineString(np.column_stack([xs, amplitude * np.sin(k * xs)]))
+                 dmax: float = 12.0, length: float = 3000.0, width: float = 300.0, grid: str = "identity"
+                 ) -> ThalwegCase:
+    """Straight channel |y| <= width/2, 0 <= x <= length; depth from :func:`sine_depth`; the thalweg runs from the
+    deepest line at x = 100 to the cross-section x = length - 100 (its closing line)."""
+    depth_of, _ = sine_depth(amplitude, wavelength, sigma, dmax)
     water = box(0.0, -width / 2, length, width / 2)
-    th = np.deg2rad(grid_angle_deg)
-    cs, sn = np.cos(th), np.sin(th)
-    ox, oy = grid_offset
-
-    def to_grid(x, y):
-        x, y = np.asarray(x, float), np.asarray(y, float)
-        return cs * x - sn * y + ox, sn * x + cs * y + oy
-
-    def from_grid(gx, gy):
-        gx, gy = np.asarray(gx, float) - ox, np.asarray(gy, float) - oy
-        return cs * gx + sn * gy, -sn * gx + cs * gy
-
-    water_grid = shapely.transform(water, lambda xy: np.column_stack(to_grid(xy[:, 0], xy[:, 1])))
-    x0, y0, x1, y1 = water_grid.bounds
-    x0, y1 = np.floor(x0 / cell) * cell - 2 * cell, np.ceil(y1 / cell) * cell + 2 * cell
-    cols = int(np.ceil((x1 - x0) / cell)) + 2
-    rows = int(np.ceil((y1 - y0) / cell)) + 2
-    transform = Affine(cell, 0.0, x0, 0.0, -cell, y1)  # north-up, as rasterio.transform.from_origin
-    cc, rr = np.meshgrid(np.arange(cols), np.arange(rows))
-    gx = x0 + (cc + 0.5) * cell
-    gy = y1 - (rr + 0.5) * cell
-    mx, my = from_grid(gx.ravel(), gy.ravel())
-    wet = shapely.contains_xy(water, mx, my)
-    # distance to the deepest line: nearest of its vertices 0.25 m apart (error < 0.01 m at sigma scale)
-    d, _ = cKDTree(shapely.get_coordinates(true_full)).query(np.column_stack([mx[wet], my[wet]]))
-    depth = np.full(rows * cols, np.nan)
-    depth[wet] = 0.5 + dmax * np.exp(-(d / sigma) ** 2)
-    depth = depth.reshape(rows, cols)
+    k = 2 * np.pi / wavelength
     xa, xb = 100.0, length - 100.0
-    start = Point(xa, amplitude * np.sin(k * xa))
-    end = Point(xb, amplitude * np.sin(k * xb))
     xt = np.arange(xa, xb + 1e-9, 0.25)
     true = LineString(np.column_stack([xt, amplitude * np.sin(k * xt)]))
-    return ThalwegCase(depth, transform, to_grid, from_grid, water_grid, water, true, start, end, cell)
+    return ThalwegCase(depth_grid(water, depth_of, cell=cell, grid=grid), water, true,
+                       Point(xa, amplitude * np.sin(k * xa)), LineString([(xb, -width / 2), (xb, width / 2)]), cell)
+
+
+# -------------------------------------------------------------------------------------- sea
+LEFT, RIGHT = "L", "R"      # left bank looking downstream (east: the river flows south), right bank (west)
+SIDES = (LEFT, RIGHT)
+
+
+def unit(bearing_deg: float) -> np.ndarray:
+    """Unit vector of a grid bearing (clockwise from +y)."""
+    r = np.radians(bearing_deg)
+    return np.array([np.sin(r), np.cos(r)])
+
+
+@dataclass(frozen=True)
+class Sea:
+    name: str
+    land: dict                  # side -> land polygon (the river not cut out of it)
+    water: Polygon              # the river, ending at the closing line
+    frame: Polygon              # the data extent
+    closing: LineString
+    mouth: Point                # where the channel line meets the closing line (equidistance start)
+    coast: dict                 # side -> the exact coast (LineString), from the river mouth to the frame
+    equidistance: LineString    # the exact equidistance line, mouth -> 12-nm end
+    info: dict = field(default_factory=dict)
+
+    @property
+    def end(self) -> Point:
+        return Point(self.equidistance.coords[-1])
+
+    def baseline(self, side: str) -> LineString:
+        """Exact baseline: the coast plus its half of the closing line to the mouth."""
+        c = np.asarray(self.coast[side].coords)
+        return LineString(np.vstack([np.asarray(self.mouth.coords), c]))
+
+
+def wedge(bearing_left: float, bearing_right: float, river_width: float, frame=None, far: float = 200e3,
+          breadth: float = NM12) -> Sea:
+    """Coast L from the apex O = (0, 0) on grid bearing ``bearing_left`` (land L to its north-east), coast R on
+    ``bearing_right`` (land R to its north-west), a river ``river_width`` wide between them from the north. The
+    equidistance line is the bisector of the coasts from where it crosses the closing line, to
+    R / sin(half the opening angle) from O (where it is ``breadth`` from both coasts)."""
+    frame = box(-40e3, -40e3, 40e3, 5e3) if frame is None else frame
+    ul, ur = unit(bearing_left), unit(bearing_right)
+    w = river_width / 2.0
+    pl, pr = ul * w / abs(ul[0]), ur * w / abs(ur[0])   # where the banks x = +-w meet the coasts
+    water = Polygon([pr, (-w, far), (w, far), pl]).intersection(frame)
+    land = {LEFT: Polygon([pl, (w, far), (2 * far, 2 * far), pl + far * ul]).intersection(frame),
+            RIGHT: Polygon([pr, pr + far * ur, (-2 * far, 2 * far), (-w, far)]).intersection(frame)}
+    closing = LineString([pr, pl])
+    half = abs(bearing_left - bearing_right) / 2.0
+    bis = unit((bearing_left + bearing_right) / 2.0)
+    mouth = closing.intersection(LineString([(0.0, 0.0), 1e3 * bis]))   # the bisector through O
+    end = breadth / np.sin(np.radians(half)) * bis
+    coast = {s: LineString([p, p + far * u]).intersection(frame) for s, p, u in ((LEFT, pl, ul), (RIGHT, pr, ur))}
+    return Sea(f"wedge-{bearing_left:g}-{bearing_right:g}", land, water, frame, closing, mouth, coast,
+               LineString([mouth, end]), dict(bisector=bis, half_angle=half, coast_dir={LEFT: ul, RIGHT: ur}))
+
+
+def straight_coast(river_width: float = 20.0, frame=None, breadth: float = NM12) -> Sea:
+    """The coast y = 0, land L east of the river (x >= w), land R west of it; the data extent ends 30 km
+    offshore. The equidistance line is the perpendicular x = 0 from the mouth (0, 0) to (0, -breadth)."""
+    frame = box(-45e3, -30e3, 45e3, 5e3) if frame is None else frame
+    w = river_width / 2.0
+    x0, y0, x1, y1 = frame.bounds
+    land = {LEFT: box(w, 0.0, x1, y1), RIGHT: box(x0, 0.0, -w, y1)}
+    coast = {LEFT: LineString([(w, 0.0), (x1, 0.0)]), RIGHT: LineString([(-w, 0.0), (x0, 0.0)])}
+    return Sea("straight-coast", land, box(-w, 0.0, w, y1), frame, LineString([(-w, 0.0), (w, 0.0)]),
+               Point(0.0, 0.0), coast, LineString([(0.0, 0.0), (0.0, -breadth)]))
+
+
+def headland_coast(a: float = 5000.0, b: float = 3000.0, c: float = 1000.0, river_width: float = 20.0,
+                   breadth: float = NM12, step: float = 5.0) -> Sea:
+    """The straight coast with a headland on the left side: the triangle (a - c, 0), (a, -b), (a + c, 0).
+
+    Exact equidistance line: x = 0 from the mouth down to y = -y1, y1 = (a^2 + b^2) / (2 b), where the tip
+    T = (a, -b) becomes nearer than the mouth; then the parabola with focus T and directrix y = 0 (the right
+    coast), depth(x) = ((x - a)^2 + b^2) / (2 b), westward until its depth is ``breadth``, at
+    x_end = a - sqrt(2 b breadth - b^2). The tip, not the headland's west side, is the nearest left point all
+    along it while c (a - x) < b (depth - b), true for the defaults (c = 1000 < 1600 at x = 0)."""
+    sea = straight_coast(river_width)
+    y1 = (a * a + b * b) / (2 * b)
+    assert c * a < b * (y1 - b), "the headland's west side would be nearer than its tip"
+    x_end = a - np.sqrt(2 * b * breadth - b * b)
+    xs = np.append(np.arange(0.0, x_end, -step), x_end)
+    depth = ((xs - a) ** 2 + b * b) / (2 * b)
+    exact = LineString(np.vstack([[(0.0, 0.0)], np.column_stack([xs, -depth])]))
+    head = Polygon([(a - c, 0.0), (a, -b), (a + c, 0.0)])
+    land = dict(sea.land, **{LEFT: shapely.union_all([sea.land[LEFT], head])})
+    x1 = sea.frame.bounds[2]
+    coast = dict(sea.coast, **{LEFT: LineString([(river_width / 2, 0.0), (a - c, 0.0), (a, -b), (a + c, 0.0),
+                                                (x1, 0.0)])})
+    return replace(sea, name="headland-coast", land=land, coast=coast, equidistance=exact,
+                   info=dict(tip=(a, -b), y1=y1, x_end=x_end))
 
 
 # -------------------------------------------------------------------------------------- measures
@@ -354,6 +625,14 @@ def directed_hausdorff(a: LineString, b: LineString, step: float = 0.05) -> floa
 
 def hausdorff(a: LineString, b: LineString, step: float = 0.05) -> float:
     return max(directed_hausdorff(a, b, step), directed_hausdorff(b, a, step))
+
+
+def vertex_hausdorff(a: LineString, b: LineString) -> float:
+    """max(distance of a's vertices to b, of b's vertices to a), exact (GEOS); the Hausdorff distance of two
+    densely sampled, nearly parallel lines (between vertices it can exceed this by a chord's sagitta only)."""
+    da = shapely.distance(shapely.points(np.asarray(a.coords)), b).max()
+    db = shapely.distance(shapely.points(np.asarray(b.coords)), a).max()
+    return float(max(da, db))
 
 
 def downstream_parts(line: LineString, ch: Channel, skip: float | None = None) -> tuple[LineString, LineString]:
@@ -381,29 +660,36 @@ def equidistance_errors(line: LineString, ch: Channel, skip: float | None = None
 
 
 # --------------------------------------------------------------------------------------- report
-ACCURACY: dict[str, dict[str, float]] = {}  # case -> measure -> metres; printed in pytest's terminal summary
+# table -> case -> measure -> worst value; printed in pytest's terminal summary, one table per stage
+ACCURACY: dict[str, dict[str, dict[str, float]]] = {}
+TITLES = {"land": "land_line accuracy (metres, worst per case)",
+          "tripoint": "tripoint accuracy (worst per case; unit in the column name)",
+          "maritime": "maritime accuracy (worst per case; unit in the column name)",
+          "toolkit": "toolkit accuracy against geographiclib / analytic answers (worst per case)"}
 
 
-def record(case: str, **measures: float) -> None:
-    """Keep the worst value seen of each measure for ``case``."""
-    m = ACCURACY.setdefault(case, {})
+def record(case: str, *, table: str = "land", **measures: float) -> None:
+    """Keep the worst (largest) value seen of each measure for ``case`` in ``table``."""
+    m = ACCURACY.setdefault(table, {}).setdefault(case, {})
     for k, v in measures.items():
         m[k] = max(float(v), m.get(k, float("-inf")))
 
 
 class _AccuracyReport:
     def pytest_terminal_summary(self, terminalreporter):
-        if not ACCURACY:
-            return
-        keys = sorted({k for m in ACCURACY.values() for k in m})
         tr = terminalreporter
-        tr.section("land_line accuracy (metres, worst per case)")
-        tr.write_line(f"{'case':36s}" + "".join(f"{k:>24s}" for k in keys))
-        for case, m in sorted(ACCURACY.items()):
-            tr.write_line(f"{case:36s}" + "".join(f"{m[k]:>24.3f}" if k in m else f"{'-':>24s}" for k in keys))
+        for table, cases in ACCURACY.items():
+            keys = sorted({k for m in cases.values() for k in m})
+            width = {k: max(10, len(k) + 2) for k in keys}
+            first = max(len(c) for c in cases) + 2
+            tr.section(TITLES.get(table, table))
+            tr.write_line(f"{'case':{first}s}" + "".join(f"{k:>{width[k]}s}" for k in keys))
+            for case, m in sorted(cases.items()):
+                tr.write_line(f"{case:{first}s}" + "".join(
+                    f"{m[k]:>{width[k]}.3g}" if k in m else f"{'-':>{width[k]}s}" for k in keys))
 
 
 def register_report(config) -> None:
     """Print ``ACCURACY`` in the terminal summary (once per session, whichever test module asks first)."""
-    if not config.pluginmanager.has_plugin("land-line-accuracy"):
-        config.pluginmanager.register(_AccuracyReport(), "land-line-accuracy")
+    if not config.pluginmanager.has_plugin("geometry-accuracy"):
+        config.pluginmanager.register(_AccuracyReport(), "geometry-accuracy")

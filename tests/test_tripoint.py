@@ -1,9 +1,13 @@
 """Stage 3 (tripoint) against fixtures whose answer is known exactly.
 
-The middle line is a WGS-84 geodesic (or a smooth sinuous curve) in the local metric CRS; the monument is put
-at a known geodesic distance on the perpendicular through a chosen foot P, so the tripoint must be P.
+The channel line is a WGS-84 geodesic (or a smooth sinuous curve) in the local metric CRS; the monument is put
+at a known geodesic distance on the perpendicular through a chosen foot P (geographiclib's direct problem), so
+the tripoint must be P. Distances and azimuths are checked with geographiclib; datum figures with pyproj called
+directly.
 """
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import pytest
@@ -12,45 +16,73 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point
+from shapely.ops import substring
 
-from pipeline.geodesy import local_tm_crs, to_lonlat, to_metric
-from pipeline.land_line import GeometryError
-from pipeline.tripoint import PULKOVO_1942, geodesic_foot, locate_tripoint, to_pulkovo
+import fixtures as F
+from pipeline.errors import GeometryError
+from pipeline.model import TreatyPoint
+from pyproj import CRS as ProjCRS
 
-G = Geod(ellps="WGS84")
-CRS = local_tm_crs(130.65, 42.40)
-A = (130.635, 42.392)                      # start of the geodesic middle line
-AZ0 = G.inv(*A, 130.665, 42.408)[0]        # its initial azimuth (~55 deg)
+from pipeline.tripoint import foot, locate_tripoint
+
+PULKOVO_1942 = ProjCRS.from_epsg(4284)
+
+GEO = F.geodesy(130.65, 42.40)
+CRS = GEO.metric
+A = (130.635, 42.392)                                          # start of the geodesic channel line
+AZ0 = F.gl_inverse(*A, 130.665, 42.408)[1]                     # its initial azimuth (~55 deg)
 LENGTH = 3000.0
-FOOT = 1234.5                               # station of the known foot, metres along the geodesic
+FOOT = 1234.5                                                  # station of the known foot, metres along it
 OFFSET = 250.0
+RESOLUTION_M = 0.001                                           # tripoint.foot_resolution_m (the default)
+G = Geod(ellps="WGS84")                                        # vectorised brute force (pyproj called directly)
 
 
-def mon(mid: str, lon: float, lat: float) -> tuple[str, str, str, float, float]:
-    return (mid, f"sign {mid}", "WGS84", float(lon), float(lat))
+@pytest.fixture(scope="module", autouse=True)
+def _accuracy_report(request):
+    F.register_report(request.config)
 
 
-def geo_dist(lon1, lat1, lon2, lat2) -> float:
-    return float(G.inv(lon1, lat1, lon2, lat2)[2])
+def record(case: str, **measures: float) -> None:
+    F.record(case, table="tripoint", **measures)
 
 
-def angle_diff(a: float, b: float) -> float:
-    return abs((a - b + 180.0) % 360.0 - 180.0)
+def fwd(lon: float, lat: float, azimuth: float, distance: float) -> tuple[float, float, float]:
+    """geographiclib's direct problem: (lon2, lat2, forward azimuth at the end point)."""
+    r = F.GL.Direct(lat, lon, azimuth, distance)
+    return r["lon2"], r["lat2"], r["azi2"]
 
 
-@pytest.fixture(scope="module")
+def mon(mid: str, lon: float, lat: float) -> TreatyPoint:
+    """A monument published in WGS 84."""
+    return TreatyPoint(mid, f"sign {mid}", "monument", "WGS 84", "EPSG:4326", float(lat), float(lon), "", "test",
+                       "EPSG:4326", float(lon), float(lat), "", None)
+
+
+def locate(line: LineString, m: TreatyPoint, monuments, max_distance_m: float = 1000.0, **kw):
+    opts = dict(line_name="middle", other_line=None, other_name="thalweg", compare_monument=None)
+    opts.update(kw)
+    return locate_tripoint(line=line, monument=m, monuments=list(monuments), geo=GEO, max_distance_m=max_distance_m,
+                           resolution_m=RESOLUTION_M, **opts)
+
+
+def metric_line(lonlat: np.ndarray) -> LineString:
+    return LineString(F.to_metric(lonlat, CRS))
+
+
+@functools.lru_cache(maxsize=None)
 def geodesic_line() -> LineString:
-    """A 3 km geodesic densified every ~5 m (Geod.npts), in the local metric CRS."""
-    b = G.fwd(*A, AZ0, LENGTH)[:2]
-    pts = [A, *G.npts(*A, *b, int(LENGTH / 5.0) - 1), b]
-    return to_metric(LineString(pts), CRS)
+    """A 3 km geodesic with vertices every 5 m (geographiclib), in the local metric CRS."""
+    line = F.GL.Line(A[1], A[0], AZ0)
+    pts = [line.Position(s) for s in np.arange(0.0, LENGTH + 1e-9, 5.0)]
+    return metric_line(np.array([(p["lon2"], p["lat2"]) for p in pts]))
 
 
 def sine(x):
     return 60.0 * np.sin(2 * np.pi * np.asarray(x) / 900.0)
 
 
-@pytest.fixture(scope="module")
+@functools.lru_cache(maxsize=None)
 def sinuous_line() -> LineString:
     """y = 60 sin(2 pi x / 900) over 3 km (radius of curvature >= 342 m), vertices every 0.1 m.
 
@@ -60,122 +92,176 @@ def sinuous_line() -> LineString:
     return LineString(np.column_stack([x, sine(x)]))
 
 
-def test_straight_geodesic_line(geodesic_line):
-    plon, plat, az_p = G.fwd(*A, AZ0, FOOT)             # the foot and the line's azimuth there
-    mlon, mlat, back = G.fwd(plon, plat, az_p + 90.0, OFFSET)
+def test_straight_geodesic_line():
+    plon, plat, az_p = fwd(*A, AZ0, FOOT)              # the foot and the line's azimuth there
+    mlon, mlat, az_m = fwd(plon, plat, az_p + 90.0, OFFSET)
     m = mon("423", mlon, mlat)
-    tp = locate_tripoint(geodesic_line, CRS, m, [m], 1000.0)
-
-    foot_error = geo_dist(tp.lon, tp.lat, plon, plat)
-    assert foot_error < 0.1, foot_error
-    assert tp.perpendicular_deviation_deg < 0.01
-    assert abs(tp.station_m - FOOT) < 0.1            # planar station ~ geodesic length (scale error ~1e-6)
-    assert tp.point.distance(geodesic_line) < 1e-6   # the tripoint is on the line
+    tp = locate(geodesic_line(), m, [m])
+    a = tp.foot
+    foot_error = F.gl_distance(a.lon, a.lat, plon, plat)
+    record("geodesic line", foot_m=foot_error, deviation_deg=a.perpendicular_deviation_deg,
+           distance_error_m=abs(a.distance_m - OFFSET))
+    assert foot_error < 0.01, foot_error
+    assert a.perpendicular_deviation_deg < 0.01
+    assert abs(a.station_m - FOOT) < 0.1             # planar station ~ geodesic length (scale error ~1e-6)
+    assert a.point.distance(geodesic_line()) < 1e-6  # the tripoint is on the line
+    assert abs(a.distance_m - OFFSET) < 0.01
+    assert (a.line, a.monument) == ("middle", "423")
     row, = tp.monuments
     assert row.id == "423" and (row.lon, row.lat) == (mlon, mlat)
-    assert abs(row.distance_m - OFFSET) < 0.1
-    # monument -> tripoint is the back azimuth of the forward problem P -> monument
-    assert angle_diff(row.azimuth_deg, back % 360.0) < 0.01
-    assert angle_diff(row.back_azimuth_deg, az_p + 90.0) < 0.01
+    assert abs(row.distance_m - OFFSET) < 0.01
+    # monument -> tripoint is the reverse of the direct problem P -> monument
+    assert F.angle_diff(row.azimuth_deg, az_m + 180.0) < 0.01
+    assert F.angle_diff(row.back_azimuth_deg, az_p + 90.0) < 0.01
     assert 0.0 <= row.azimuth_deg < 360.0 and 0.0 <= row.back_azimuth_deg < 360.0
+    assert tp.on_other_line is None and tp.from_compare_monument is None
 
 
-def test_other_side_and_extra_monuments(geodesic_line):
+def test_other_side_and_extra_monuments():
     """A monument on the left of the line; other monuments only get distance/azimuth rows."""
-    plon, plat, az_p = G.fwd(*A, AZ0, 2100.0)
-    mlon, mlat, _ = G.fwd(plon, plat, az_p - 90.0, 80.0)
-    far = G.fwd(plon, plat, 10.0, 5000.0)                # not limited by max_distance_m
-    tp = locate_tripoint(geodesic_line, CRS, mon("O", mlon, mlat), [mon("O", mlon, mlat), mon("F", *far[:2])], 100.0)
-    assert geo_dist(tp.lon, tp.lat, plon, plat) < 0.1
-    assert tp.perpendicular_deviation_deg < 0.01
+    plon, plat, az_p = fwd(*A, AZ0, 2100.0)
+    mlon, mlat, _ = fwd(plon, plat, az_p - 90.0, 80.0)
+    far = fwd(plon, plat, 10.0, 5000.0)                 # not limited by max_distance_m
+    tp = locate(geodesic_line(), mon("O", mlon, mlat), [mon("O", mlon, mlat), mon("F", *far[:2])], 100.0)
+    assert F.gl_distance(tp.foot.lon, tp.foot.lat, plon, plat) < 0.01
+    assert tp.foot.perpendicular_deviation_deg < 0.01
     assert [r.id for r in tp.monuments] == ["O", "F"]
-    assert abs(tp.monuments[1].distance_m - geo_dist(*far[:2], tp.lon, tp.lat)) < 1e-6
+    d, az, back = F.gl_inverse(*far[:2], tp.foot.lon, tp.foot.lat)
+    assert abs(tp.monuments[1].distance_m - d) < 1e-6
+    assert F.angle_diff(tp.monuments[1].azimuth_deg, az) < 1e-6
+    assert F.angle_diff(tp.monuments[1].back_azimuth_deg, back + 180.0) < 1e-6
 
 
-def test_sinuous_line(sinuous_line):
+def test_other_line_and_second_record():
+    """The foot on the other channel line (the geodesic's parallel 30 m to the right: its own perpendicular foot)
+    and from a second record of the monument 2.6 m away, as for sign No. 423."""
+    plon, plat, az_p = fwd(*A, AZ0, FOOT)
+    mlon, mlat, _ = fwd(plon, plat, az_p + 90.0, OFFSET)
+    geo_line = F.GL.Line(A[1], A[0], AZ0)
+    par = []
+    for s in np.arange(0.0, LENGTH + 1e-9, 5.0):
+        p = geo_line.Position(s)
+        q = fwd(p["lon2"], p["lat2"], p["azi2"] + 90.0, 30.0)
+        par.append(q[:2])
+    other = metric_line(np.array(par))
+    second = fwd(mlon, mlat, 200.0, 2.6)
+    tp = locate(geodesic_line(), mon("423", mlon, mlat), [], other_line=other,
+                compare_monument=mon("423b", *second[:2]))
+    o = tp.on_other_line
+    assert o.line == "thalweg" and o.monument == "423"
+    # the parallel's point on the same perpendicular is 30 m from P towards the monument
+    qlon, qlat, _ = fwd(plon, plat, az_p + 90.0, 30.0)
+    assert F.gl_distance(o.lon, o.lat, qlon, qlat) < 0.05
+    assert abs(o.distance_m - (OFFSET - 30.0)) < 0.01 and o.perpendicular_deviation_deg < 0.05
+    c = tp.from_compare_monument
+    assert c.monument == "423b" and c.line == "middle"
+    # the second record's own foot: the direct problem from it back onto the geodesic
+    s0 = FOOT - 100.0                                    # brute force over 200 m around the foot
+    brute = F.brute_nearest(substring(geodesic_line(), s0, s0 + 200.0), second[0], second[1], CRS, samples=11)
+    assert abs(c.distance_m - brute.distance_m) < 1e-3
+    assert abs(c.station_m - (s0 + brute.station_m)) < 0.05
+    record("other line / second record", foot_m=F.gl_distance(o.lon, o.lat, qlon, qlat))
+
+
+def test_sinuous_line():
     x0 = 237.0                                       # near a crest: radius of curvature ~345 m
-    p = to_lonlat(Point(x0, sine(x0)), CRS)
-    tangent = to_lonlat(LineString([(x, sine(x)) for x in (x0 - 0.01, x0 + 0.01)]), CRS)
-    az_p = G.inv(*tangent.coords[0], *tangent.coords[1])[0]
+    (plon, plat), = F.to_lonlat([[x0, sine(x0)]], CRS)
+    (t0, t1) = F.to_lonlat([[x, sine(x)] for x in (x0 - 0.01, x0 + 0.01)], CRS)
+    az_p = F.gl_inverse(*t0, *t1)[1]
     for side, d in ((+90.0, 200.0), (-90.0, OFFSET)):   # concave and convex side of the bend
-        mlon, mlat, back = G.fwd(p.x, p.y, az_p + side, d)
+        mlon, mlat, az_m = fwd(plon, plat, az_p + side, d)
         m = mon("S", mlon, mlat)
-        tp = locate_tripoint(sinuous_line, CRS, m, [m], 1000.0)
-        assert geo_dist(tp.lon, tp.lat, p.x, p.y) < 0.1
-        assert tp.perpendicular_deviation_deg < 0.01
+        tp = locate(sinuous_line(), m, [m])
+        err = F.gl_distance(tp.foot.lon, tp.foot.lat, plon, plat)
+        record("sinuous line", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
+        assert err < 0.1
+        assert tp.foot.perpendicular_deviation_deg < 0.01
         assert abs(tp.monuments[0].distance_m - d) < 0.1
-        assert angle_diff(tp.monuments[0].azimuth_deg, back % 360.0) < 0.01
+        assert F.angle_diff(tp.monuments[0].azimuth_deg, az_m + 180.0) < 0.01
 
 
 @pytest.mark.parametrize("amp, lam, phase, mx, my", [(100.0, 165.0, 1.18, 349.4, 56.5),
                                                       (123.0, 160.0, 0.25, 25.3, 58.6)])
 def test_meander_with_several_local_minima(amp, lam, phase, mx, my):
-    """Tight meanders: the geodesic distance along the line has several local minima within the search
-    window around the planar nearest point; the global one must be found (regression: a bounded Brent
-    search over the whole +-200 m window stopped in a local minimum 17 m worse, ~90-130 m along the line)."""
+    """Tight meanders: the geodesic distance along the line has several local minima near the planar nearest
+    point; the global one must be found (regression: a bounded Brent search over a +-200 m window stopped in a
+    local minimum 17 m worse, ~90-130 m along the line)."""
     x = np.arange(-1500.0, 1500.0 + 1e-9, 1.0)
     line = LineString(np.column_stack([x, amp * np.sin(2 * np.pi * x / lam + phase)]))
-    m = to_lonlat(Point(mx, my), CRS)
-    s, d = geodesic_foot(line, CRS, m.x, m.y)
-    ss, dd = _brute(line, m.x, m.y, 0.5)
+    (mlon, mlat), = F.to_lonlat([[mx, my]], CRS)
+    s, d = GEO.foot_on_line(line, mlon, mlat, resolution_m=RESOLUTION_M)
+    ss, dd = _brute(line, mlon, mlat, 0.5)
     assert d <= dd.min() + 1e-6
     assert abs(s - ss[np.argmin(dd)]) < 0.5
-    assert abs(s - line.project(to_metric(m, CRS))) < 0.5     # here the planar nearest point is right
+    assert abs(s - line.project(Point(mx, my))) < 0.5       # here the planar nearest point is right
 
 
-def test_monument_too_far(geodesic_line):
-    plon, plat, az_p = G.fwd(*A, AZ0, FOOT)
-    m = mon("423", *G.fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
-    with pytest.raises(GeometryError, match=r"monument 423 is 250 m from the middle line.*200 m"):
-        locate_tripoint(geodesic_line, CRS, m, [m], 200.0)
+def test_monument_too_far():
+    plon, plat, az_p = fwd(*A, AZ0, FOOT)
+    m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
+    with pytest.raises(GeometryError, match=r"monument 423 is 250 m from the middle line.*= 200 m") as e:
+        locate(geodesic_line(), m, [m], 200.0)
+    assert e.value.role == "points"
 
 
 @pytest.mark.parametrize("where, dist, end", [(LENGTH + 60.0, 0.0, "end"), (-40.0, 0.0, "start"),
                                                (LENGTH + 5.0, 30.0, "end")])
-def test_perpendicular_misses_the_line(geodesic_line, where, dist, end):
+def test_perpendicular_misses_the_line(where, dist, end):
     """A monument beyond an end of the line (on its prolongation, or off it): no perpendicular foot."""
     if where >= 0:
-        plon, plat, az = G.fwd(*A, AZ0, where)
+        plon, plat, az = fwd(*A, AZ0, where)
     else:
-        plon, plat, az = G.fwd(*A, AZ0 + 180.0, -where)
+        plon, plat, az = fwd(*A, AZ0 + 180.0, -where)
         az += 180.0
-    m = mon("X7", *G.fwd(plon, plat, az + 90.0, dist)[:2]) if dist else mon("X7", plon, plat)
-    with pytest.raises(GeometryError, match=rf"perpendicular from monument X7 does not meet.*line's {end}"):
-        locate_tripoint(geodesic_line, CRS, m, [m], 1000.0)
-    s, _ = geodesic_foot(geodesic_line, CRS, m[3], m[4])
-    assert s == (geodesic_line.length if end == "end" else 0.0)
+    m = mon("X7", *fwd(plon, plat, az + 90.0, dist)[:2]) if dist else mon("X7", plon, plat)
+    with pytest.raises(GeometryError, match=rf"perpendicular from monument X7 does not meet the middle line.*"
+                                            rf"line's {end}"):
+        locate(geodesic_line(), m, [m])
+    s, _ = GEO.foot_on_line(geodesic_line(), m.lon_wgs84, m.lat_wgs84, resolution_m=RESOLUTION_M)
+    assert s == pytest.approx(geodesic_line().length if end == "end" else 0.0, abs=1e-9)
+
+
+def test_foot_function_names_its_line():
+    plon, plat, az_p = fwd(*A, AZ0, FOOT)
+    m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
+    f = foot(line=geodesic_line(), line_name="thalweg", monument=m, geo=GEO, max_distance_m=1000.0,
+             resolution_m=RESOLUTION_M)
+    assert (f.line, f.monument) == ("thalweg", "423")
+    assert F.gl_distance(f.lon, f.lat, plon, plat) < 0.01
+    assert (f.lon, f.lat) == pytest.approx(F.to_lonlat(np.asarray(f.point.coords), CRS)[0], abs=1e-12)
 
 
 def test_pulkovo_datum():
-    """EPSG:4284 42.4195 N 130.63825 E of border sign 423 -> WGS-84 with pyproj, and back with to_pulkovo."""
+    """EPSG:4284 42.4195 N 130.63825 E of border sign 423 -> WGS-84 with pyproj, and the pipeline's datum path."""
     lon, lat = Transformer.from_crs(PULKOVO_1942, "EPSG:4326", always_xy=True).transform(130.63825, 42.4195)
     assert abs(lat - 42.419800) < 1e-6 and abs(lon - 130.639300) < 1e-6
     # the published WGS-84 coordinates of the same sign (42.419787 N, 130.639275 E) are ~2.6 m away
-    assert 2.0 < geo_dist(lon, lat, 130.639275, 42.419787) < 3.0
-    plon, plat, desc = to_pulkovo(lon, lat)
-    assert geo_dist(plon, plat, 130.63825, 42.4195) < 0.01
-    assert "Pulkovo 1942" in desc
+    assert 2.0 < F.gl_distance(lon, lat, 130.639275, 42.419787) < 3.0
+    (glon, glat), = GEO.xy_to_lonlat(np.array([[130.63825, 42.4195]]), PULKOVO_1942)
+    assert F.gl_distance(glon, glat, lon, lat) < 0.01
 
 
-def test_tripoint_pulkovo_fields(geodesic_line):
-    plon, plat, az_p = G.fwd(*A, AZ0, FOOT)
-    m = mon("423", *G.fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
-    tp = locate_tripoint(geodesic_line, CRS, m, [], 1000.0)
-    back = Transformer.from_crs(PULKOVO_1942, "EPSG:4326", always_xy=True).transform(tp.lon_pulkovo, tp.lat_pulkovo)
-    assert geo_dist(*back, tp.lon, tp.lat) < 0.01
-    assert 1.0 < geo_dist(tp.lon, tp.lat, tp.lon_pulkovo, tp.lat_pulkovo) < 200.0   # a real datum shift
-    assert tp.pulkovo_transform
+def test_tripoint_second_datum_fields():
+    plon, plat, az_p = fwd(*A, AZ0, FOOT)
+    m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
+    tp = locate(geodesic_line(), m, [], second_crs="EPSG:4284")
+    back = Transformer.from_crs(PULKOVO_1942, "EPSG:4326", always_xy=True).transform(tp.lon_second, tp.lat_second)
+    assert F.gl_distance(*back, tp.foot.lon, tp.foot.lat) < 0.01
+    assert 1.0 < F.gl_distance(tp.foot.lon, tp.foot.lat, tp.lon_second, tp.lat_second) < 200.0   # a real shift
+    assert "Pulkovo 1942" in tp.second_operation and tp.second_datum == "Pulkovo 1942"
+    none = locate(geodesic_line(), m, [])
+    assert none.second_datum == "" and none.lon_second is None
 
 
 # ------------------------------------------------------------------------------------------- property
 def _brute(line: LineString, lon: float, lat: float, step: float, lo: float = 0.0, hi: float | None = None):
-    """(stations, geodesic distances to (lon, lat)) of points of ``line`` every ``step`` from ``lo`` to ``hi``."""
+    """(stations, geodesic distances to (lon, lat)) of points of ``line`` every ``step`` from ``lo`` to ``hi``
+    (pyproj's Geod on arrays, the metric -> lon/lat conversion by pyproj directly)."""
     hi = line.length if hi is None else hi
     ss = np.append(np.arange(lo, hi, step), hi)
     xy = shapely.get_coordinates(line)
     cum = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(xy, axis=0).T))])
-    q = shapely.get_coordinates(to_lonlat(shapely.MultiPoint(np.column_stack(
-        [np.interp(ss, cum, xy[:, 0]), np.interp(ss, cum, xy[:, 1])])), CRS))
+    q = F.to_lonlat(np.column_stack([np.interp(ss, cum, xy[:, 0]), np.interp(ss, cum, xy[:, 1])]), CRS)
     return ss, G.inv(np.full(len(q), lon), np.full(len(q), lat), q[:, 0], q[:, 1])[2]
 
 
@@ -197,20 +283,22 @@ def smooth_line_and_monument(draw):
     p, q = line.interpolate(st_m - 0.5), line.interpolate(st_m + 0.5)
     n = np.array([-(q.y - p.y), q.x - p.x]) / p.distance(q)
     m = np.array(line.interpolate(st_m).coords[0]) + off * n
-    return line, to_lonlat(Point(m), CRS)
+    return line, F.to_lonlat([m], CRS)[0]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(smooth_line_and_monument())
 def test_tripoint_is_geodesic_nearest_point(case):
-    line, m = case
-    tp = locate_tripoint(line, CRS, mon("P", m.x, m.y), [mon("P", m.x, m.y)], 1000.0)
-    ss, dd = _brute(line, m.x, m.y, 0.5)
+    line, (mlon, mlat) = case
+    tp = locate(line, mon("P", mlon, mlat), [mon("P", mlon, mlat)])
+    ss, dd = _brute(line, mlon, mlat, 0.5)
     k = int(np.argmin(dd))
     assert tp.monuments[0].distance_m <= dd[k] + 1e-6      # never worse than any sample
     # refine the brute force: every 1 cm within half a metre of the best sample
-    fs, fd = _brute(line, m.x, m.y, 0.01, max(0.0, ss[k] - 0.5), min(line.length, ss[k] + 0.5))
+    fs, fd = _brute(line, mlon, mlat, 0.01, max(0.0, ss[k] - 0.5), min(line.length, ss[k] + 0.5))
     assert tp.monuments[0].distance_m <= fd.min() + 1e-6
-    best = to_lonlat(line.interpolate(fs[np.argmin(fd)]), CRS)
-    assert geo_dist(tp.lon, tp.lat, best.x, best.y) < 0.1
-    assert tp.perpendicular_deviation_deg < 0.05
+    (blon, blat), = F.to_lonlat(np.asarray(line.interpolate(fs[np.argmin(fd)]).coords), CRS)
+    err = F.gl_distance(tp.foot.lon, tp.foot.lat, blon, blat)
+    record("property: random smooth lines", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
+    assert err < 0.1
+    assert tp.foot.perpendicular_deviation_deg < 0.05
