@@ -2,43 +2,311 @@
 a water-area polygon (in the file's CRS, for :mod:`pipeline.load` to put through the datum path) and a
 depth grid.
 
-River: polygons (any GDAL vector format), a raster water mask, an OpenStreetMap file, or two bank lines.
-Depth: a GeoTIFF, or soundings (points) interpolated to a grid over the water.
+River (``inputs.river``):
+
+polygons
+    Any GDAL vector format; read by :mod:`pipeline.load` itself.
+mask
+    A raster (GeoTIFF or any GDAL raster) of water: binary 0/1 (1 = water), or any other values, e.g. water
+    occurrence in percent, where cells >= ``inputs.water_threshold`` are water. The water cells are
+    polygonised on their cell edges (``rasterio.features.shapes``, 4-connected); water patches and holes
+    (islands) smaller than ``inputs.mask_min_area_m2`` are speckle: patches are dropped, holes filled. Nothing
+    is smoothed or buffered, so the water area is exactly the union of the cleaned mask's water cells: it never
+    reaches a cell that is not water, apart from the filled speckle holes; islands large enough stay holes.
+osm
+    An OpenStreetMap file (``.osm`` XML or ``.osm.pbf``), read with GDAL's OSM driver (layer
+    ``multipolygons``). The river's water is every area tagged ``natural=water`` with ``water`` one of
+    :data:`OSM_RIVER_WATER` (``river``; ``riverbank`` and ``rapids``, older values for parts of a river), or
+    tagged ``waterway=riverbank`` (the legacy river-area tag, on multipolygon relations). Everything else is
+    ignored and listed in the detail: ponds, lakes, reservoirs, oxbow lakes (``water=oxbow``: cut off from
+    the channel, so not part of it), canals, basins, farmland, buildings ...
+banks
+    Two open lines, the left and the right bank (any order and direction, any GDAL vector format; a bank
+    in several pieces that join end to end is merged), plus optional closed lines (or polygons) as islands.
+    The banks are joined at both ends by straight lines -- the upstream cap and the seaward line -- into the
+    water polygon. The banks must reach the sea: their seaward ends on or beyond the river mouth's closing
+    line (off the land), else the water area has no opening to the sea.
+
+Depth (``inputs.depth``): a GeoTIFF (a north-up grid in a projected CRS, used as it is), or soundings:
+points in any GDAL vector format, or a CSV with x/y or lon/lat columns (CRS ``inputs.depth_crs``), depth in
+``inputs.depth_field`` (``inputs.depth_positive``: "down" depths, "up" elevations). The soundings go through
+the datum path into the metric CRS and are interpolated onto a north-up grid of ``inputs.depth_cell_m`` cells
+over the water area: linear interpolation on their Delaunay triangulation (``scipy.interpolate.griddata``),
+and the nearest sounding for water cells outside their convex hull. Linear, not a radial-basis fit: it honours
+every sounding, never leaves the range of the measured depths (an RBF overshoots between cross-sections a
+hundred metres apart and can make dry or negative cells in the channel the thalweg follows), and needs no
+shape parameter. Cells whose centre lies outside the water are NaN.
+
+Every problem is an :class:`~pipeline.errors.InputError` naming the file.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 import shapely
+from pyproj import CRS
+from shapely.geometry import LineString, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from . import geometry
 from .config import Config
 from .errors import InputError
-from .geodesy import Geodesy
+from .geodesy import Geodesy, parse_crs
 from .model import DepthGrid
-from .readers import is_raster, read_raster, require_file
+from .readers import (is_osm, is_raster, read_osm_areas, read_raster, read_vector, read_xy_csv, require_file)
+
+log = logging.getLogger(__name__)
 
 RIVER_FORMS = ("polygons", "mask", "osm", "banks")
+OSM_RIVER_WATER = ("river", "riverbank", "rapids")   # natural=water + water=<one of these> is river water
+OSM_RIVER_WATERWAY = ("riverbank",)                   # waterway=<one of these> (legacy area tag) is river water
+OSM_SUMMARY_KEYS = ("natural", "water", "waterway", "landuse", "leisure", "amenity", "building", "place",
+                    "boundary", "man_made")            # the tags that say what an OSM area is, in the detail
+DETAIL_IDS = 10                                       # how many OSM ids the detail string names
+GEOTIFF_SUFFIXES = (".tif", ".tiff")                 # read as rasters even when GDAL cannot open them
+MIN_SOUNDINGS = 3                                     # a triangle: the least linear interpolation needs
+
+_POLYGON_TYPES = {"Polygon", "MultiPolygon"}
+_LINE_TYPES = {"LineString", "MultiLineString", "LinearRing"}
 
 
+# ============================================================================================ river
 def river_form(path: Path, configured: str, layer: str) -> str:
-    """The form of the river file: ``configured`` unless it is "auto", else recognised from the file."""
+    """The form of the river file: ``configured`` unless it is "auto", else recognised from the file.
+
+    An OSM file (by its name, as GDAL's OSM driver requires) is "osm", a raster "mask"; a vector layer
+    (``layer``, or the file's only layer) holding lines is "banks", one holding polygons "polygons".
+    """
     path = require_file(path, "river")
     if configured != "auto":
         return configured
-    if is_raster(path):
+    if is_osm(path):
+        return "osm"
+    if is_raster(path) or path.suffix.lower() in GEOTIFF_SUFFIXES:   # a damaged GeoTIFF: say so when read
         return "mask"
-    return "polygons"
+    found = {g.geom_type for g in read_vector(path, layer, "river", "inputs.river_layer").geometry}
+    if found & _LINE_TYPES:
+        return "banks"
+    if found & _POLYGON_TYPES:
+        return "polygons"
+    raise InputError(path, f"river: the layer holds {', '.join(sorted(found))} geometries; expected water polygons, "
+                           "two bank lines, a raster water mask or an OpenStreetMap file")
 
 
-def water_area(path: Path, form: str, cfg: Config) -> tuple[BaseGeometry, object, str]:
-    """(water polygon in the file's CRS, that CRS, what was taken) for the non-polygon forms."""
-    raise InputError(path, f"river: the {form!r} form is not supported yet")
+def water_area(path: Path, form: str, cfg: Config) -> tuple[BaseGeometry, CRS, str]:
+    """(water polygon in the file's CRS, that CRS, what was taken) for the forms "mask", "osm" and "banks".
+
+    The polygon has the islands as holes; it is not transformed (:mod:`pipeline.load` puts it through the
+    datum path). The string says what was taken from the file, for the report.
+    """
+    if form == "mask":
+        return _mask_water(path, cfg)
+    if form == "osm":
+        return _osm_water(path)
+    if form == "banks":
+        return _banks_water(path, cfg.inputs.river_layer)
+    raise InputError(path, f"river: the {form!r} form is read by the loader, not here (forms: {RIVER_FORMS})")
 
 
+# ------------------------------------------------------------------------------------- CRS-aware measures
+def area_m2(geom: BaseGeometry, crs: CRS) -> float:
+    """Area in m2 of ``geom`` given in ``crs``: geodesic on the CRS's ellipsoid when it is geographic
+    (x = longitude, as GDAL reads), else planar times the square of the axis unit in metres."""
+    if crs.is_geographic:
+        return abs(float(crs.get_geod().geometry_area_perimeter(geom)[0]))
+    return float(geom.area) * crs.axis_info[0].unit_conversion_factor ** 2
+
+
+def length_m(geom: BaseGeometry, crs: CRS) -> float:
+    """Length in metres of ``geom`` in ``crs`` (geodesic when geographic, as :func:`area_m2`)."""
+    if crs.is_geographic:
+        return float(crs.get_geod().geometry_length(geom))
+    return float(geom.length) * crs.axis_info[0].unit_conversion_factor
+
+
+# ------------------------------------------------------------------------------------------- raster mask
+def _mask_water(path: Path, cfg: Config) -> tuple[BaseGeometry, CRS, str]:
+    from rasterio.features import shapes
+
+    ic = cfg.inputs
+    raster = read_raster(path, "river mask", projected=False)
+    values = raster.values
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise InputError(path, f"river mask: every cell is nodata (nodata value {raster.nodata})")
+    binary = bool(np.isin(values[finite], (0.0, 1.0)).all())
+    with np.errstate(invalid="ignore"):
+        water = (values == 1.0) if binary else (values >= ic.water_threshold)
+    kind = "binary 0/1 mask" if binary else f"mask with cells >= {ic.water_threshold:g} as water"
+    if not water.any():
+        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+        raise InputError(path, f"river mask: no water cells ({kind}; values range {lo:g} to {hi:g}; set "
+                               "inputs.water_threshold)")
+    crs = raster.crs
+    pieces = [Polygon(g["coordinates"][0], g["coordinates"][1:])
+              for g, _ in shapes(water.astype("uint8"), mask=water, connectivity=4, transform=raster.transform)]
+    kept, speckle, filled, islands = [], 0, 0, 0
+    for p in pieces:
+        if area_m2(p, crs) < ic.mask_min_area_m2:
+            speckle += 1
+            continue
+        holes = [h for h in p.interiors if area_m2(Polygon(h), crs) >= ic.mask_min_area_m2]
+        filled += len(p.interiors) - len(holes)
+        islands += len(holes)
+        kept.append(Polygon(p.exterior, holes))
+    if not kept:
+        raise InputError(path, f"river mask: all {len(pieces)} water patches are smaller than "
+                               f"inputs.mask_min_area_m2 = {ic.mask_min_area_m2:g} m2")
+    h, w = values.shape
+    detail = (f"{kind}, {w} x {h} cells of {raster.res[0]:g} x {raster.res[1]:g} ({crs.name}), "
+              f"{int(water.sum())} water cells -> {len(kept)} water polygon(s) with {islands} island(s); removed "
+              f"{speckle} water patch(es) and filled {filled} hole(s) under {ic.mask_min_area_m2:g} m2")
+    return shapely.union_all(kept), crs, detail
+
+
+# ------------------------------------------------------------------------------------------- OpenStreetMap
+def is_river_water(tags: dict[str, str]) -> bool:
+    """Whether an OSM area with these tags is part of a river's water (see the module docstring)."""
+    return ((tags.get("natural") == "water" and tags.get("water") in OSM_RIVER_WATER)
+            or tags.get("waterway") in OSM_RIVER_WATERWAY)
+
+
+def _summary(tags: dict[str, str]) -> str:
+    said = [f"{k}={tags[k]}" for k in OSM_SUMMARY_KEYS if k in tags]
+    return " ".join(said) or " ".join(f"{k}={v}" for k, v in sorted(tags.items()) if k not in ("name", "type")) \
+        or "no tags"
+
+
+def _counted(labels: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for s in labels:
+        counts[s] = counts.get(s, 0) + 1
+    return ", ".join(f"{s} ({n})" for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _named(ids: list[str]) -> str:
+    more = f" and {len(ids) - DETAIL_IDS} more" if len(ids) > DETAIL_IDS else ""
+    return ", ".join(ids[:DETAIL_IDS]) + more
+
+
+def _osm_water(path: Path) -> tuple[BaseGeometry, CRS, str]:
+    areas = read_osm_areas(path, "river (OpenStreetMap)")
+    incomplete = (f"; {areas.incomplete} area(s) without a geometry (members missing from the file)"
+                  if areas.incomplete else "")
+    if len(areas.geometry) == 0:
+        raise InputError(path, "river (OpenStreetMap): the file holds no areas (multipolygon relations or closed "
+                               "area ways); the river must be mapped as an area (natural=water + water=river), "
+                               f"not only as a waterway line{incomplete}")
+    take = [is_river_water(t) for t in areas.tags]
+    ignored = [_summary(t) for t, k in zip(areas.tags, take) if not k]
+    if not any(take):
+        raise InputError(path, f"river (OpenStreetMap): no river water area among its {len(areas.tags)} areas "
+                               f"(taken: natural=water with water={'|'.join(OSM_RIVER_WATER)}, or waterway="
+                               f"{'|'.join(OSM_RIVER_WATERWAY)}); found: {_counted(ignored)}{incomplete}")
+    taken_ids = [i for i, k in zip(areas.ids, take) if k]
+    polys = [g for g, k in zip(areas.geometry, take) if k]
+    detail = (f"OpenStreetMap: took {len(polys)} river water area(s) ({_named(taken_ids)}: "
+              f"{_counted([_summary(t) for t, k in zip(areas.tags, take) if k])}); ignored {len(ignored)}"
+              + (f": {_counted(ignored)}" if ignored else "") + incomplete)
+    return shapely.union_all(polys), areas.crs, detail
+
+
+# ------------------------------------------------------------------------------------------- bank lines
+def _banks_water(path: Path, layer: str) -> tuple[BaseGeometry, CRS, str]:
+    role = "river (bank lines)"
+    vec = read_vector(path, layer, role, "inputs.river_layer")
+    crs = CRS.from_user_input(vec.crs)
+    open_parts, rings = [], []
+    for g in vec.geometry:
+        for part in geometry.parts(g):
+            if part.geom_type == "Polygon":
+                rings.append(LineString(part.exterior.coords))
+            elif part.geom_type == "LineString":
+                (rings if part.is_closed else open_parts).append(part)
+            else:
+                raise InputError(path, f"{role}: a {part.geom_type} among the bank lines; expected two open lines "
+                                       "(the banks) and closed lines or polygons (islands)")
+    banks = []
+    for line in geometry.lines(shapely.line_merge(shapely.MultiLineString(open_parts))) if open_parts else []:
+        (rings if line.is_closed else banks).append(line)   # pieces that merge into a ring are an island
+    if len(banks) != 2:
+        merged = (f" (merged from {len(open_parts)} pieces that join end to end)"
+                  if len(open_parts) != len(banks) else "")
+        raise InputError(path, f"{role}: expected exactly two open lines, the left and the right bank; found "
+                               f"{len(banks)} open line(s){merged} and {len(rings)} closed line(s) (islands)")
+    a, b = banks
+    for k, line in enumerate(banks, start=1):
+        if not line.is_simple:
+            raise InputError(path, f"{role}: bank line {k} crosses itself")
+    if a.intersects(b):
+        where = shapely.get_coordinates(a.intersection(b))[0]
+        raise InputError(path, f"{role}: the two bank lines cross or touch at ({where[0]:.6g}, {where[1]:.6g}); "
+                               "the banks of a river never meet")
+    closed = _close_banks(a, b)
+    if closed is None:
+        raise InputError(path, f"{role}: the two bank lines cannot be closed into a water area: a straight line "
+                               "joining their ends crosses a bank (do both lines run from upstream to the sea?)")
+    shell, joins = closed
+    holes = []
+    for k, ring in enumerate(rings, start=1):
+        island = Polygon(ring.coords)
+        if not island.is_valid or not shell.contains(island):
+            raise InputError(path, f"{role}: island ring {k} is not a simple ring inside the water area between "
+                                   "the banks")
+        holes.append(ring.coords)
+    water = Polygon(shell.exterior.coords, holes)
+    if not water.is_valid:
+        raise InputError(path, f"{role}: the islands overlap or touch each other "
+                               f"({shapely.is_valid_reason(water)})")
+    ends = [LineString([a.coords[i], b.coords[j]]) for i, j in joins]
+    detail = (f"two bank lines ({length_m(a, crs) / 1000:.2f} km and {length_m(b, crs) / 1000:.2f} km) joined at "
+              f"their ends by straight lines of {length_m(ends[0], crs):.0f} m and {length_m(ends[1], crs):.0f} m, "
+              f"{len(holes)} island(s), layer {vec.layer}")
+    return water, crs, detail
+
+
+def _close_banks(a: LineString, b: LineString) -> tuple[Polygon, tuple] | None:
+    """The banks joined at both ends into a polygon, and the joins as (index of a's end, index of b's end)
+    pairs. Of the two ways to pair the ends, the one giving a valid polygon; if both do, the one with the
+    shorter joins; None when neither does."""
+    best = None
+    for joins in (((-1, -1), (0, 0)), ((-1, 0), (0, -1))):
+        b_coords = list(b.coords)[::-1] if joins[0][1] == -1 else list(b.coords)
+        poly = Polygon(list(a.coords) + b_coords)
+        if not poly.is_valid or poly.area == 0:
+            continue
+        span = sum(LineString([a.coords[i], b.coords[j]]).length for i, j in joins)
+        if best is None or span < best[0]:
+            best = (span, poly, joins)
+    return None if best is None else (best[1], best[2])
+
+
+# ============================================================================================ depth
 def depth_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config) -> DepthGrid:
-    """The depth input as a grid: a GeoTIFF as it is; every problem names ``path``."""
+    """The depth input as a grid: a raster (GeoTIFF) as it is, soundings interpolated (see the module
+    docstring); every problem names ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        The depth file.
+    water_metric : geometry
+        The river water area in the metric CRS of ``geo``.
+    geo : Geodesy
+        The run's datum path.
+    cfg : Config
+        ``inputs.depth_*`` settings.
+    """
+    path = require_file(path, "depth")
+    suffix = path.suffix.lower()
+    if suffix in GEOTIFF_SUFFIXES or (suffix != ".csv" and is_raster(path)):   # not a CSV: GDAL's XYZ driver
+        return _geotiff_grid(path, water_metric, geo)
+    return _soundings_grid(path, water_metric, geo, cfg)
+
+
+def _geotiff_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy) -> DepthGrid:
     from rasterio.features import rasterize
     from rasterio.transform import array_bounds
     from shapely.geometry import box
@@ -64,3 +332,97 @@ def depth_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config
         raise InputError(path, f"depth raster: only {frac:.1%} of the river's cells hold depth values")
     return DepthGrid(depth, raster.transform, raster.crs, float(res[0]), "geotiff",
                      f"{w} x {h} cells of {res[0]:g} m, {raster.crs.name}")
+
+
+# ------------------------------------------------------------------------------------------- soundings
+def _read_soundings(path: Path, cfg: Config) -> tuple[np.ndarray, np.ndarray, CRS, str]:
+    """(xy (n, 2) in the file's CRS, values (n,) as written, that CRS, how they were read)."""
+    ic = cfg.inputs
+    role = "depth soundings"
+    if path.suffix.lower() == ".csv":
+        table = read_xy_csv(path, role, value_column=ic.depth_field, value_key="inputs.depth_field")
+        crs = parse_crs(ic.depth_crs)
+        if table.axes[0] in ("lon", "longitude") and not crs.is_geographic:
+            raise InputError(path, f"{role}: columns {'/'.join(table.axes)} but inputs.depth_crs = "
+                                   f"{ic.depth_crs!r} ({crs.name}) is not a geographic CRS")
+        return table.xy, table.values, crs, f"CSV columns {'/'.join(table.axes)} in {crs.name}"
+    vec = read_vector(path, ic.depth_layer, role, "inputs.depth_layer")
+    types = {g.geom_type for g in vec.geometry}
+    if not types <= {"Point", "MultiPoint"}:
+        raise InputError(path, f"{role}: wrong geometry type {', '.join(sorted(types))}; expected points")
+    if ic.depth_field not in vec.columns:
+        raise InputError(path, f"{role}: no column {ic.depth_field!r} (inputs.depth_field); columns: "
+                               f"{', '.join(vec.columns) or 'none'}")
+    parts, index = shapely.get_parts(vec.geometry, return_index=True)
+    try:
+        values = np.asarray(vec.columns[ic.depth_field], dtype=float)[index]
+    except (TypeError, ValueError):
+        raise InputError(path, f"{role}: column {ic.depth_field!r} is not numeric") from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise InputError(path, f"{role}: feature {int(index[np.flatnonzero(bad)[0]])} has no depth value in "
+                               f"{ic.depth_field!r} ({int(bad.sum())} such feature(s))")
+    crs = CRS.from_user_input(vec.crs)
+    return shapely.get_coordinates(parts), values, crs, f"layer {vec.layer} in {crs.name}"
+
+
+def _soundings_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config) -> DepthGrid:
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+    from scipy.interpolate import griddata
+    from scipy.spatial import QhullError
+
+    ic = cfg.inputs
+    role = "depth soundings"
+    xy_file, values, crs, how = _read_soundings(path, cfg)
+    if len(values) < MIN_SOUNDINGS:
+        raise InputError(path, f"{role}: {len(values)} sounding(s); at least {MIN_SOUNDINGS} are needed to "
+                               "interpolate a depth grid")
+    depth = values if ic.depth_positive == "down" else -values
+    ll = geo.xy_to_lonlat(xy_file, crs)
+    if not np.isfinite(ll).all():
+        raise InputError(path, f"{role}: coordinates cannot be transformed from {crs.name} to WGS 84 (outside the "
+                               "CRS's area of use?)")
+    xy = geo.lonlat_to_metric(ll)
+    cell = ic.depth_cell_m
+    near_water = water_metric.buffer(cell)  # soundings on the bank line itself count as in the water
+    shapely.prepare(near_water)
+    inside = shapely.contains_xy(near_water, xy[:, 0], xy[:, 1])
+    if inside.sum() < MIN_SOUNDINGS:
+        w, s, e, n = (float(v) for v in (*ll.min(axis=0), *ll.max(axis=0)))
+        raise InputError(path, f"{role}: {int((~inside).sum())} of {len(values)} soundings lie outside the river "
+                               f"water area, {int(inside.sum())} inside (at least {MIN_SOUNDINGS} needed); the "
+                               f"soundings span lon {w:.5f}..{e:.5f}, lat {s:.5f}..{n:.5f} read in {crs.name} "
+                               "(wrong CRS, or x/y swapped?)")
+    if not inside.all():
+        log.warning("%s: %d of %d soundings lie outside the river water area; they are not used", path.name,
+                    int((~inside).sum()), len(values))
+    xy, depth = xy[inside], depth[inside]
+    if not (depth > 0).any():
+        raise InputError(path, f"{role}: no sounding inside the water has a positive depth (values "
+                               f"{depth.min():g}..{depth.max():g} m with inputs.depth_positive = "
+                               f"{ic.depth_positive!r}; elevations need \"up\", depths \"down\")")
+    minx, miny, maxx, maxy = water_metric.bounds
+    x0, y1 = np.floor(minx / cell) * cell, np.ceil(maxy / cell) * cell
+    width, height = int(np.ceil((maxx - x0) / cell)), int(np.ceil((y1 - miny) / cell))
+    transform = from_origin(x0, y1, cell, cell)
+    wet = rasterize([(water_metric, 1)], out_shape=(height, width), transform=transform, dtype="uint8").astype(bool)
+    rows, cols = np.nonzero(wet)
+    cx, cy = transform @ (cols + 0.5, rows + 0.5)
+    try:
+        est = griddata(xy, depth, (cx, cy), method="linear")
+    except QhullError:
+        raise InputError(path, f"{role}: the {len(depth)} soundings in the water lie on one line; they cannot be "
+                               "triangulated") from None
+    gap = ~np.isfinite(est)
+    if gap.any():
+        est[gap] = griddata(xy, depth, (cx[gap], cy[gap]), method="nearest")
+    grid = np.full((height, width), np.nan)
+    grid[rows, cols] = est
+    hull = shapely.convex_hull(shapely.multipoints(xy))
+    cover = float(hull.intersection(water_metric).area / water_metric.area)
+    detail = (f"{len(depth)} soundings ({how}; {int((~inside).sum())} outside the water dropped), depth "
+              f"{depth.min():.2f}..{depth.max():.2f} m, positive {ic.depth_positive}; linear interpolation "
+              f"(nearest beyond their hull, which covers {cover:.0%} of the water) on {width} x {height} cells of "
+              f"{cell:g} m in {geo.metric.name}")
+    return DepthGrid(grid, transform, geo.metric, float(cell), "soundings", detail)

@@ -175,7 +175,8 @@ def read_vector(path: Path, layer: str, role: str, key: str) -> VectorLayer:
         if geoms is None:
             raise InputError(path, f"{role}: layer {layer!r} has no geometry column")
         try:
-            geometry = shapely.from_wkb(geoms, on_invalid="raise")
+            with np.errstate(invalid="ignore"):   # NaN coordinates are reported below, as an InputError
+                geometry = shapely.from_wkb(geoms, on_invalid="raise")
         except Exception as exc:  # GEOSException on unparsable WKB
             raise InputError(path, f"{role}: a geometry cannot be decoded ({gdal_detail(exc)})") from None
         crs = _crs_of(path, role, meta.get("crs"), gdal_warnings)
@@ -342,3 +343,139 @@ def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
         raise InputError(path, f"{role}: cannot be read (truncated or corrupt?): {gdal_detail(exc)}") from None
     out.values[~np.isfinite(out.values)] = np.nan
     return out
+
+
+# ------------------------------------------------------------------------------------------- OpenStreetMap
+OSM_SUFFIXES = (".osm", ".pbf")   # GDAL's OSM driver opens only files named so (.osm XML, .osm.pbf)
+OSM_AREA_LAYER = "multipolygons"  # the OSM driver's layer of areas: multipolygon relations and closed area ways
+
+
+def is_osm(path: Path) -> bool:
+    """Whether ``path`` is named as an OpenStreetMap file (``.osm`` XML or ``.osm.pbf``) that GDAL's OSM driver
+    reads; the driver recognises the files by these suffixes only."""
+    return Path(path).suffix.lower() in OSM_SUFFIXES
+
+
+@dataclass(frozen=True)
+class OsmAreas:
+    """The areas of an OSM file as GDAL's OSM driver builds them (layer ``multipolygons``), in WGS 84 lon/lat.
+
+    ``ids``: "relation <id>" or "way <id>" per area; ``tags``: every tag of the area (the driver's own columns
+    and its ``other_tags``); ``incomplete``: areas the driver could not build a geometry for (members missing).
+    """
+
+    path: Path
+    geometry: np.ndarray
+    ids: list[str]
+    tags: list[dict[str, str]]
+    crs: object
+    incomplete: int
+
+
+_HSTORE_PAIR = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+def parse_hstore(text: str | None) -> dict[str, str]:
+    """The key/value pairs of GDAL's ``other_tags`` string (PostgreSQL hstore syntax, ``"k"=>"v","k2"=>"v2"``).
+
+    Hand-written (a regular expression) because no installed library parses hstore text without a database
+    connection; quotes and backslashes inside keys and values are backslash-escaped by GDAL.
+    """
+    if not text:
+        return {}
+    unescape = lambda s: re.sub(r"\\(.)", r"\1", s)  # noqa: E731
+    return {unescape(k): unescape(v) for k, v in _HSTORE_PAIR.findall(str(text))}
+
+
+def read_osm_areas(path: Path, role: str) -> OsmAreas:
+    """Every area (multipolygon relation or closed area way) of an OSM XML or PBF file, with its tags.
+
+    Read through GDAL's OSM driver with the open option ``USE_CUSTOM_INDEXING=NO`` (the SQLite node index),
+    which also accepts the negative ids of files saved by editors before upload. Tags outside GDAL's default
+    ``osmconf.ini`` columns come from the ``other_tags`` field. An unreadable file is an InputError naming it.
+    """
+    import pyogrio
+    from pyproj import CRS
+
+    path = require_file(path, role)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            meta, _, geoms, field_data = pyogrio.raw.read(path, layer=OSM_AREA_LAYER, USE_CUSTOM_INDEXING="NO")
+    except Exception as exc:  # pyogrio DataSourceError / DataLayerError and GDAL errors
+        raise InputError(path, f"{role}: cannot be read as an OpenStreetMap file (truncated or corrupt?): "
+                               f"{gdal_detail(exc)}") from None
+    for w in dict.fromkeys(one_line(str(w.message)) for w in caught):
+        log.warning("%s: %s: %s", path.name, role, w)
+    names = [str(n) for n in meta["fields"]]
+    columns = {n: np.asarray(v, dtype=object) for n, v in zip(names, field_data)}
+    count = len(geoms) if geoms is not None else 0
+    try:
+        geometry = shapely.from_wkb(geoms, on_invalid="raise") if count else np.array([], dtype=object)
+    except Exception as exc:  # GEOSException on unparsable WKB
+        raise InputError(path, f"{role}: a geometry cannot be decoded ({gdal_detail(exc)})") from None
+    ids, tags = [], []
+    for i in range(count):
+        rel, way = columns.get("osm_id", [None] * count)[i], columns.get("osm_way_id", [None] * count)[i]
+        ids.append(f"relation {rel}" if rel not in (None, "") else f"way {way}")
+        t = {n: str(columns[n][i]) for n in names
+             if n not in ("osm_id", "osm_way_id", "other_tags") and columns[n][i] not in (None, "")}
+        t.update(parse_hstore(columns["other_tags"][i] if "other_tags" in columns else None))
+        tags.append(t)
+    keep = ~(shapely.is_missing(geometry) | shapely.is_empty(geometry)) if count else np.zeros(0, bool)
+    crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
+    return OsmAreas(path, geometry[keep], [d for d, k in zip(ids, keep) if k], [t for t, k in zip(tags, keep) if k],
+                    crs, int((~keep).sum()))
+
+
+# ------------------------------------------------------------------------------------------- point tables
+XY_COLUMNS = (("x", "y"), ("lon", "lat"), ("longitude", "latitude"), ("easting", "northing"))
+
+
+@dataclass(frozen=True)
+class XyTable:
+    """Points of a CSV: ``xy`` (n, 2) as written (x = easting or longitude), ``values`` (n,) of the value
+    column, ``axes`` the coordinate columns used (e.g. ("lon", "lat")) and ``lines`` the CSV line of each row."""
+
+    path: Path
+    xy: np.ndarray
+    values: np.ndarray
+    axes: tuple[str, str]
+    lines: np.ndarray
+
+
+def read_xy_csv(path: Path, role: str, *, value_column: str, value_key: str) -> XyTable:
+    """A CSV of points: coordinate columns x/y, lon/lat, longitude/latitude or easting/northing (any case) and
+    the numeric column ``value_column`` (named by the config key ``value_key``); every problem is an
+    InputError naming the file and, for a bad cell, its line."""
+    path = require_file(path, role)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = [h for h in (reader.fieldnames or []) if h is not None]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(path, f"{role}: not a readable UTF-8 CSV ({exc})") from None
+    lower = {h.strip().lower(): h for h in header}
+    axes = next(((lower[a], lower[b]) for a, b in XY_COLUMNS if a in lower and b in lower), None)
+    if axes is None:
+        raise InputError(path, f"{role}: no coordinate columns (expected one of "
+                               f"{', '.join('/'.join(p) for p in XY_COLUMNS)}; header has: "
+                               f"{', '.join(header) or 'nothing'})")
+    column = lower.get(value_column.strip().lower())
+    if column is None:
+        raise InputError(path, f"{role}: no column {value_column!r} ({value_key}); header has: {', '.join(header)}")
+    if not rows:
+        raise InputError(path, f"{role}: no rows")
+    out = np.empty((len(rows), 3))
+    for n, r in enumerate(rows):
+        for j, c in enumerate((*axes, column)):
+            text = (r.get(c) or "").strip()
+            try:
+                out[n, j] = float(text)
+            except ValueError:
+                raise InputError(path, f"{role} line {n + 2}: {c} {text!r} is not a number") from None
+            if not math.isfinite(out[n, j]):
+                raise InputError(path, f"{role} line {n + 2}: {c} {text!r} is not a finite number")
+    return XyTable(path, out[:, :2], out[:, 2], (axes[0].strip().lower(), axes[1].strip().lower()),
+                   np.arange(2, len(rows) + 2))
