@@ -46,7 +46,8 @@ def handled(fn):
             click.echo(f"error: {exc.message}", err=True)
             code = exc.exit_code
         except Interrupted as exc:
-            click.echo(f"interrupted by signal {exc.signum}; the output folder is as it was", err=True)
+            click.echo(f"interrupted by signal {exc.signum}; nothing was left half-written in the output folder",
+                       err=True)
             code = exc.exit_code
         finally:
             for s, h in previous.items():

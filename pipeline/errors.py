@@ -53,7 +53,7 @@ class GeometryError(ValueError):
         super().__init__(self.problem)
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):   # like KeyboardInterrupt: no `except Exception` (logging's!) may swallow it
     """A termination signal arrived; ``signum`` is its number (exit code 128 + signum)."""
 
     def __init__(self, signum: int):

@@ -88,7 +88,7 @@ def _read_manifest(folder: Path) -> dict[str, str]:
     except (OSError, ValueError, KeyError, TypeError):
         raise OutputError(path, "the manifest of an earlier run is unreadable; remove the output folder's files "
                                 "by hand or choose another --out") from None
-    stray = sorted(n for n in files if n not in output_names())   # never trust it to name other files
+    stray = sorted(n for n in files if n not in output_names() | set(COMPARE_FILES))   # never trust it blindly
     if stray:
         raise OutputError(path, f"the manifest lists {', '.join(stray[:4])}, which this tool never writes, so it is "
                                 "not this tool's manifest; remove it by hand or choose another --out")
@@ -139,6 +139,11 @@ def check_folder(out_dir: Path, *, protected: set[Path], names: set[str]) -> Pat
         if foreign:
             raise OutputError(out, f"holds {', '.join(foreign[:4])}{' ...' if len(foreign) > 4 else ''}, which this "
                                    "tool did not write (no manifest lists it); move it away or choose another --out")
+        need = sum((real / n).stat().st_size for n in owned if (real / n).is_file())   # a rerun writes as much
+        free = shutil.disk_usage(real).free
+        if free < need:
+            raise OutputError(out, f"has {free / 1e6:.1f} MB free on its device, but a run writes about as much as "
+                                   f"the previous outputs there, {need / 1e6:.1f} MB (disk full?)")
     return real
 
 
@@ -178,6 +183,8 @@ class Target:
 
     def publish_files(self, dest: Path, write) -> Path:
         """``write(tmp)`` fills a temporary folder in this folder; its files are then swapped into ``dest``."""
+        from pyogrio.errors import DataLayerError, DataSourceError
+
         tmp = self.folder / f"{TMP_PREFIX}{os.getpid()}"
         shutil.rmtree(tmp, ignore_errors=True)
         try:
@@ -185,8 +192,10 @@ class Target:
             write(tmp)
             dest.mkdir(exist_ok=True)
             swap(tmp, dest)
-        except OSError as exc:
-            raise OutputError(Path(exc.filename) if exc.filename else self.named, _os_problem(exc)) from None
+        except OSError as exc:        # named by the output folder: exc.filename is often in the temporary one
+            raise OutputError(self.named, _os_problem(exc)) from None
+        except (DataSourceError, DataLayerError) as exc:    # GDAL failed to write (e.g. the disk is full)
+            raise OutputError(self.named, _gdal_problem(exc, self.folder)) from None
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return dest
@@ -241,13 +250,16 @@ def _os_problem(exc: OSError) -> str:
     return f"writing the outputs failed ({exc.strerror}{where}); nothing was published"
 
 
-def _gdal_problem(exc: Exception) -> str:
+def _gdal_problem(exc: Exception, folder: Path) -> str:
+    """GDAL's reason, and the free space (GDAL often reports a full disk only as a failed SQLite commit)."""
     from .readers import gdal_detail
 
     detail = gdal_detail(exc)
     if any(k in detail.lower() for k in ("disk is full", "no space left")):
         return "no space left on the device while writing the outputs; nothing was published"
-    return f"writing the outputs failed (GDAL: {detail}); nothing was published"
+    free = shutil.disk_usage(folder).free
+    return (f"writing the outputs failed (GDAL: {detail}) with {free / 1e6:.1f} MB free on the device; nothing was "
+            "published")
 
 
 def _clean_stale(folder: Path) -> None:
@@ -264,13 +276,27 @@ def _clean_stale(folder: Path) -> None:
 
 @contextmanager
 def _signals_held():
-    """Hold SIGINT and SIGTERM while files move; they are delivered when the block ends."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Hold SIGINT and SIGTERM while files move; one that arrives is delivered when the block ends.
+
+    Python runs signal handlers in the main thread whichever thread the OS delivers a signal to, so blocking
+    the signals in this thread (``pthread_sigmask``) does not hold them once GDAL or BLAS have started
+    threads: the handlers are swapped for a recorder instead, and a recorded signal is raised again, to the
+    handler in place before, after the block.
+    """
+    arrived: list[int] = []
+    try:
+        previous = {s: signal.signal(s, lambda signum, _frame: arrived.append(signum))
+                    for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:            # not the main thread, where no Python signal handler runs anyway
+        yield
+        return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if arrived:
+            signal.raise_signal(arrived[0])
 
 
 def swap(tmp: Path, dest: Path) -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 import numpy as np
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import ProjError
 from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from . import forms, geometry
 from .config import Config
-from .errors import InputError
+from .errors import InputError, one_line
 from .geodesy import WGS84, Geodesy, LonLatBox, operation_accuracy_m, resolve_metric_crs
 from .model import DepthGrid, InputFile, Inputs, TreatyPoint
 from .readers import VectorLayer, read_points, read_vector, require_file, sha256
@@ -105,8 +106,20 @@ def _by_side(layer: VectorLayer, field: str, role: str, repairs: list[str]) -> d
     return {code: shapely.union_all(gs) for code, gs in out.items()}
 
 
+def _wgs84_op(geo: Geodesy, crs: CRS, path: Path, role: str):
+    """The datum operation ``crs`` -> WGS 84 for the data extent; an InputError naming ``path`` when PROJ has none
+    (e.g. a CRS of another body, or an engineering CRS)."""
+    try:
+        return geo.to_wgs84_op(crs)
+    except (ValueError, ProjError):
+        raise InputError(path, f"{role}: PROJ knows no datum transformation from its CRS ({crs.name}) to "
+                               "WGS 84") from None
+
+
 def _to_metric(geo: Geodesy, geom: BaseGeometry, crs, path: Path, role: str) -> BaseGeometry:
-    ll = shapely.transform(geom, lambda xy: geo.xy_to_lonlat(xy, CRS.from_user_input(crs)))
+    src = CRS.from_user_input(crs)
+    _wgs84_op(geo, src, path, role)
+    ll = shapely.transform(geom, lambda xy: geo.xy_to_lonlat(xy, src))
     check_lonlat(ll, path, role)
     return geo.to_metric(ll)
 
@@ -119,7 +132,7 @@ def treaty_points(path: Path, geo: Geodesy, unstated_crs: str) -> dict[str, Trea
     for r in read_points(path):
         crs_used = r.crs or unstated_crs
         crs = CRS.from_user_input(crs_used)
-        op = geo.to_wgs84_op(crs)
+        op = _wgs84_op(geo, crs, path, f"treaty points line {r.line} ({r.id})")
         lon, lat = geo.xy_to_lonlat(np.array([[r.lon, r.lat]]), crs)[0]
         if not (np.isfinite(lon) and np.isfinite(lat)):
             raise InputError(path, f"treaty points line {r.line} ({r.id}): no datum transform from {crs_used} "
@@ -171,7 +184,11 @@ def load_inputs(cfg: Config) -> Inputs:
         require_file(p, role if role != "points" else "treaty points")
 
     coast = read_vector(ic.coast, ic.coast_layer, "coast", "inputs.coast_layer")
-    bounds = _lonlat_bounds(coast)
+    try:
+        bounds = _lonlat_bounds(coast)
+    except ProjError as exc:
+        raise InputError(ic.coast, f"coast: no transformation from its CRS to WGS 84 ({one_line(exc)})") from None
+    check_lonlat(box(*bounds), ic.coast, "coast")   # before the extent is compared: a lat/lon swap shows here
     if ic.coast_extent:
         w, s, e, n = ic.coast_extent
         tol = 1e-6
@@ -209,11 +226,15 @@ def load_inputs(cfg: Config) -> Inputs:
 
     points = treaty_points(ic.points, geo, cfg.treaty.unstated_datum_crs)
     _require_points(cfg, points)
+    _check_monument_by_the_river(cfg, water, points, geo)
 
     depth = None
     depth_form = depth_detail = ""
     if ic.depth is not None:
-        depth = forms.depth_grid(ic.depth, water, geo, cfg)
+        try:
+            depth = forms.depth_grid(ic.depth, water, geo, cfg)
+        except (ProjError, shapely.errors.GEOSException) as exc:   # PROJ or GEOS failing on the depth file's data
+            raise InputError(ic.depth, f"depth: cannot be processed ({type(exc).__name__}: {one_line(exc)})") from None
         depth_form, depth_detail = depth.form, depth.detail
 
     reference = None
@@ -238,6 +259,33 @@ def load_inputs(cfg: Config) -> Inputs:
     log.info("loaded coast (%d polygons), river (%s), %d treaty points%s; metric CRS %s", len(coast.geometry),
              river_form, len(points), f", depth ({depth_form})" if depth is not None else "", geo.metric.name)
     return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs))
+
+
+def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],
+                                 geo: Geodesy) -> None:
+    """The tripoint monument must lie within ``tripoint.monument_max_distance_m`` of the river's main water
+    area (its largest connected part, which the channel lines follow).
+
+    When it lies that close to a detached part of the water instead, the river file is at fault (its water
+    area falls apart), not the treaty points; otherwise the monument is. Distances are planar in the metric
+    CRS, whose scale error (a few ppm) is far below the tolerance.
+    """
+    limit = cfg.tripoint.monument_max_distance_m
+    mid = cfg.tripoint.monument
+    at = shapely.Point(geo.lonlat_to_metric(np.array([points[mid].lonlat]))[0])
+    parts = sorted(geometry.polygons(shapely.union_all(geometry.polygons(water))), key=lambda p: p.area,
+                   reverse=True)
+    d_main = parts[0].distance(at) if parts else float("inf")
+    if d_main <= limit:
+        return
+    d_any = water.distance(at)
+    if d_any <= limit:
+        raise InputError(cfg.inputs.river, f"river: the water area falls apart into {len(parts)} disconnected parts; "
+                                           f"the largest, which the border follows, lies {d_main:.0f} m from monument "
+                                           f"{mid} (tripoint.monument_max_distance_m = {limit:g} m), a detached part "
+                                           f"{d_any:.0f} m: join the parts of the river")
+    raise InputError(cfg.inputs.points, f"treaty points: monument {mid} lies {d_any:.0f} m from the river's water "
+                                        f"area (more than tripoint.monument_max_distance_m = {limit:g} m)")
 
 
 def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[BaseGeometry, str, str]:

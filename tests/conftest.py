@@ -1,15 +1,22 @@
-"""Shared fixtures: a writable copy of ``inputs/`` to corrupt, and a way to run the CLI.
+"""Shared fixtures: a writable copy of ``inputs/`` to corrupt, a way to run the CLI, and a finished run.
 
 ``bundle``   -- ``tmp_path / "inputs"``: a copy of the repository's ``inputs/`` (config, coast, river,
                 depth, points, reference), every file writable, so a test can break one file.
-``run_cli``  -- ``run_cli(args, isolated=False) -> (exit_code, stdout, stderr)``: the CLI in-process with
-                click's CliRunner, or with ``isolated=True`` as ``python -m pipeline.cli`` in a subprocess (slower,
-                but stderr then holds everything a user sees, GDAL's C-level messages included).
+``run_cli``  -- ``run_cli(args, isolated=False, env=None) -> (exit_code, stdout, stderr)``: the CLI in-process
+                with click's CliRunner, or with ``isolated=True`` as ``python -m pipeline.cli`` in a subprocess
+                (slower, but stderr then holds everything a user sees, GDAL's C-level messages included;
+                ``env`` adds environment variables to the subprocess).
 ``edit_toml`` -- ``edit_toml(path, section, key, literal)``: set (or add) ``key = literal`` in ``[section]``;
                 ``literal`` is raw TOML (``'"x.shp"'``, ``'5.0'``).
+``previous_outputs`` -- (session) the output folder of one finished ``run --no-map`` on a pristine copy of
+                ``inputs/``: manifest, lock and every file a run writes. Copy it with :func:`copy_outputs`
+                before changing anything; never write into it.
+``snapshot(root)`` -- every path under ``root`` with its type, size, mtime (ns) and SHA-256: equal snapshots
+                mean nothing was created, removed, written or touched.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -26,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ROOT / "inputs"
 
 
-def _run_cli(args, *, isolated: bool = False, timeout: float = 300) -> tuple[int, str, str]:
+def _run_cli(args, *, isolated: bool = False, timeout: float = 300,
+             env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run ``tumen-border ARGS``; return (exit code, stdout, stderr).
 
     In-process with click's CliRunner by default (fast: no interpreter start, no re-import of GDAL & co.);
@@ -36,9 +44,9 @@ def _run_cli(args, *, isolated: bool = False, timeout: float = 300) -> tuple[int
     """
     args = [str(a) for a in args]
     if isolated:
-        env = dict(os.environ, PYTHONWARNINGS="default")
+        full_env = dict(os.environ, PYTHONWARNINGS="default", **(env or {}))
         proc = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True,
-                              text=True, timeout=timeout, env=env)
+                              text=True, timeout=timeout, env=full_env)
         return proc.returncode, proc.stdout, proc.stderr
 
     from click.testing import CliRunner
@@ -79,13 +87,41 @@ def edit_toml(path: Path, section: str, key: str, literal: str) -> None:
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    dst = tmp_path / "inputs"
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every path under ``root`` (``root`` included): (type, size, mtime_ns, sha256 of a file's bytes).
+
+    Folders are included with their mtime, so a file created and removed again inside them shows too.
+    """
+    out = {}
+    root = Path(root)
+    for p in [root, *sorted(root.rglob("*"))]:
+        st = p.lstat()
+        if stat.S_ISREG(st.st_mode):
+            out[str(p.relative_to(root))] = ("file", st.st_size, st.st_mtime_ns,
+                                             hashlib.sha256(p.read_bytes()).hexdigest())
+        elif stat.S_ISLNK(st.st_mode):
+            out[str(p.relative_to(root))] = ("link", os.readlink(p), st.st_mtime_ns, None)
+        else:
+            out[str(p.relative_to(root))] = ("dir", None, st.st_mtime_ns, None)
+    return out
+
+
+def copy_outputs(src: Path, dst: Path) -> Path:
+    """A copy of a finished run's output folder at ``dst`` (bytes and mtimes kept)."""
+    shutil.copytree(src, dst, copy_function=shutil.copy2)
+    return dst
+
+
+def copy_inputs(dst: Path) -> Path:
     shutil.copytree(INPUTS, dst, ignore=shutil.ignore_patterns("__pycache__", "*.aux.xml"))
     for p in dst.rglob("*"):
         p.chmod(p.stat().st_mode | stat.S_IWUSR)
     return dst
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    return copy_inputs(tmp_path / "inputs")
 
 
 @pytest.fixture(scope="session", name="run_cli")
@@ -96,3 +132,14 @@ def _run_cli_fixture():
 @pytest.fixture(scope="session", name="edit_toml")
 def _edit_toml_fixture():
     return edit_toml
+
+
+@pytest.fixture(scope="session")
+def previous_outputs(tmp_path_factory) -> Path:
+    """A finished ``run --no-map`` of the bundled inputs (a pristine copy): the folder it published."""
+    base = tmp_path_factory.mktemp("previous")
+    bundle = copy_inputs(base / "inputs")
+    out = base / "out"
+    code, stdout, stderr = _run_cli(["run", "--config", bundle / "tumen.toml", "--out", out, "--no-map", "-q"])
+    assert code == 0, stdout + stderr
+    return out

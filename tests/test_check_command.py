@@ -1,0 +1,309 @@
+"""``tumen-border check``: a check CI can trust.
+
+It judges a finished run from its files: ``report.json`` is validated against the schema it was written
+with (a missing key or a wrong type is exit 2 with one error line, never a traceback); every stored length
+is recomputed from the geometry (a length_m edited with sqlite3 fails, exit 1); ``--junit-xml`` writes one
+test case per check. Expected lengths here are measured by the test itself with ``pyproj.Geod`` on the
+GeoPackage's geometry, not taken from the tool.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import xml.etree.ElementTree as ET
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from pyproj import CRS, Geod
+
+from conftest import INPUTS, copy_outputs, snapshot
+
+CONFIG = INPUTS / "tumen.toml"      # read only: the tolerances the run is judged with
+GEOD = Geod(ellps="WGS84")
+
+
+# ------------------------------------------------------------------------------------------ helpers
+@pytest.fixture
+def done(previous_outputs, tmp_path) -> Path:
+    """A copy of a finished run's output folder, to tamper with."""
+    return copy_outputs(previous_outputs, tmp_path / "out")
+
+
+def check(run_cli, folder, *extra):
+    return run_cli(["check", folder, "--config", CONFIG, *extra])
+
+
+def sql(gpkg: Path, *statements: str) -> None:
+    """Edit a GeoPackage with sqlite3 as a user would. GDAL's R-tree triggers name the SpatiaLite functions
+    ST_IsEmpty, ST_MinX ...; plain sqlite3 lacks them, so stand-ins are registered (never called: the
+    triggers that use them fire only when a geometry or a feature id changes)."""
+    with closing(sqlite3.connect(gpkg)) as con:
+        for name in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+            con.create_function(name, 1, lambda g: 0)
+        for s in statements:
+            con.execute(s)
+        con.commit()
+
+
+def edit_report(folder: Path, change: Callable[[dict], None]) -> Path:
+    path = folder / "report.json"
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))      # json.dumps writes NaN as NaN, as a careless editor would
+    return path
+
+
+def geodesic_length(gpkg: Path, layer: str) -> list[float]:
+    """Each feature's geodesic length on WGS 84, measured here with pyproj directly."""
+    geoms = shapely.from_wkb(pyogrio.raw.read(gpkg, layer=layer)[2])
+    return [GEOD.geometry_length(g) for g in geoms]
+
+
+def lines_by_name(stdout: str) -> dict[str, str]:
+    """PASS / FAIL of each check line the CLI printed, by check name."""
+    out = {}
+    for line in stdout.splitlines():
+        if line.startswith(("PASS  ", "FAIL  ")):
+            out[line[6:].split(":", 1)[0]] = line[:4]
+    return out
+
+
+def junit(path: Path) -> tuple[ET.Element, dict[str, ET.Element]]:
+    root = ET.parse(path).getroot()
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    cases = suites[0].findall("testcase")
+    by_name = {c.get("name"): c for c in cases}
+    assert len(by_name) == len(cases), "two test cases share a name"
+    return suites[0], by_name
+
+
+# ================================================================================ exit 0 / 1 and JUnit
+def test_a_finished_run_passes_with_one_junit_case_per_check(done, run_cli, tmp_path):
+    before = snapshot(done)
+    code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml")
+    assert code == 0, stdout + stderr
+    printed = lines_by_name(stdout)
+    assert printed and set(printed.values()) == {"PASS"}
+    suite, cases = junit(tmp_path / "checks.xml")
+    assert set(cases) == set(printed) and int(suite.get("tests")) == len(printed)
+    assert suite.get("failures") == "0"
+    assert all(c.find("failure") is None for c in cases.values())
+    # every stored length of every line layer is judged, and the report's two boundary lengths
+    line_layers = {n for n, t in pyogrio.list_layers(done / "border.gpkg") if "line" in str(t).lower()
+                   and "length_m" in pyogrio.read_info(done / "border.gpkg", layer=n)["fields"]}
+    assert {f"stored_length_{n}" for n in line_layers} | {"stored_length_report"} <= set(printed)
+    assert snapshot(done) == before, "check wrote into the run's folder"
+
+
+def test_failing_checks_exit_1_and_are_junit_failures(done, run_cli, tmp_path):
+    """A 1 m land tolerance: land_length fails exactly when |geodesic length - official| > 1 m (measured here)."""
+    from pipeline.config import load_config
+
+    official = load_config(CONFIG).official.land_length_m
+    (length,) = geodesic_length(done / "border.gpkg", "land_boundary")
+    assert abs(length - official) > 1.0, "the bundled run is within 1 m of the official length: pick another case"
+    code, stdout, stderr = check(run_cli, done, "--land-tolerance", "1", "--junit-xml", tmp_path / "checks.xml")
+    assert code == 1, stdout + stderr
+    printed = lines_by_name(stdout)
+    assert printed["land_length"] == "FAIL"
+    suite, cases = junit(tmp_path / "checks.xml")
+    failed = {n for n, c in cases.items() if c.find("failure") is not None}
+    assert failed == {n for n, s in printed.items() if s == "FAIL"} and int(suite.get("failures")) == len(failed)
+    assert "land_length" in cases["land_length"].find("failure").get("message")
+
+
+@pytest.mark.parametrize("layer", ["land_boundary", "maritime_boundary", "thalweg", "territorial_sea_limits"])
+def test_a_length_m_edited_with_sqlite3_fails(layer, done, run_cli, tmp_path):
+    gpkg = done / "border.gpkg"
+    (first, *_) = geodesic_length(gpkg, layer)
+    sql(gpkg, f'UPDATE "{layer}" SET length_m = 99999 WHERE fid = (SELECT min(fid) FROM "{layer}")')
+    code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml")
+    assert code == 1, stdout + stderr
+    printed = lines_by_name(stdout)
+    assert [n for n, s in printed.items() if s == "FAIL"] == [f"stored_length_{layer}"], stdout
+    line = next(x for x in stdout.splitlines() if f"stored_length_{layer}:" in x)
+    assert f"{abs(99999 - first):,.4f} m" in line, (line, first)      # the value measured here with pyproj
+    assert junit(tmp_path / "checks.xml")[1][f"stored_length_{layer}"].find("failure") is not None
+
+
+@pytest.mark.parametrize("which", ["min", "max"])
+def test_a_length_m_set_to_null_fails(which, done, run_cli):
+    """NULL in the first or the last feature of a two-feature layer (NaN must not hide in a max())."""
+    layer = "territorial_sea_limits"
+    assert len(geodesic_length(done / "border.gpkg", layer)) == 2
+    sql(done / "border.gpkg", f"UPDATE {layer} SET length_m = NULL WHERE fid = (SELECT {which}(fid) FROM {layer})")
+    code, stdout, stderr = check(run_cli, done)
+    assert code == 1, stdout + stderr
+    assert lines_by_name(stdout)[f"stored_length_{layer}"] == "FAIL"
+
+
+def test_a_length_in_report_json_that_does_not_match_the_line_fails(done, run_cli):
+    edit_report(done, lambda d: d["land"].update(land_boundary_m=99999.0))
+    code, stdout, stderr = check(run_cli, done)
+    assert code == 1, stdout + stderr
+    assert [n for n, s in lines_by_name(stdout).items() if s == "FAIL"] == ["stored_length_report"], stdout
+
+
+def test_a_moved_vertex_fails_the_stored_length(done, run_cli):
+    """A vertex of the land boundary moved 50 m east; its stored length_m no longer describes it."""
+    gpkg = done / "border.gpkg"
+    gdf = gpd.read_file(gpkg, layer="land_boundary", engine="pyogrio")
+    coords = shapely.get_coordinates(gdf.geometry.iloc[0])
+    k = len(coords) // 2
+    coords[k, 0] += 50 / (111_320 * 0.74)              # ~50 m of longitude at 42.3 N
+    gdf = gdf.set_geometry([shapely.LineString(coords)], crs=gdf.crs)
+    pyogrio.write_dataframe(gdf, gpkg, layer="land_boundary", driver="GPKG")
+    code, stdout, stderr = check(run_cli, done)
+    assert code == 1, stdout + stderr
+    assert lines_by_name(stdout)["stored_length_land_boundary"] == "FAIL"
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_check_interrupted_exits_130_or_143(sig, done, run_cli, tmp_path, monkeypatch):
+    import pipeline.verify as verify
+
+    real = verify.verify_outputs
+
+    def verify_outputs(*a, **kw):
+        found = real(*a, **kw)
+        os.kill(os.getpid(), getattr(signal, sig))
+        return found
+
+    monkeypatch.setattr(verify, "verify_outputs", verify_outputs)
+    code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml")
+    assert code == 128 + getattr(signal, sig), stdout + stderr
+    assert "Traceback" not in stderr and not (tmp_path / "checks.xml").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".checks.xml")] == []
+
+
+# ================================================================================ exit 2: bad files
+@dataclass(frozen=True)
+class Bad:
+    id: str
+    corrupt: Callable[[Path, Path], tuple[Path, list[str]]]   # (run folder, tmp) -> (culprit, extra CLI args)
+    phrase: str
+
+
+def report_edit(change: Callable[[dict], None]):
+    return lambda d, t: (edit_report(d, change), [])
+
+
+def gpkg_sql(*statements: str):
+    def f(d: Path, t: Path):
+        sql(d / "border.gpkg", *statements)
+        return d / "border.gpkg", []
+    return f
+
+
+def remove(name: str):
+    def f(d: Path, t: Path):
+        (d / name).unlink()
+        return d / name, []
+    return f
+
+
+def no_folder(d: Path, t: Path):
+    return t / "nowhere", ["--at", t / "nowhere"]
+
+
+def truncated_gpkg(d: Path, t: Path):
+    data = (d / "border.gpkg").read_bytes()
+    (d / "border.gpkg").write_bytes(data[: len(data) // 3])
+    return d / "border.gpkg", []
+
+
+def layer_in_web_mercator(d: Path, t: Path):
+    wkt = CRS.from_epsg(3857).to_wkt("WKT1_GDAL").replace("'", "''")
+    sql(d / "border.gpkg",
+        "INSERT OR REPLACE INTO gpkg_spatial_ref_sys (srs_name, srs_id, organization, organization_coordsys_id, "
+        f"definition) VALUES ('WGS 84 / Pseudo-Mercator', 3857, 'EPSG', 3857, '{wkt}')",
+        "UPDATE gpkg_geometry_columns SET srs_id = 3857 WHERE table_name = 'land_boundary'",
+        "UPDATE gpkg_contents SET srs_id = 3857 WHERE table_name = 'land_boundary'")
+    return d / "border.gpkg", []
+
+
+def junit_in_missing_folder(d: Path, t: Path):
+    return t / "missing" / "checks.xml", ["--junit-xml", t / "missing" / "checks.xml"]
+
+
+def config_unknown_setting(d: Path, t: Path):
+    return CONFIG, ["--set", "official.land_tolerance=5"]
+
+
+def pop(*keys: str):
+    def change(data: dict) -> None:
+        for k in keys[:-1]:
+            data = data[k]
+        data.pop(keys[-1])
+    return change
+
+
+def put(value, *keys):
+    def change(data: dict) -> None:
+        for k in keys[:-1]:
+            data = data[k]
+        data[keys[-1]] = value
+    return change
+
+
+BAD = [
+    Bad("folder-missing", no_folder, "output folder not found"),
+    Bad("report-missing", remove("report.json"), "not found"),
+    Bad("gpkg-missing", remove("border.gpkg"), "not found"),
+    Bad("report-not-json", lambda d, t: ((d / "report.json").write_text("{\"schema\": "), (d / "report.json", []))[1],
+        "not valid JSON"),
+    Bad("report-a-list", lambda d, t: ((d / "report.json").write_text("[]"), (d / "report.json", []))[1],
+        "not a report"),
+    Bad("report-other-schema", report_edit(put("river-sea-border-report/1", "schema")), "not a report of schema"),
+    Bad("report-missing-key", report_edit(pop("land", "land_boundary_m")), "missing key(s) land_boundary_m"),
+    Bad("report-missing-section", report_edit(pop("maritime")), "missing key(s) maritime"),
+    Bad("report-unknown-key", report_edit(put(1.0, "land", "land_boundary_km")), "unknown key(s) land_boundary_km"),
+    Bad("report-string-for-number", report_edit(put("17.3 km", "land", "land_boundary_m")), "expected a number"),
+    Bad("report-null-for-number", report_edit(put(None, "maritime", "length_m")), "expected a number"),
+    Bad("report-bool-for-number", report_edit(put(True, "crs", "max_scale_error_ppm")), "expected a number"),
+    Bad("report-nan", report_edit(put(float("nan"), "maritime", "equidistance_error_m")), "NaN"),
+    Bad("report-infinity", report_edit(put(float("inf"), "tripoint", "perpendicular_deviation_deg")), "Infinity"),
+    Bad("report-bad-enum", report_edit(lambda data: data["checks"][0].update(kind="roughly")), "is not one of"),
+    Bad("report-object-for-list", report_edit(put({}, "checks")), "expected a list"),
+    Bad("gpkg-truncated", truncated_gpkg, "cannot read layer"),
+    Bad("gpkg-layer-dropped", gpkg_sql("DELETE FROM gpkg_geometry_columns WHERE table_name = 'land_boundary'",
+                                       "DELETE FROM gpkg_contents WHERE table_name = 'land_boundary'",
+                                       "DROP TABLE land_boundary"), "cannot read layer 'land_boundary'"),
+    Bad("gpkg-length-column-dropped", gpkg_sql("ALTER TABLE maritime_boundary DROP COLUMN length_m"),
+        "no length_m column"),
+    Bad("gpkg-geometry-null", gpkg_sql("UPDATE thalweg SET geom = NULL"), "without a geometry"),
+    Bad("gpkg-layer-not-wgs84", layer_in_web_mercator, "not in EPSG:4326"),
+    Bad("junit-folder-missing", junit_in_missing_folder, "cannot be written"),
+    Bad("config-unknown-setting", config_unknown_setting, "unknown setting"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD, ids=[b.id for b in BAD])
+def test_bad_run_folder_gives_one_clear_error(bad, done, run_cli, tmp_path):
+    culprit, extra = bad.corrupt(done, tmp_path)
+    folder = done
+    if extra[:1] == ["--at"]:
+        folder, extra = extra[1], extra[2:]
+    before = snapshot(tmp_path)
+    code, stdout, stderr = check(run_cli, folder, *extra)
+    detail = f"\n--- stdout:\n{stdout}\n--- stderr:\n{stderr}"
+    assert code == 2, detail
+    assert "Traceback" not in stdout + stderr, detail
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, detail
+    assert errors[0].startswith(f"error: {culprit}: "), detail
+    assert bad.phrase.lower() in errors[0].lower(), detail
+    assert snapshot(tmp_path) == before, "check changed files"
+
+
+def test_the_bad_folder_table_covers_schema_lengths_and_files():
+    assert len(BAD) >= 20 and len({b.id for b in BAD}) == len(BAD)
