@@ -274,7 +274,8 @@ def render_markdown(rep: Report) -> str:
     L += [f"Middle line: {land.shore_points:,} shore points; worst equidistance error of its vertices "
           f"{_f(land.middle_equidistance_error_m, 3)} m.", ""]
     if land.islands:
-        L += ["| island | area | branch taken | width taken / other | depth taken / other | state (line in use) | "
+        L += ["| island | area | branch taken | mean width along the branch, taken / other | mean depth, taken / other | "
+              "state (line in use) | "
               "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
         for i in land.islands:
             depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
