@@ -187,6 +187,9 @@ class LandCfg:
     simplify_m: float = setting(0.0, doc="Douglas-Peucker tolerance for the middle line (0: none)", unit="m",
                                 ge=0.0)
     compare_step_m: float = setting(10.0, doc="sample spacing when two lines are compared", unit="m", gt=0.0)
+    voronoi_tile_sites: int = setting(20000, doc="above this many shore points the medial axis's Voronoi diagram is "
+                                                 "computed in tiles (same result inside the water, linear time)",
+                                      unit="points", ge=100)
 
 
 @dataclass(frozen=True)

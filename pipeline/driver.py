@@ -82,7 +82,7 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
             main_channel=lc.main_channel, bank_densify_m=lc.bank_densify_m, width_exponent=lc.width_exponent,
             mouth_snap_m=lc.mouth_snap_m, min_mouth_width_m=lc.min_mouth_width_m, min_depth_m=lc.min_depth_m,
             thalweg_depth_exponent=lc.thalweg_depth_exponent, thalweg_smooth_cells=lc.thalweg_smooth_cells,
-            simplify_m=lc.simplify_m)
+            simplify_m=lc.simplify_m, tile_sites=lc.voronoi_tile_sites)
 
     points = inp.points
     with stage("tripoint", timings), blame(cfg, "points"):

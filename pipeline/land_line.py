@@ -174,21 +174,28 @@ def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray)
 class _Axis:
     """The medial-axis graph: edges (node pairs), their length, width, shore labels and generator sites."""
 
-    def __init__(self, poly: Polygon, mouth: Mouth, step: float, snap_m: float):
+    def __init__(self, poly: Polygon, mouth: Mouth, step: float, snap_m: float, tile_sites: int):
         # the water's edge off the land (mouth.opening) is no bank either: a staircase edge (raster mask) along
         # the closing line would otherwise leave shore points on the river side of it
         openings = [mouth.closing_line, *mouth.other_openings, *geometry.lines(mouth.opening)]
         self.shore = _shore_points(poly, openings, snap_m, step)
         sites, site_label = self.shore.xy, self.shore.label
         self.n_sites = len(sites)
-        rid = geometry.voronoi_ridges(sites)
-        shapely.prepare(poly)
-        v_in = shapely.contains_xy(poly, rid.vertices[:, 0], rid.vertices[:, 1])
+        # the diagram is only needed inside the water, where the nearest shore point is at most the largest
+        # inscribed circle's radius away (GEOS gives it within ``tol``; + a step for the sampling): Qhull can
+        # then work in tiles (see geometry.local_voronoi_ridges)
+        tol = max(poly.area / poly.length, step)
+        reach = shapely.maximum_inscribed_circle(poly, tol).length + tol + 2 * step
+        # a ridge that runs to infinity must still cross the closing line: beyond any width and that line
+        rid = geometry.local_voronoi_ridges(sites, reach_m=reach, max_sites=tile_sites,
+                                            far_m=2 * reach + mouth.closing_line.length)
+        water = geometry.Inside(poly)
+        v_in = water.points(rid.vertices)
         ea, eb = rid.edges[:, 0], rid.edges[:, 1]
         both = v_in[ea] & v_in[eb]
         # both ends in the water: the ridge is in the water unless it crosses a bank; check those exactly
         cand = np.flatnonzero(both)
-        inside = cand[shapely.contains(poly, shapely.linestrings(rid.vertices[rid.edges[cand]]))]
+        inside = cand[water.segments(rid.vertices[rid.edges[cand]])]
         # one end in the water and the ridge crosses the closing line: the axis leaves the river there
         one = np.flatnonzero(v_in[ea] != v_in[eb])
         c0, c1 = (np.asarray(c, float) for c in mouth.closing_line.coords)
@@ -224,7 +231,7 @@ class _Axis:
 
 def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, snap_m: float,
                 width_exponent: float = 2.0, depth_at: Callable[[np.ndarray], np.ndarray] | None = None,
-                min_depth_m: float = 0.05, simplify_m: float = 0.0) -> MiddleLine:
+                min_depth_m: float = 0.05, simplify_m: float = 0.0, tile_sites: int = 20_000) -> MiddleLine:
     """The middle of the main channel from the upstream end of the water area to the closing line.
 
     Parameters
@@ -243,12 +250,14 @@ def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, sna
         Depths below this count as this in the cost.
     simplify_m : float
         Optional Douglas-Peucker tolerance for the result.
+    tile_sites : int
+        Above this many shore points the Voronoi diagram is computed in tiles (same result, linear time).
     """
     poly = main_polygon(water)
     if not poly.intersects(mouth.closing_line.buffer(snap_m)):
         raise GeometryError("river", "the closing line of the mouth does not touch the water area")
     poly = river_part(poly, mouth, snap_m)
-    ax = _Axis(poly, mouth, bank_densify_m, snap_m)
+    ax = _Axis(poly, mouth, bank_densify_m, snap_m, tile_sites)
     crossing = np.flatnonzero(ax.crossing)
     if len(crossing) == 0:
         raise GeometryError("river", "the middle line does not reach the mouth's closing line")
@@ -443,7 +452,7 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
 def channel_lines(*, water: BaseGeometry, land: BaseGeometry, depth: DepthGrid | None, geo: Geodesy,
                   border_line: str, main_channel: str, bank_densify_m: float, width_exponent: float,
                   mouth_snap_m: float, min_mouth_width_m: float, min_depth_m: float, thalweg_depth_exponent: float,
-                  thalweg_smooth_cells: int, simplify_m: float) -> ChannelLines:
+                  thalweg_smooth_cells: int, simplify_m: float, tile_sites: int) -> ChannelLines:
     """Stage 2: the mouth, the middle of the main channel and (with a depth grid) the thalweg.
 
     ``border_line`` ("thalweg" or "middle") says which of them the land boundary follows; ``main_channel``
@@ -454,7 +463,7 @@ def channel_lines(*, water: BaseGeometry, land: BaseGeometry, depth: DepthGrid |
     depth_at = grid_sampler(depth, geo) if (depth is not None and main_channel == "deepest") else None
     middle = middle_line(water=water, mouth=mouth, bank_densify_m=bank_densify_m, snap_m=mouth_snap_m,
                          width_exponent=width_exponent, depth_at=depth_at, min_depth_m=min_depth_m,
-                         simplify_m=simplify_m)
+                         simplify_m=simplify_m, tile_sites=tile_sites)
     thal = None
     if depth is not None:
         thal = thalweg(grid=depth, geo=geo, water=water, start=Point(middle.line.coords[0]),

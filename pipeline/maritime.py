@@ -90,7 +90,7 @@ def median_line(*, base: Baselines, sides: tuple[str, str], start: Point, reach_
     np.maximum.at(hi, inv, lab)
     own = lo == hi
     xy, lab = xy[own], lo[own]
-    rid = geometry.voronoi_ridges(xy)
+    rid = geometry.voronoi_ridges(xy, far_m=reach_m)
     sep = lab[rid.sites[:, 0]] != lab[rid.sites[:, 1]]
     segs = shapely.linestrings(rid.segments[sep])
     sea = base.sea.intersection(reach)

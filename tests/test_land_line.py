@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import shapely
+from shapely.ops import substring
 from shapely import affinity
 from shapely.geometry import LineString, Point
 
@@ -471,7 +472,7 @@ def test_thalweg_closing_line_off_the_grid():
 
 # -------------------------------------------------------------------------------- channel_lines
 LAND_KW = dict(bank_densify_m=STEP, width_exponent=2.0, mouth_snap_m=SNAP, min_mouth_width_m=MIN_WIDTH,
-               min_depth_m=0.05, thalweg_depth_exponent=4.0, thalweg_smooth_cells=5, simplify_m=0.0)
+               min_depth_m=0.05, thalweg_depth_exponent=4.0, thalweg_smooth_cells=5, simplify_m=0.0, tile_sites=20_000)
 # the deepest line y = 60 sin(2 pi x / wavelength) has a crest on the closing line x = 3000 + SNAP
 DEEP_WAVELENGTH = 4 * (3000.0 + SNAP) / 9
 
@@ -655,3 +656,18 @@ def test_land_boundary_junction_at_the_crossing_adds_no_vertex():
     lb = land_boundary(channel=cl, station_m=100.0, tripoint=th.interpolate(100.0), other_station_m=100.0,
                        junction=crossing, junction_id="B")
     assert lb.line.coords[-1] == crossing.coords[0] and lb.line.coords[-2] != crossing.coords[0]
+
+
+def test_tiled_middle_line_is_the_same_line():
+    """The Voronoi diagram computed in tiles (land.voronoi_tile_sites) gives the same middle line below the
+    upstream cap (where the axis forks to the cap's two corners, either of which may be the end)."""
+    ch = case("sine-tight")
+    mouth = find_mouth(water=ch.water, land=ch.land, snap_m=SNAP, min_width_m=MIN_WIDTH)
+    whole = middle_line(water=ch.water, mouth=mouth, bank_densify_m=STEP, snap_m=SNAP, tile_sites=10**9)
+    tiled = middle_line(water=ch.water, mouth=mouth, bank_densify_m=STEP, snap_m=SNAP, tile_sites=300)
+    assert F.hausdorff_downstream(tiled.line, ch) < TOL_M
+    cut = ch.width
+    a = substring(whole.line, cut, whole.line.length)
+    b = substring(tiled.line, tiled.line.project(Point(a.coords[0])), tiled.line.length)
+    assert shapely.hausdorff_distance(a, b) < 1e-6
+    assert tiled.islands == whole.islands and tiled.shore_points == whole.shore_points

@@ -277,7 +277,7 @@ def test_voronoi_ridges_of_collinear_sites_are_perpendicular_bisectors(direction
     u = np.asarray(direction, float)
     t = np.arange(-50.0, 51.0, 10.0)
     sites = t[:, None] * u                   # integer multiples of an integer vector: exactly collinear
-    rid = geometry.voronoi_ridges(sites)
+    rid = geometry.voronoi_ridges(sites, far_m=1e5)
     pairs = {tuple(sorted(p)) for p in rid.sites.tolist()}
     assert pairs == {(i, i + 1) for i in range(len(t) - 1)}
     ud = u / np.linalg.norm(u)
@@ -296,7 +296,7 @@ def test_voronoi_ridges_straight_coast_between_two_states():
     right = left * [-1.0, 1.0]
     sites = np.vstack([left, right])
     label = np.r_[np.zeros(len(left), int), np.ones(len(right), int)]
-    rid = geometry.voronoi_ridges(sites)
+    rid = geometry.voronoi_ridges(sites, far_m=1e5)
     between = label[rid.sites[:, 0]] != label[rid.sites[:, 1]]
     assert between.sum() == 1
     seg = rid.segments[between][0]
@@ -337,3 +337,37 @@ def test_parts_flattens_collections():
     assert len(geometry.parts(coll)) == 4 and len(geometry.parts(coll, "Polygon")) == 2
     assert len(geometry.lines(shapely.LinearRing([(0, 0), (1, 0), (1, 1)]))) == 1
     assert geometry.parts(None) == [] and geometry.parts(Point()) == []
+
+
+# ------------------------------------------------------------------------------ local_voronoi_ridges
+def test_tiled_voronoi_equals_the_full_diagram_where_the_nearest_site_is_within_reach():
+    """Two sinuous banks 200 m apart (a river): the tiled diagram, cut into many small boxes, has exactly the
+    full diagram's ridges at every point whose nearest site is within the reach (inside the river)."""
+    x = np.linspace(0.0, 6000.0, 1501)
+    y = 150.0 * np.sin(x / 400.0)
+    sites = np.vstack([np.column_stack([x, y + 100.0]), np.column_stack([x, y - 100.0])])
+    full = geometry.voronoi_ridges(sites, far_m=1e4)
+    tiled = geometry.local_voronoi_ridges(sites, reach_m=150.0, max_sites=400, far_m=1e4)
+
+    def inside_pieces(r):
+        """(site pair, point) samples of the ridges, every 1 m, kept where the nearest site is within 120 m."""
+        out = {}
+        for (i, j), seg in zip(np.sort(r.sites, axis=1), r.segments):
+            keep, t0, t1 = geometry._clip(seg[:1], seg[1:], (-200.0, -500.0, 6200.0, 500.0))
+            if not keep[0]:
+                continue
+            seg = np.array([seg[0] + t0[0] * (seg[1] - seg[0]), seg[0] + t1[0] * (seg[1] - seg[0])])
+            n = max(2, int(np.ceil(np.linalg.norm(seg[1] - seg[0]))) + 1)
+            pts = seg[0] + np.linspace(0, 1, n)[:, None] * (seg[1] - seg[0])
+            near = np.linalg.norm(pts - sites[i], axis=1) <= 120.0
+            if near.any():
+                out.setdefault((i, j), []).append(pts[near])
+        return {k: np.vstack(v) for k, v in out.items()}
+
+    a, b = inside_pieces(full), inside_pieces(tiled)
+    assert set(a) == set(b)
+    for k in a:          # the tiled ridges cover the same stretch of the same bisector
+        from scipy.spatial import cKDTree
+        assert cKDTree(b[k]).query(a[k])[0].max() < 1.0 + 1e-6
+        assert cKDTree(a[k]).query(b[k])[0].max() < 1.0 + 1e-6
+    assert len(geometry._tiles(sites, np.arange(len(sites)), 400, (-1e9, -1e9, 1e9, 1e9))) >= 8
