@@ -10,6 +10,7 @@ Heavy libraries are imported inside the commands, so ``--help`` starts fast.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import signal
 import sys
@@ -128,6 +129,9 @@ def run(config_path, out, border_line, main_channel, maritime_method, land_toler
                                 "maritime.method": maritime_method, "official.land_tolerance_m": land_tolerance,
                                 "official.sea_tolerance_m": sea_tolerance,
                                 "output.map": False if no_map else None}, sets)
+    # the libraries' import-time objects live as long as the process: keep the cyclic garbage collector from
+    # walking them again and again during the run (a run allocates many short-lived objects)
+    gc.freeze()
     outcome = run_all(cfg, Path(out) if out is not None else cfg.output.dir)
     for c in outcome.report.checks:
         click.echo(c.line())

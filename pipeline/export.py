@@ -228,13 +228,9 @@ def write_comparison(folder: Path, comparison, *, timestamp: str, gpkg_version: 
              "side_b": a.side_b, "area_km2": a.area_km2} for a in comparison.areas]
     gdf = gpd.GeoDataFrame(rows, geometry=[a.polygon for a in comparison.areas], crs=WGS84) if rows else \
         gpd.GeoDataFrame({"name": [], "kind": [], "side_a": [], "side_b": [], "area_km2": []}, geometry=[], crs=WGS84)
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": timestamp})
-    try:
+    with gdal_options(timestamp):
         pyogrio.write_dataframe(gdf, folder / "compare.gpkg", layer="changed_areas", driver="GPKG",
                                 geometry_type="Polygon", dataset_options={"VERSION": gpkg_version})
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     data = to_jsonable(comparison)
     data.pop("areas")
     (folder / "compare.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -334,10 +330,31 @@ def swap(tmp: Path, dest: Path) -> None:
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The file's SHA-256, after it is synced to disk (it is about to be published)."""
+    with open(path, "rb") as f:
+        data = f.read()
+        os.fsync(f.fileno())
+    return hashlib.sha256(data).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------- writing
+@contextmanager
+def gdal_options(stamp: str):
+    """GDAL settings while the outputs are written, restored afterwards: the GeoPackage timestamps fixed to
+    ``stamp`` (``OGR_CURRENT_DATE``, so reruns are byte-identical), and no fsync after every SQLite commit
+    (``OGR_SQLITE_SYNCHRONOUS=OFF``: the files are in a temporary folder; :func:`swap` syncs each file once
+    before it is published)."""
+    import pyogrio
+
+    wanted = {"OGR_CURRENT_DATE": stamp, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in wanted}
+    pyogrio.set_gdal_config_options(wanted)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
+
+
 def write_all(folder: Path, *, results: Results, report: Report, layers: dict, cfg: Config) -> None:
     """Write every output file into ``folder`` (a fresh temporary folder)."""
     import pyogrio
@@ -348,9 +365,7 @@ def write_all(folder: Path, *, results: Results, report: Report, layers: dict, c
     table = styles.style_table(cfg)
     gpkg = folder / GPKG
     stamp = timestamp(cfg.output.timestamp)
-    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})   # fixed gpkg_contents.last_change
-    try:
+    with gdal_options(stamp):
         for i, (name, gdf) in enumerate(layers.items()):
             pyogrio.write_dataframe(gdf, gpkg, layer=name, driver="GPKG", append=i > 0,
                                     geometry_type=LAYERS[name],
@@ -361,8 +376,6 @@ def write_all(folder: Path, *, results: Results, report: Report, layers: dict, c
                                                    "WRITE_NAME": "NO"})
         pyogrio.write_dataframe(styles.layer_styles_frame(layers, table, timestamp=stamp), gpkg,
                                 layer=styles.STYLE_TABLE, driver="GPKG", append=True, layer_options={"FID": "id"})
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     (folder / "border.qgs").write_text(styles.qgis_project(layers, table, gpkg_name=GPKG, title=cfg.case.name),
                                        encoding="utf-8")
     (folder / "report.json").write_text(report_module.to_json(report), encoding="utf-8")

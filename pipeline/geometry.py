@@ -128,17 +128,33 @@ def voronoi_ridges(sites: np.ndarray, *, far_m: float) -> Ridges:
     with np.errstate(divide="ignore", invalid="ignore"):
         cc = np.column_stack([(c[:, 1] * b2 - b[:, 1] * c2) / den, (b[:, 0] * c2 - c[:, 0] * b2) / den]) + a
     t, k = np.nonzero(nbr > np.arange(len(simp))[:, None])   # each interior edge once
+    u = nbr[t, k]
     s1, s2 = simp[t, (k + 1) % 3], simp[t, (k + 2) % 3]
-    # hull edges: from the circumcentre, along the bisector away from the triangle's third vertex, far_m out
-    th, kh = np.nonzero(nbr < 0)
-    h1, h2 = simp[th, (kh + 1) % 3], simp[th, (kh + 2) % 3]
-    d = pts[h2] - pts[h1]
+    th, kh = np.nonzero(nbr < 0)                               # hull edges
+    # Qhull puts the circumcentre of (nearly) collinear sites, e.g. the points of a straight cap or bank,
+    # numerically "at infinity": finite but far away, on either side. A vertex that far out is treated as
+    # infinite: its ridge runs from the other vertex out of the convex hull, like a hull edge's.
+    mean = pts[:n].mean(axis=0)
+    radius = float(np.linalg.norm(pts - mean, axis=1).max())
+    remote = ~np.isfinite(cc).all(axis=1)
+    remote[~remote] = np.linalg.norm(cc[~remote] - mean, axis=1) > 10.0 * radius
+    finite = ~remote[t] & ~remote[u]
+    one = remote[t] != remote[u]
+    ray_t = np.concatenate([th, np.where(remote[t[one]], u[one], t[one])])
+    r1 = np.concatenate([simp[th, (kh + 1) % 3], s1[one]])
+    r2 = np.concatenate([simp[th, (kh + 2) % 3], s2[one]])
+    ok = ~remote[ray_t]
+    ray_t, r1, r2 = ray_t[ok], r1[ok], r2[ok]
+    # a ray runs along the bisector out of the convex hull (away from its interior, the mean of the points:
+    # a triangle's third vertex can be all but collinear with the edge), cut far_m out
+    d = pts[r2] - pts[r1]
     normal = np.column_stack([d[:, 1], -d[:, 0]]) / np.maximum(np.linalg.norm(d, axis=1), 1e-300)[:, None]
-    away = np.sign(np.einsum("ij,ij->i", pts[h1] - pts[simp[th, kh]], normal))
-    tips = cc[th] + far_m * normal * np.where(away == 0, 1.0, away)[:, None]
+    away = np.sign(np.einsum("ij,ij->i", 0.5 * (pts[r1] + pts[r2]) - mean, normal))
+    tips = cc[ray_t] + far_m * normal * np.where(away == 0, 1.0, away)[:, None]
     vertices = np.vstack([cc, tips]) + centre
-    edges = np.vstack([np.column_stack([t, nbr[t, k]]), np.column_stack([th, len(cc) + np.arange(len(th))])])
-    pairs = np.vstack([np.column_stack([s1, s2]), np.column_stack([h1, h2])])
+    edges = np.vstack([np.column_stack([t[finite], u[finite]]),
+                       np.column_stack([ray_t, len(cc) + np.arange(len(ray_t))])])
+    pairs = np.vstack([np.column_stack([s1[finite], s2[finite]]), np.column_stack([r1, r2])])
     keep = (pairs < n).all(axis=1) & np.isfinite(vertices[edges]).all(axis=(1, 2))
     return Ridges(vertices, edges[keep], pairs[keep])
 
@@ -302,12 +318,18 @@ class Segments:
         self.b = np.vstack(ends)
         self.d = self.b - self.a
         self.len2 = np.einsum("ij,ij->i", self.d, self.d)
-        self.tree = shapely.STRtree(shapely.linestrings(np.stack([self.a, self.b], axis=1)))
+        self._tree = None                               # built on first need (a rare fallback)
         self.kd = cKDTree(np.vstack(verts))
         after, before = np.concatenate(after), np.concatenate(before)
         self.vertex_segments = np.column_stack([np.where(after < 0, before, after), np.where(before < 0, after, before)])
         self.n_vertices = v
         self.half_max = 0.5 * float(np.sqrt(self.len2.max()))
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(shapely.linestrings(np.stack([self.a, self.b], axis=1)))
+        return self._tree
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For points ``xy`` (n, 2): (segment index, parameter t in [0, 1], nearest point (n, 2)), exact.

@@ -192,10 +192,24 @@ class _Axis:
         water = geometry.Inside(poly)
         v_in = water.points(rid.vertices)
         ea, eb = rid.edges[:, 0], rid.edges[:, 1]
-        both = v_in[ea] & v_in[eb]
-        # both ends in the water: the ridge is in the water unless it crosses a bank; check those exactly
-        cand = np.flatnonzero(both)
-        inside = cand[water.segments(rid.vertices[rid.edges[cand]])]
+        cand = np.flatnonzero(v_in[ea] & v_in[eb])
+        # both ends in the water: the ridge is in the water unless it crosses a bank or an opening. A bank is at
+        # least r = sqrt(R^2 - (s/2)^2) from a Voronoi vertex whose sites are R away (s: the largest spacing of
+        # shore points), so a ridge no longer than r_a + r_b that crosses no opening is inside; the few others
+        # are tested exactly (GEOS)
+        a, b = rid.vertices[ea[cand]], rid.vertices[eb[cand]]
+        site = sites[rid.sites[cand, 0]]
+        nxt = self.shore.next
+        spacing = float(np.linalg.norm(sites[nxt >= 0] - sites[nxt[nxt >= 0]], axis=1).max())
+        clear = lambda v: np.sqrt(np.maximum(np.einsum("ij,ij->i", v - site, v - site) - spacing ** 2 / 4, 0))  # noqa: E731
+        short = np.linalg.norm(b - a, axis=1) <= clear(a) + clear(b)
+        for o in openings:
+            for o0, o1 in zip(shapely.get_coordinates(o)[:-1], shapely.get_coordinates(o)[1:]):
+                short &= ~_cross_closing(a, b, o0, o1)[0]
+        exact = ~short
+        keep = short.copy()
+        keep[exact] = water.segments(np.stack([a[exact], b[exact]], axis=1))
+        inside = cand[keep]
         # one end in the water and the ridge crosses the closing line: the axis leaves the river there
         one = np.flatnonzero(v_in[ea] != v_in[eb])
         c0, c1 = (np.asarray(c, float) for c in mouth.closing_line.coords)
@@ -296,6 +310,7 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
     key = np.minimum(ax.node_a, ax.node_b) * n + np.maximum(ax.node_a, ax.node_b)
     on_path = np.isin(key, np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:]))
     out = []
+    along = geometry.Segments(line)
     for k, hole in enumerate(poly.interiors, start=1):
         island = Polygon(hole)
         near = np.flatnonzero((ax.labels == k).any(axis=1) & (ax.labels != k).any(axis=1))
@@ -306,8 +321,7 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
         # the other branch: ridges around the island on its far side (nearer the island than the path)
         if len(other):
             pts = ax.mid[other]
-            other = other[geometry.Segments(line).distances(pts)
-                          > geometry.Segments(island.exterior).distances(pts)]
+            other = other[along.distances(pts) > geometry.Segments(island.exterior).distances(pts)]
         centroid = np.asarray(island.centroid.coords)
         right = geometry.side_of_line(centroid, line)[0] < 0
 
