@@ -531,6 +531,33 @@ def judge(rows: dict, res: dict, by_size: dict, timeouts: dict, *, quick: bool) 
     return out
 
 
+def part2b(spacing: float, targets: list[int], reps: int, guard: float, notes: list[str]) -> list[tuple[int, float]]:
+    """Ours only: the channel grows longer at a constant vertex spacing, so the count grows and the geometry
+    does not get denser (part 2 densifies a fixed channel, which also makes every triangle thinner for Qhull)."""
+    print(f"\n## 2b. Scaling at a constant bank vertex spacing ({spacing:g} m; the channel grows longer)\n")
+    per_wl = bank_length(WAVELENGTH)
+    print("| target bank vertices | actual | wavelengths | ours (middle_line) s | ours Hausdorff m |")
+    print("|---:|---:|---:|---:|---:|")
+    out = []
+    for tgt in targets:
+        n_wl = max(0, int(round(tgt * spacing / per_wl - 0.25)))
+        ch = Channel(n_wl, spacing)
+        r = timed("ours (middle_line)", ch, reps, guard)
+        if r["status"] != "ok":
+            notes.append(f"part 2b, {tgt} vertices: {r['msg']}")
+            print(f"| {tgt} | {ch.n_bank_vertices} | {n_wl + 0.25:g} | {r['msg']} | — |")
+            continue
+        h, _, _ = accuracy(ch, r["coords"])
+        out.append((ch.n_bank_vertices, r["seconds"]))
+        print(f"| {tgt} | {ch.n_bank_vertices} | {n_wl + 0.25:g} | {r['seconds']:.3f} (N={r['info']['reps']}) | {h:.3f} |")
+    pts = [(n, t) for n, t in out if n >= SLOPE_FROM]
+    if len(pts) >= 2:
+        n, t = np.array(pts, dtype=float).T
+        print(f"\n- ours (middle_line): fitted exponent at constant spacing (sizes >= {SLOPE_FROM}) = "
+              f"{np.polyfit(np.log(n), np.log(t), 1)[0]:.2f}")
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (500, 1000, 3000 bank vertices), fewer repetitions (smoke test)")
@@ -556,6 +583,8 @@ def main(argv=None):
     notes: list[str] = []
     rows = part1(**p1, notes=notes)
     res, by_size, timeouts = part2(**p2, notes=notes)
+    if not args.quick:
+        part2b(5.0, [1000, 3000, 10000, 30000, 100000], reps=3, guard=150.0, notes=notes)
     print("\n## 3. Targets (issue 13)\n")
     for verdict, text in judge(rows, res, by_size, timeouts, quick=args.quick):
         print(f"{verdict:<12s} {text}")
