@@ -456,7 +456,7 @@ def part2(n_wl: int, targets: list[int], reps: int, guard: float, guard_ours: fl
             slope = np.polyfit(np.log(n), np.log(t), 1)[0]
             steps = ", ".join(f"x{t[i + 1] / t[i]:.1f} per x{n[i + 1] / n[i]:.1f} vertices" for i in range(len(n) - 1))
             print(f"- {name}: fitted exponent (log-log slope of seconds vs bank vertices, sizes >= {SLOPE_FROM}) = "
-                  f"{slope:.2f} ({steps})")
+                  f"{slope:.3f} ({steps})")
         else:
             print(f"- {name}: fewer than two sizes finished, no exponent")
         if name in timeouts and pts:
@@ -524,7 +524,7 @@ def judge(rows: dict, res: dict, by_size: dict, timeouts: dict, *, quick: bool) 
         slope = float(np.polyfit(np.log(n), np.log(t), 1)[0])
         out.append(("PASS" if slope <= TARGET_SLOPE else "FAIL",
                     f"log-log slope of time vs bank vertices at most {TARGET_SLOPE:g} (fitted over "
-                    f"{', '.join(str(int(x)) for x in n)}): {slope:.2f}"))
+                    f"{', '.join(str(int(x)) for x in n)}): {slope:.3f}"))
     else:
         out.append(("NOT MEASURED", f"log-log slope at most {TARGET_SLOPE:g}: needs at least three sizes from "
                                     f"{SLOPE_FROM} to 100000 (--quick runs fewer; or a size did not finish)"))

@@ -16,6 +16,7 @@ import datetime
 import math
 import re
 import tomllib
+import types
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -319,24 +320,33 @@ def section_types() -> dict[str, type]:
     return {name: hints[name] for name in SECTIONS}
 
 
-def documented_keys() -> list[tuple[str, str, Any, str, str]]:
-    """(dotted key, type, default, unit, doc) of every setting, for README and ``--help``."""
+def documented_keys() -> list[tuple[str, str, str, str, str]]:
+    """(dotted key, type, default as TOML text or "required", unit, doc) of every setting, for README."""
     out = []
     for name, cls in section_types().items():
         hints = get_type_hints(cls)
         for f in fields(cls):
-            default = None if f.default is dataclasses.MISSING else f.default
-            if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
                 default = f.default_factory()  # type: ignore[misc]
-            out.append((f"{name}.{f.name}", _type_name(hints[f.name]), default, f.metadata.get("unit", ""),
+            else:
+                default = dataclasses.MISSING
+            text = ("required" if default is dataclasses.MISSING else "none" if default is None
+                    else f'"{default}"' if isinstance(default, (str, Path))
+                    else str(default).lower() if isinstance(default, bool) else repr(default))
+            out.append((f"{name}.{f.name}", _type_name(hints[f.name]), text, f.metadata.get("unit", ""),
                         f.metadata.get("doc", "")))
     return out
 
 
 def _type_name(hint: Any) -> str:
-    if get_origin(hint) is Literal:
+    origin = get_origin(hint)
+    if origin is Literal:
         return " | ".join(repr(a) for a in get_args(hint))
-    return getattr(hint, "__name__", str(hint)).replace("typing.", "")
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join(_type_name(a) for a in get_args(hint))
+    return "none" if hint is type(None) else getattr(hint, "__name__", str(hint))
 
 
 # ----------------------------------------------------------------------------------------- converting
@@ -351,7 +361,7 @@ def _convert(value: Any, hint: Any, where: str, base: Path, path: Path | None) -
         if value not in allowed:
             raise InputError(path, f"{where} = {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
         return value
-    optional = origin in (typing.Union, __import__("types").UnionType) and type(None) in get_args(hint)
+    optional = origin in (typing.Union, types.UnionType) and type(None) in get_args(hint)
     if optional:
         inner = [a for a in get_args(hint) if a is not type(None)][0]
         if value is None or value == "":
