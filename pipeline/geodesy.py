@@ -107,20 +107,22 @@ class Geodesy:
         self._m_to_ll = best_transformer(self.metric, WGS84, self.area)
 
     # ------------------------------------------------------------------- datum path
+    def _op(self, cache: dict, other: CRS, to_wgs84: bool) -> Transformer | None:
+        """The best operation between ``other`` and WGS 84 (None when ``other`` is WGS 84 lon/lat), cached."""
+        key = other.to_wkt()
+        if key not in cache:
+            same = other.equals(WGS84, ignore_axis_order=True)
+            pair = (other, WGS84) if to_wgs84 else (WGS84, other)
+            cache[key] = None if same else best_transformer(*pair, self.area)
+        return cache[key]
+
     def to_wgs84_op(self, src: CRS) -> Transformer | None:
         """The operation ``src`` -> WGS 84 (None when ``src`` is WGS 84 lon/lat itself)."""
-        key = src.to_wkt()
-        if key not in self._to_wgs84:
-            same = src.equals(WGS84, ignore_axis_order=True)
-            self._to_wgs84[key] = None if same else best_transformer(src, WGS84, self.area)
-        return self._to_wgs84[key]
+        return self._op(self._to_wgs84, src, True)
 
     def from_wgs84_op(self, dst: CRS) -> Transformer | None:
-        key = dst.to_wkt()
-        if key not in self._from_wgs84:
-            same = dst.equals(WGS84, ignore_axis_order=True)
-            self._from_wgs84[key] = None if same else best_transformer(WGS84, dst, self.area)
-        return self._from_wgs84[key]
+        """The operation WGS 84 -> ``dst`` (None when ``dst`` is WGS 84 lon/lat itself)."""
+        return self._op(self._from_wgs84, dst, False)
 
     def xy_to_lonlat(self, xy: np.ndarray, src: CRS) -> np.ndarray:
         """(n, 2) coordinates in ``src`` -> WGS-84 lon/lat, through :func:`best_transformer`."""
