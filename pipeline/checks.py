@@ -6,10 +6,8 @@ bound an error. The CLI exits 1 when any check fails.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .config import Config
-from .model import Check
+from .model import Check, Figures
 
 
 def within(name: str, value: float, target: float, tolerance: float, unit: str, detail: str, catches: str) -> Check:
@@ -19,23 +17,6 @@ def within(name: str, value: float, target: float, tolerance: float, unit: str, 
 
 def at_most(name: str, value: float, limit: float, unit: str, detail: str, catches: str) -> Check:
     return Check(name, float(value), 0.0, float(limit), unit, "at most", bool(value <= limit), detail, catches)
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The measured figures the checks judge (metres and degrees, unrounded)."""
-
-    land_length_m: float
-    sea_length_m: float
-    junction_gap_m: float
-    mouth_offset_m: float | None
-    end_distance_m: dict[str, float]
-    crossing_to_end_m: dict[str, float | None]
-    limit_error_m: dict[str, float]
-    equidistance_error_m: float
-    perpendicular_deviation_deg: float
-    record_disagreement_m: float | None
-    scale_error_ppm: float
 
 
 def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config) -> list[Check]:

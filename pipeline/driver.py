@@ -23,7 +23,7 @@ from .config import Config
 from .errors import GeometryError, InputError, one_line
 from .geodesy import inverse
 from .load import load_inputs
-from .model import Inputs, Report, Results
+from .model import Figures, Inputs, Report, Results
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +124,13 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
                                                  junction=land.junction, snap_m=cfg.land.mouth_snap_m)
 
     with stage("checks", timings):
-        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary, junction_id=land.junction_id,
+        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary,
                           crossing=land.crossing, mar=mar, tp=tp)
         found = checks.run_checks(figures=figures, cfg=cfg)
-    return Results(inp, channel, tp, land, mar, reference, found, timings)
+    return Results(inp, channel, tp, land, mar, reference, found, figures, timings)
 
 
-def measure(*, cfg: Config, inp: Inputs, land, sea, junction_id: str, crossing: Point, mar, tp) -> checks.Figures:
+def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) -> Figures:
     """The figures the checks judge, measured on the ellipsoid from the typed results."""
     geo = inp.geo
     mouth_offset = None
@@ -151,7 +151,7 @@ def measure(*, cfg: Config, inp: Inputs, land, sea, junction_id: str, crossing: 
     if tp.from_compare_monument is not None:
         a, b = inp.points[cfg.tripoint.monument], inp.points[cfg.tripoint.compare_monument]
         record = float(inverse(a.lon_wgs84, a.lat_wgs84, b.lon_wgs84, b.lat_wgs84)[1])
-    return checks.Figures(
+    return Figures(
         land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
         mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
         limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,

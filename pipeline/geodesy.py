@@ -24,7 +24,6 @@ from pyproj.exceptions import CRSError
 from pyproj.transformer import TransformerGroup
 from shapely.geometry.base import BaseGeometry
 
-from .errors import GeometryError
 
 WGS84 = CRS.from_epsg(4326)
 GEOD = Geod(ellps="WGS84")
@@ -284,8 +283,3 @@ def rhumb_path(a: tuple[float, float], b: tuple[float, float], n: int) -> np.nda
     lon, lat = t.transform(x0 + f * (x1 - x0), y0 + f * (y1 - y0), direction="INVERSE")
     return np.column_stack([lon, lat])
 
-
-def check_finite(geom: BaseGeometry, role: str) -> None:
-    """GeometryError naming ``role`` if a transform produced non-finite coordinates (outside a CRS's area)."""
-    if not np.isfinite(shapely.get_coordinates(geom)).all():
-        raise GeometryError(role, "coordinates fall outside the area where the CRS transformation is defined")

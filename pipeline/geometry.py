@@ -13,7 +13,7 @@ import shapely
 from scipy.spatial import Delaunay, QhullError, cKDTree
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import linemerge, substring
+from shapely.ops import linemerge
 
 _SINGLE = {"Point", "LineString", "LinearRing", "Polygon"}
 
@@ -60,11 +60,6 @@ def oriented(line: LineString, start: Point) -> LineString:
     """``line`` reversed if its last vertex is nearer to ``start`` than its first."""
     a, b = Point(line.coords[0]), Point(line.coords[-1])
     return LineString(line.coords[::-1]) if b.distance(start) < a.distance(start) else line
-
-
-def between(line: LineString, s0: float, s1: float) -> LineString:
-    """The part of ``line`` from station ``s0`` to ``s1`` (metres along it, s0 < s1)."""
-    return substring(line, s0, s1)
 
 
 def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndarray:
@@ -342,7 +337,7 @@ class Segments:
         lines costs tens of microseconds per point, many times this.)
         """
         xy = np.atleast_2d(np.asarray(xy, float))
-        n, m = len(xy), len(self.a)
+        n = len(xy)
         j = np.full(n, -1)
         tt = np.zeros(n)
         todo = np.arange(n)

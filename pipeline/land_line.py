@@ -236,6 +236,12 @@ class _Axis:
         self.crossing = np.zeros(m, bool)
         self.crossing[len(inside):] = True
 
+    def edge_keys(self, path: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(a key of every edge, the key of every step of ``path``): equal keys join the same two nodes."""
+        n = len(self.nodes)
+        return (np.minimum(self.node_a, self.node_b) * n + np.maximum(self.node_a, self.node_b),
+                np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:]))
+
     def graph(self, weight: np.ndarray):
         n = len(self.nodes)
         w = np.concatenate([weight, weight]) + 1e-12   # csgraph drops explicit zeros: keep zero-length ridges
@@ -306,9 +312,8 @@ def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, sna
 def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString, rule: str,
                     depth: np.ndarray | None) -> list[IslandChoice]:
     """For each island the path passes: which side it passes on, and the width (and depth) of both branches."""
-    n = len(ax.nodes)
-    key = np.minimum(ax.node_a, ax.node_b) * n + np.maximum(ax.node_a, ax.node_b)
-    on_path = np.isin(key, np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:]))
+    key, steps = ax.edge_keys(path)
+    on_path = np.isin(key, steps)
     out = []
     along = geometry.Segments(line)
     for k, hole in enumerate(poly.interiors, start=1):
@@ -354,11 +359,9 @@ def equidistance_error(ax: _Axis, path: np.ndarray) -> float:
     """Worst |d(shore of one site) - d(shore of the other)| at the vertices of the path's ridges, distances to
     the shore polylines around each ridge's two sites. The first half-width from the upstream end is left out:
     the axis forks to the corners of the upstream cap there."""
-    n = len(ax.nodes)
-    key = np.minimum(ax.node_a, ax.node_b) * n + np.maximum(ax.node_a, ax.node_b)
+    key, steps = ax.edge_keys(path)
     order = np.argsort(key)
-    want = np.minimum(path[:-1], path[1:]) * n + np.maximum(path[:-1], path[1:])
-    edge = order[np.searchsorted(key, want, sorter=order)]
+    edge = order[np.searchsorted(key, steps, sorter=order)]
     xy = np.vstack([ax.nodes[path[:-1]], ax.nodes[path[1:]]])
     s1, s2 = np.tile(ax.sites[edge, 0], 2), np.tile(ax.sites[edge, 1], 2)
     d1, d2 = _local_distance(xy, s1, ax.shore), _local_distance(xy, s2, ax.shore)
@@ -368,14 +371,19 @@ def equidistance_error(ax: _Axis, path: np.ndarray) -> float:
 
 
 # --------------------------------------------------------------------------------------------- thalweg
+def grid_cells(grid: DepthGrid, geo: Geodesy, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) of the grid cells under metric points ``xy`` (n, 2), through the run's datum path; they may
+    lie outside the grid."""
+    g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy), grid.crs)
+    col, row = ~grid.transform @ (g[:, 0], g[:, 1])
+    return np.floor(row).astype(int), np.floor(col).astype(int)
+
+
 def grid_sampler(grid: DepthGrid, geo: Geodesy) -> Callable[[np.ndarray], np.ndarray]:
     """A function (n, 2) metric points -> depth of the grid cell under each (NaN outside the grid)."""
-    inv = ~grid.transform
 
     def sample(xy: np.ndarray) -> np.ndarray:
-        g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy), grid.crs)
-        col, row = inv @ (g[:, 0], g[:, 1])
-        r, c = np.floor(row).astype(int), np.floor(col).astype(int)
+        r, c = grid_cells(grid, geo, xy)
         ok = (r >= 0) & (r < grid.depth.shape[0]) & (c >= 0) & (c < grid.depth.shape[1])
         out = np.full(len(xy), np.nan)
         out[ok] = grid.depth[r[ok], c[ok]]
@@ -386,7 +394,7 @@ def grid_sampler(grid: DepthGrid, geo: Geodesy) -> Callable[[np.ndarray], np.nda
 
 def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point, closing_line: LineString,
             depth_exponent: float, smooth_cells: int) -> Thalweg:
-    """Least-cost path through the depth grid from ``start`` to the cheapest cell on ``closing_line``.
+    """Least-cost path through the depth grid from ``start`` to the deepest reachable cell on ``closing_line``.
 
     Parameters
     ----------
@@ -415,14 +423,7 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
         raise GeometryError("depth", "the depth grid holds no positive depth inside the river")
     cost = np.full(depth.shape, np.inf)
     cost[valid] = (float(np.max(depth[valid])) / depth[valid]) ** depth_exponent
-    inv = ~grid.transform
-
-    def to_cell(xy_metric: np.ndarray) -> np.ndarray:
-        g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy_metric), grid.crs)
-        col, row = inv @ (g[:, 0], g[:, 1])
-        return np.column_stack([np.floor(row), np.floor(col)]).astype(int)
-
-    (r, c), = to_cell(np.asarray(start.coords))
+    (r,), (c,) = grid_cells(grid, geo, np.asarray(start.coords))
     if not (0 <= r < depth.shape[0] and 0 <= c < depth.shape[1]):
         raise GeometryError("depth", "the depth grid does not cover the upstream end of the river")
     if not valid[r, c]:  # snap to the nearest wet cell

@@ -11,8 +11,9 @@ from shapely.geometry import Point
 
 from . import geometry
 from .config import Config
-from .geodesy import WGS84, geodesic_length_m, inverse
+from .geodesy import WGS84, geodesic_length_m
 from .land_line import islands
+from .tripoint import distance_m
 from .model import Report, Results
 
 # layer name -> geometry type written (GeoPackage and GeoJSON)
@@ -170,7 +171,7 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
           "second_datum": tp.second_datum if i == 0 else "", "lon_second_datum": second.get(i, (None, None))[0],
           "lat_second_datum": second.get(i, (None, None))[1],
           "distance_to_monument_m": f.distance_m,
-          "distance_to_A_m": 0.0 if i == 0 else float(inverse(f.lon, f.lat, a.lon, a.lat)[1])}
+          "distance_to_A_m": 0.0 if i == 0 else distance_m(f, a)}
          for i, (f, kind, label) in enumerate(feet)], [Point(f.lon, f.lat) for f, _, _ in feet],
         ["name", "label", "kind", "line", "monument", "datum", "lon", "lat", "second_datum", "lon_second_datum", "lat_second_datum",
          "distance_to_monument_m", "distance_to_A_m"])

@@ -28,7 +28,7 @@ from shapely.ops import substring
 
 from . import geometry
 from .errors import GeometryError
-from .geodesy import GEOD, Geodesy, geodesic_area_m2, geodesic_path, inverse, rhumb_path
+from .geodesy import GEOD, Geodesy, geodesic_area_m2, geodesic_path, rhumb_path
 from .model import AreaPiece, Baselines, MaritimeResult
 
 
@@ -256,7 +256,7 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
     eq_error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
                                    - geo.distance_to_line(xy, index[sides[1]])[0])))
 
-    agreed = rhumb = rhumb_sep = None
+    agreed = agreed_divider = rhumb = rhumb_sep = None
     areas: tuple[AreaPiece, ...] = ()
     if end_point_ll is not None:
         start_ll = geo.point_lonlat(junction)
@@ -265,11 +265,12 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         n = len(agreed.coords)
         rhumb = LineString(geo.lonlat_to_metric(rhumb_path(start_ll, end_point_ll, n)))
         rhumb_sep = geo.separation(rhumb, agreed, line_densify_m / 10)[0]
+        agreed_divider = extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m)
     if method == "treaty":
         if agreed is None:
             raise GeometryError("points", "the treaty method needs the end point E")
         boundary = agreed
-        divider = extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m)
+        divider = agreed_divider
     else:
         boundary = LineString([junction.coords[0], *equidistance.coords]) \
             if Point(equidistance.coords[0]).distance(junction) > 0 else equidistance
@@ -284,13 +285,8 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
     if agreed is not None:
         cross = crossings(line=extended(agreed, geo=geo, length_m=breadth_m / 4, step_m=line_densify_m),
                           limits=rings)
-        areas = areas_between(agreed=agreed, equidistance=equidistance,
-                              agreed_divider=extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m),
+        areas = areas_between(agreed=agreed, equidistance=equidistance, agreed_divider=agreed_divider,
                               equidistance_divider=eq_divider, sides=sides, geo=geo)
     return MaritimeResult(method, boundary, base, limits, errors, equidistance, eq_error, gap, agreed, rhumb,
                           rhumb_sep, end_d, cross, areas)
 
-
-def end_to_point_m(line: LineString, point_ll: tuple[float, float], geo: Geodesy) -> float:
-    lon, lat = geo.point_lonlat(Point(line.coords[-1]))
-    return float(inverse(lon, lat, *point_ll)[1])

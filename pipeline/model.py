@@ -523,6 +523,23 @@ def _build(hint: Any, data: Any, where: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Figures:
+    """The measured figures the checks judge (metres and degrees, unrounded)."""
+
+    land_length_m: float
+    sea_length_m: float
+    junction_gap_m: float
+    mouth_offset_m: float | None
+    end_distance_m: dict[str, float]
+    crossing_to_end_m: dict[str, float | None]
+    limit_error_m: dict[str, float]
+    equidistance_error_m: float
+    perpendicular_deviation_deg: float
+    record_disagreement_m: float | None
+    scale_error_ppm: float
+
+
+@dataclass(frozen=True)
 class Results:
     """Everything one run computed, before presentation."""
 
@@ -533,6 +550,7 @@ class Results:
     maritime: MaritimeResult
     reference: dict[str, LineString] | None
     checks: tuple[Check, ...]
+    figures: Figures                       # what the checks judged, also what the report states
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

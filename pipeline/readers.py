@@ -300,14 +300,14 @@ class Raster:
 def is_raster(path: Path) -> bool:
     """Whether GDAL opens ``path`` as a raster (GeoTIFF and any other raster format)."""
     import rasterio
-    from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+    from rasterio.errors import NotGeoreferencedWarning
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             with rasterio.open(path):
                 return True
-    except (RasterioIOError, Exception):
+    except Exception:           # RasterioIOError and any GDAL error: not a raster GDAL can open
         return False
 
 

@@ -14,6 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 from . import geometry, land_line, validate
 from .config import Config
 from .geodesy import geodesic_area_m2, inverse
+from .tripoint import distance_m
 from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, FootReport, IslandRow, LandReport, LimitCrossing,
                     MaritimeReport, MethodRow, MouthReport, Report, Results, TripointReport,
                     to_jsonable)
@@ -66,7 +67,7 @@ def land_report(r: Results, cfg: Config) -> LandReport:
     return LandReport(
         border_line=ch.in_use, border_line_reason=reason,
         main_channel_rule=ch.middle.islands[0].rule if ch.middle.islands else cfg.land.main_channel,
-        land_boundary_m=geo.length_m(lb.line), channel_part_m=geo.length_m(in_use_part),
+        land_boundary_m=r.figures.land_length_m, channel_part_m=geo.length_m(in_use_part),
         junction_segment_m=geo.length_m(junction) if junction is not None else 0.0,
         middle_m=geo.length_m(lb.middle_part),
         thalweg_m=geo.length_m(lb.thalweg_part) if lb.thalweg_part is not None else None,
@@ -80,17 +81,13 @@ def land_report(r: Results, cfg: Config) -> LandReport:
 def _foot_report(foot, tripoint) -> FootReport | None:
     if foot is None:
         return None
-    d = float(inverse(foot.lon, foot.lat, tripoint.lon, tripoint.lat)[1])
-    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m, foot.perpendicular_deviation_deg, d)
+    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m, foot.perpendicular_deviation_deg,
+                      distance_m(foot, tripoint))
 
 
 def tripoint_report(r: Results, cfg: Config) -> TripointReport:
     tp = r.tripoint
     a = tp.foot
-    record = None
-    if cfg.tripoint.compare_monument:
-        m, n = (r.inputs.points[i] for i in (cfg.tripoint.monument, cfg.tripoint.compare_monument))
-        record = float(inverse(m.lon_wgs84, m.lat_wgs84, n.lon_wgs84, n.lat_wgs84)[1])
     return TripointReport(
         line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, second_datum=tp.second_datum,
         lon_second_datum=tp.lon_second, lat_second_datum=tp.lat_second,
@@ -98,7 +95,7 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
         distance_to_monument_m=a.distance_m, perpendicular_deviation_deg=a.perpendicular_deviation_deg,
         monuments=list(tp.monuments),
         on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
-        record_disagreement_m=record)
+        record_disagreement_m=r.figures.record_disagreement_m)
 
 
 def datum_rows(r: Results) -> list[DatumRow]:
@@ -116,17 +113,14 @@ def mouth_report(r: Results, cfg: Config) -> MouthReport:
     geo, mouth, lb = r.inputs.geo, r.channel.mouth, r.land
     b = r.inputs.points.get(cfg.treaty.mouth_point) if cfg.treaty.mouth_point else None
     crossing = geo.point_lonlat(lb.crossing)
-    off = az = None
-    if b is not None:
-        az, off = (float(v) for v in inverse(crossing[0], crossing[1], b.lon_wgs84, b.lat_wgs84))
-    gap = float(inverse(*geo.point_lonlat(Point(lb.line.coords[-1])),
-                        *geo.point_lonlat(Point(r.maritime.boundary.coords[0])))[1])
+    az = float(inverse(crossing[0], crossing[1], b.lon_wgs84, b.lat_wgs84)[0]) if b is not None else None
     return MouthReport(
         closing_line_length_m=geo.length_m(mouth.closing_line),
         closing_line_ends=[list(v) for v in geo.metric_to_lonlat(np.asarray(mouth.closing_line.coords))],
         other_openings_m=[geo.length_m(o) for o in mouth.other_openings], crossing=list(crossing),
         treaty_point=cfg.treaty.mouth_point, treaty_lonlat=list(b.lonlat) if b is not None else None,
-        offset_m=off, offset_azimuth_deg=az, junction=_ll(geo, lb.junction), junction_gap_m=gap)
+        offset_m=r.figures.mouth_offset_m, offset_azimuth_deg=az, junction=_ll(geo, lb.junction),
+        junction_gap_m=r.figures.junction_gap_m)
 
 
 def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
@@ -139,7 +133,7 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
             crossings.append(LimitCrossing(side, None, None, None))
             continue
         lon, lat = geo.point_lonlat(p)
-        crossings.append(LimitCrossing(side, lon, lat, float(inverse(lon, lat, *e.lonlat)[1])))
+        crossings.append(LimitCrossing(side, lon, lat, r.figures.crossing_to_end_m[side]))
     methods = []
     lines = [("treaty", mar.agreed), ("equidistance", mar.equidistance)]
     for name, line in lines:
@@ -161,7 +155,7 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
     if mar.agreed is not None:
         agreed_az = float(inverse(*geo.point_lonlat(Point(mar.agreed.coords[0])), *e.lonlat)[0])
     return MaritimeReport(
-        method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=geo.length_m(mar.boundary),
+        method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=r.figures.sea_length_m,
         start=_ll(geo, Point(mar.boundary.coords[0])), end=_ll(geo, Point(mar.boundary.coords[-1])),
         end_point=end_id, end_point_lonlat=list(e.lonlat) if e is not None else None,
         end_distance_to_baselines_m=dict(mar.end_distance_m), limit_crossings=crossings,
@@ -194,7 +188,7 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
     mar = maritime_report(r, cfg)
     mouth = mouth_report(r, cfg)
     tp = tripoint_report(r, cfg)
-    record = tp.record_disagreement_m
+    record = r.figures.record_disagreement_m
     end_d = dict(r.maritime.end_distance_m)
     rows = validate.validations(
         geo=geo, sides=sides, breadth_m=cfg.territorial_sea_m, end_distance_m=end_d,
@@ -211,7 +205,7 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
     if cfg.inputs.modelled:
         notes.append(f"MODELLED inputs: {', '.join(cfg.inputs.modelled)}. Figures that depend on them (land length, "
                      "tripoint, thalweg, mouth offset, islands) are model results, not survey results.")
-    scale = r.inputs.geo.scale_error_ppm(cfg.crs.scale_samples)
+    scale = r.figures.scale_error_ppm
     return Report(
         schema=REPORT_SCHEMA, case=cfg.case.name,
         sides={"left": sides[0], "right": sides[1], "third": cfg.sides.third},

@@ -42,11 +42,6 @@ def outer_limit(*, reference: dict[str, BaseGeometry], side: str, land: BaseGeom
     return edge.difference(land.buffer(margin_m))
 
 
-def compare_lines(*, ours: BaseGeometry, ref: BaseGeometry, geo: Geodesy, step_m: float) -> tuple[float, float]:
-    """(largest, mean) geodesic distance from points every ``step_m`` along ``ours`` to ``ref``."""
-    return geo.separation(ours, ref, step_m)
-
-
 def validations(*, geo: Geodesy, sides: tuple[str, str], breadth_m: float, end_distance_m: dict[str, float],
                 end_point_id: str, record_disagreement_m: float | None, monument_id: str,
                 mouth_offset_m: float | None, mouth_point_id: str, reference: dict[str, BaseGeometry] | None,
@@ -76,11 +71,11 @@ def validations(*, geo: Geodesy, sides: tuple[str, str], breadth_m: float, end_d
             edge = outer_limit(reference=reference, side=side, land=land, frame=frame, margin_m=margin_m)
             if edge.is_empty or limits[side].is_empty:
                 continue
-            largest, mean = compare_lines(ours=limits[side], ref=edge, geo=geo, step_m=step_m * 10)
+            largest, mean = geo.separation(limits[side], edge, step_m * 10)
             rows.append(ValidationRow(
                 f"{side} 12-nm limit vs the reference's mapped limit", True, "computed limit vs mapped limit",
                 mean, f"mean {mean:,.1f} m, largest {largest:,.1f} m over the limit inside the data extent"))
-        largest, mean = compare_lines(ours=land_boundary, ref=reference_parts["river"], geo=geo, step_m=step_m)
+        largest, mean = geo.separation(land_boundary, reference_parts["river"], step_m)
         independent = "river" not in derived
         rows.append(ValidationRow(
             "river part vs the reference's mapped river border", independent,
@@ -88,7 +83,7 @@ def validations(*, geo: Geodesy, sides: tuple[str, str], breadth_m: float, end_d
             f"mean {mean:,.1f} m, largest {largest:,.1f} m"
             + ("" if independent else "; CONSISTENCY CHECK, NOT ACCURACY: the river input was built from this "
                                       "reference (inputs.derived_from_reference)")))
-        largest, mean = compare_lines(ours=maritime_boundary, ref=reference_parts["sea"], geo=geo, step_m=step_m)
+        largest, mean = geo.separation(maritime_boundary, reference_parts["sea"], step_m)
         (lon_a, lat_a), (lon_b, lat_b) = (geo.point_lonlat(Point(g.coords[-1]))
                                           for g in (maritime_boundary, reference_parts["sea"]))
         ends = float(inverse(lon_a, lat_a, lon_b, lat_b)[1])

@@ -22,7 +22,7 @@ from . import checks
 from .config import Config
 from .errors import InputError
 from .geodesy import geodesic_length_m, inverse
-from .model import REPORT_SCHEMA, Check, Report, SchemaError, from_jsonable
+from .model import REPORT_SCHEMA, Check, Figures, Report, SchemaError, from_jsonable
 
 STORED_LENGTH_TOLERANCE_M = 0.01
 BOUNDARY_LAYERS = ("land_boundary", "maritime_boundary")
@@ -128,7 +128,7 @@ def verify_outputs(out_dir: Path, cfg: Config) -> list[Check]:
     land, sea = read_line(gpkg, "land_boundary"), read_line(gpkg, "maritime_boundary")
     (x0, y0), (x1, y1) = land.coords[-1], sea.coords[0]
     m = rep.maritime
-    figures = checks.Figures(
+    figures = Figures(
         land_length_m=geodesic_length_m(land), sea_length_m=geodesic_length_m(sea),
         junction_gap_m=float(inverse(x0, y0, x1, y1)[1]), mouth_offset_m=rep.mouth.offset_m,
         end_distance_m=dict(m.end_distance_to_baselines_m),
