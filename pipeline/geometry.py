@@ -174,11 +174,13 @@ def _clip(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, float]
 
 
 def _tiles(xy: np.ndarray, idx: np.ndarray, max_sites: int, box: tuple[float, float, float, float]) -> list:
-    """Boxes covering ``box`` that each hold at most ``max_sites`` of the points (median splits along the
-    longer side, like a k-d tree)."""
+    """Boxes covering ``box`` that each hold at most ``max_sites`` of the points (median splits, like a k-d tree,
+    across the longer extent of the points in the box: the outer box reaches far beyond them, so its own shape
+    would cut a long river lengthwise, between its banks)."""
     if len(idx) <= max_sites:
         return [box]
-    k = 0 if box[2] - box[0] >= box[3] - box[1] else 1
+    span = np.ptp(xy[idx], axis=0)          # split the points' longer extent (the box may reach far out)
+    k = 0 if span[0] >= span[1] else 1
     cut = float(np.median(xy[idx, k]))
     lo, hi = idx[xy[idx, k] < cut], idx[xy[idx, k] >= cut]
     if len(lo) == 0 or len(hi) == 0:

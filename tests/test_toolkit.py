@@ -371,3 +371,19 @@ def test_tiled_voronoi_equals_the_full_diagram_where_the_nearest_site_is_within_
         assert cKDTree(b[k]).query(a[k])[0].max() < 1.0 + 1e-6
         assert cKDTree(a[k]).query(b[k])[0].max() < 1.0 + 1e-6
     assert len(geometry._tiles(sites, np.arange(len(sites)), 400, (-1e9, -1e9, 1e9, 1e9))) >= 8
+
+
+def test_tiles_cut_a_long_channel_across_its_length_however_far_the_box_reaches():
+    """The tiles split the points' longer extent, not the box's: a 6 km x 0.5 km channel inside a square box
+    reaching 1,000 km out is cut into pieces along its length only (each tile spans the box's whole height), so
+    a tile's neighbourhood (its reach) adds only two short ends of channel. A cut along y would put each bank
+    in a different tile and make every tile fetch the whole width as its neighbourhood."""
+    x = np.linspace(0.0, 6000.0, 1501)
+    y = 150.0 * np.sin(x / 400.0)
+    sites = np.vstack([np.column_stack([x, y + 100.0]), np.column_stack([x, y - 100.0])])
+    box = (-1e6, -1e6, 1e6, 1e6)
+    tiles = geometry._tiles(sites, np.arange(len(sites)), 400, box)
+    assert len(tiles) == 8                                   # 3002 points, at most 400 each: three halvings
+    assert all(t[1] == box[1] and t[3] == box[3] for t in tiles)
+    xs = sorted(t[0] for t in tiles)[1:]
+    assert np.allclose(np.diff(xs), 750.0, atol=10.0)        # equal halves of the 6 km by point count
