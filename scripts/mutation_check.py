@@ -136,9 +136,10 @@ FAULTS: tuple[Fault, ...] = (
           "lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]",
           "lon2, lat2 = geo.xy_to_lonlat(np.array([[a.lon, a.lat]]), crs)[0]"),
     Fault("F21", "the mouth offset measured to B as printed (no datum transform)",
-          "pipeline/report.py",
-          "inverse(crossing[0], crossing[1], b.lon_wgs84, b.lat_wgs84))",
-          "inverse(crossing[0], crossing[1], b.lon, b.lat))"),
+          "pipeline/driver.py",
+          "mouth_offset = float(inverse(lon, lat, *inp.points[cfg.treaty.mouth_point].lonlat)[1])",
+          "mouth_offset = float(inverse(lon, lat, inp.points[cfg.treaty.mouth_point].lon,\n"
+          "                                     inp.points[cfg.treaty.mouth_point].lat)[1])"),
     Fault("F22", "the rhumb line B-E as the maritime boundary instead of the geodesic",
           "pipeline/maritime.py",
           "        boundary = agreed\n",
@@ -167,10 +168,10 @@ FAULTS: tuple[Fault, ...] = (
           "pipeline/land_line.py",
           '"left" if right else "right", mean(ax.width, taken), mean(ax.width, other),',
           '"left" if right else "right", mean(ax.width, other), mean(ax.width, taken),'),
-    Fault("F29", "the report's sea length is that of the equidistance line",
-          "pipeline/report.py",
-          "breadth_m=cfg.territorial_sea_m, length_m=geo.length_m(mar.boundary),",
-          "breadth_m=cfg.territorial_sea_m, length_m=geo.length_m(mar.equidistance),"),
+    Fault("F29", "the measured sea length (the check's and the report's) is that of the equidistance line",
+          "pipeline/driver.py",
+          "sea_length_m=geo.length_m(sea),",
+          "sea_length_m=geo.length_m(mar.equidistance),"),
     Fault("F30", "the baselines without the river mouth's closing-line halves (coastline only)",
           "pipeline/maritime.py",
           "base[side] = shapely.union_all([coast[side], LineString([tip, mouth_point])])",
@@ -179,6 +180,12 @@ FAULTS: tuple[Fault, ...] = (
           "pipeline/report.py",
           "L.append(f\"| {c.name} | {_f(c.value, 3 if c.kind == 'within' else 4)} {c.unit}",
           "L.append(f\"| {c.name} | {_f(c.target, 3 if c.kind == 'within' else 4)} {c.unit}"),
+    # ---------------------------------------------------------------- speed (issue 13)
+    Fault("F32", "the Voronoi tiles split the outer box's longer side (a long river is cut between its banks)",
+          "pipeline/geometry.py",
+          "    k = 0 if span[0] >= span[1] else 1",
+          "    k = 0 if box[2] - box[0] >= box[3] - box[1] else 1",
+          ("tests/test_toolkit.py",)),
 )
 
 
