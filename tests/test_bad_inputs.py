@@ -528,23 +528,24 @@ def out_manifest_garbage(c: Ctx) -> Path:
     return c.out / ".tumen-border-manifest.json"
 
 
+def _manifest_claiming(c: Ctx, rel: str) -> Path:
+    """The output folder's manifest, edited to claim ``rel`` as a file of an earlier run."""
+    m = c.out / ".tumen-border-manifest.json"
+    data = json.loads(m.read_text())
+    data["files"][rel] = "0" * 64
+    m.write_text(json.dumps(data))
+    return m
+
+
 def out_manifest_claims_foreign(c: Ctx) -> Path:
     """A manifest that claims a file this tool never writes: the run must not remove the user's file."""
     (c.out / "thesis.docx").write_text("the user's work\n")
-    m = c.out / ".tumen-border-manifest.json"
-    data = json.loads(m.read_text())
-    data["files"]["thesis.docx"] = "0" * 64
-    m.write_text(json.dumps(data))
-    return m
+    return _manifest_claiming(c, "thesis.docx")
 
 
 def out_manifest_escapes(c: Ctx) -> Path:
     """A manifest naming a path outside the output folder."""
-    m = c.out / ".tumen-border-manifest.json"
-    data = json.loads(m.read_text())
-    data["files"]["../inputs/tumen.toml"] = "0" * 64
-    m.write_text(json.dumps(data))
-    return m
+    return _manifest_claiming(c, "../inputs/tumen.toml")
 
 
 def out_locked(c: Ctx) -> Path:

@@ -118,6 +118,16 @@ def run(run_cli, bundle: Path, out, *extra, isolated=False, env=None):
                    isolated=isolated, env=env)
 
 
+def assert_refused_untouched(run_cli, bundle: Path, out: Path, fast: list, watched: Path, needle: str) -> None:
+    """A run into ``out`` is refused before computing anything: exit 2, one error line naming ``out`` and
+    holding ``needle``, and every file under ``watched`` as it was."""
+    before = snapshot(watched)
+    code, stdout, stderr = run(run_cli, bundle, out)
+    line = the_error(stdout, stderr)
+    assert code == 2 and line.startswith(f"error: {out}: ") and needle in line, line
+    assert fast == [] and snapshot(watched) == before
+
+
 # ================================================================================ checked before computing
 def test_output_folder_problems_are_found_before_computing(fast, bundle, run_cli, tmp_path):
     (tmp_path / "a_file").write_text("x")
@@ -134,11 +144,7 @@ def test_read_only_output_folder_simulated(fast, bundle, prev, run_cli, tmp_path
     real_access = os.access
     monkeypatch.setattr(export.os, "access",
                         lambda p, mode, **kw: False if Path(p) == prev else real_access(p, mode, **kw))
-    before = snapshot(tmp_path)
-    code, stdout, stderr = run(run_cli, bundle, prev)
-    line = the_error(stdout, stderr)
-    assert code == 2 and line.startswith(f"error: {prev}: ") and "not writable" in line, line
-    assert fast == [] and snapshot(tmp_path) == before
+    assert_refused_untouched(run_cli, bundle, prev, fast, tmp_path, "not writable")
 
 
 def test_read_only_output_folder_real_mount(fast, bundle, prev, run_cli, tmp_path):
@@ -149,11 +155,7 @@ def test_read_only_output_folder_real_mount(fast, bundle, prev, run_cli, tmp_pat
             pytest.skip("the bind mount is not read-only here")
         except OSError as exc:
             assert exc.errno == errno.EROFS
-        before = snapshot(prev)
-        code, stdout, stderr = run(run_cli, bundle, prev)
-        line = the_error(stdout, stderr)
-        assert code == 2 and line.startswith(f"error: {prev}: ") and "not writable" in line, line
-        assert snapshot(prev) == before and fast == []
+        assert_refused_untouched(run_cli, bundle, prev, fast, prev, "not writable")
 
 
 # ============================================================================ only its own files, all or nothing
@@ -262,11 +264,7 @@ def test_too_little_space_is_found_before_computing_simulated(fast, bundle, prev
     real = shutil.disk_usage
     monkeypatch.setattr(export.shutil, "disk_usage",
                         lambda p: real(p)._replace(free=1000) if Path(p) == prev else real(p))
-    before = snapshot(tmp_path)
-    code, stdout, stderr = run(run_cli, bundle, prev)
-    line = the_error(stdout, stderr)
-    assert code == 2 and line.startswith(f"error: {prev}: ") and "MB free" in line, line
-    assert fast == [] and snapshot(tmp_path) == before
+    assert_refused_untouched(run_cli, bundle, prev, fast, tmp_path, "MB free")
 
 
 def test_too_little_space_is_found_before_computing_real_tmpfs(fast, bundle, previous_outputs, run_cli, tmp_path):
@@ -274,11 +272,7 @@ def test_too_little_space_is_found_before_computing_real_tmpfs(fast, bundle, pre
     size = sum(p.stat().st_size for p in previous_outputs.iterdir()) + 256 * 1024
     with mounted(tmp_path / "fs", "-t", "tmpfs", "-o", f"size={size}", "tmpfs") as fs:
         out = copy_outputs(previous_outputs, fs / "out")
-        before = snapshot(out)
-        code, stdout, stderr = run(run_cli, bundle, out)
-        line = the_error(stdout, stderr)
-        assert code == 2 and line.startswith(f"error: {out}: ") and "MB free" in line, line
-        assert snapshot(out) == before and fast == []
+        assert_refused_untouched(run_cli, bundle, out, fast, out, "MB free")
 
 
 def test_disk_full_while_writing_real_tmpfs(fast, bundle, run_cli, tmp_path):
@@ -436,11 +430,7 @@ def test_a_second_run_is_refused_while_another_process_holds_the_lock(fast, bund
          str(prev / LOCK)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        before = snapshot(tmp_path)
-        code, stdout, stderr = run(run_cli, bundle, prev)
-        line = the_error(stdout, stderr)
-        assert code == 2 and line.startswith(f"error: {prev}: ") and "another tumen-border run" in line, line
-        assert fast == [] and snapshot(tmp_path) == before
+        assert_refused_untouched(run_cli, bundle, prev, fast, tmp_path, "another tumen-border run")
     finally:
         holder.communicate("")                      # closing stdin ends the holder, which frees the lock
     code, stdout, stderr = run(run_cli, bundle, prev)

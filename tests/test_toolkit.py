@@ -340,12 +340,17 @@ def test_parts_flattens_collections():
 
 
 # ------------------------------------------------------------------------------ local_voronoi_ridges
+def _river_banks() -> np.ndarray:
+    """Shore points of a 6 km sinuous river 200 m wide (two banks, 1,501 points each)."""
+    x = np.linspace(0.0, 6000.0, 1501)
+    y = 150.0 * np.sin(x / 400.0)
+    return np.vstack([np.column_stack([x, y + 100.0]), np.column_stack([x, y - 100.0])])
+
+
 def test_tiled_voronoi_equals_the_full_diagram_where_the_nearest_site_is_within_reach():
     """Two sinuous banks 200 m apart (a river): the tiled diagram, cut into many small boxes, has exactly the
     full diagram's ridges at every point whose nearest site is within the reach (inside the river)."""
-    x = np.linspace(0.0, 6000.0, 1501)
-    y = 150.0 * np.sin(x / 400.0)
-    sites = np.vstack([np.column_stack([x, y + 100.0]), np.column_stack([x, y - 100.0])])
+    sites = _river_banks()
     full = geometry.voronoi_ridges(sites, far_m=1e4)
     tiled = geometry.local_voronoi_ridges(sites, reach_m=150.0, max_sites=400, far_m=1e4)
 
@@ -378,9 +383,7 @@ def test_tiles_cut_a_long_channel_across_its_length_however_far_the_box_reaches(
     reaching 1,000 km out is cut into pieces along its length only (each tile spans the box's whole height), so
     a tile's neighbourhood (its reach) adds only two short ends of channel. A cut along y would put each bank
     in a different tile and make every tile fetch the whole width as its neighbourhood."""
-    x = np.linspace(0.0, 6000.0, 1501)
-    y = 150.0 * np.sin(x / 400.0)
-    sites = np.vstack([np.column_stack([x, y + 100.0]), np.column_stack([x, y - 100.0])])
+    sites = _river_banks()
     box = (-1e6, -1e6, 1e6, 1e6)
     tiles = geometry._tiles(sites, np.arange(len(sites)), 400, box)
     assert len(tiles) == 8                                   # 3002 points, at most 400 each: three halvings
