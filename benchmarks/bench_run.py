@@ -9,7 +9,7 @@ Run from the repository root::
 
 What it measures, each as a fresh subprocess of the same Python interpreter:
 
-* **run**: ``tumen-border run --config inputs/tumen.toml --out <new empty folder>`` -- every stage, every
+* **run**: ``tumen-border run --config inputs/tumen/tumen.toml --out <new empty folder>`` -- every stage, every
   output, the map included (the console script next to ``sys.executable``, not the pyenv shim, so the
   shim's bash start-up is not counted; ``python -m pipeline.cli`` if there is no console script). The
   run must exit 0 and write ``map.png`` and ``border.gpkg``, or the benchmark stops.
@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = Path("inputs") / "tumen.toml"
+CONFIG = Path("inputs") / "tumen" / "tumen.toml"
 TARGET_RATIO = 2.5           # issue 13: the whole run within 2.5 x the import time of its libraries
 
 # Every module the pipeline imports in a default run (python -X importtime on a run, cross-checked against

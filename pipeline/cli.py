@@ -21,7 +21,7 @@ import click
 from .errors import Interrupted, PipelineError
 
 log = logging.getLogger("pipeline")
-DEFAULT_CONFIG = Path("inputs") / "tumen.toml"
+DEFAULT_CONFIG = Path("inputs") / "tumen" / "tumen.toml"
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

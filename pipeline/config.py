@@ -1,4 +1,4 @@
-"""Settings: one TOML file (``inputs/tumen.toml``), strict about sections, keys, types and ranges.
+"""Settings: one TOML file (``inputs/tumen/tumen.toml``), strict about sections, keys, types and ranges.
 
 This module is the one documented place for every setting, like ``osmnx.settings``: each key below is a
 dataclass field whose metadata gives its unit, its allowed range and a one-line description; README's
@@ -7,7 +7,7 @@ file's folder. CLI flags override values through :func:`with_overrides` with dot
 (``official.land_tolerance_m``); every override goes through the same checks as the file.
 
 Nothing here is specific to one border: names, labels, colours, attribution and official figures are
-settings, and the Tumen values live in ``inputs/tumen.toml``.
+settings, and the Tumen values live in ``inputs/tumen/tumen.toml``.
 """
 from __future__ import annotations
 

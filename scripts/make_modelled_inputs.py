@@ -35,7 +35,7 @@ from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import linemerge, substring
 
 ROOT = Path(__file__).resolve().parents[1]
-COAST = ROOT / "inputs" / "osm_land_coastline_tumen.geojson"
+COAST = ROOT / "inputs" / "tumen" / "osm_land_coastline_tumen.geojson"
 CRS_OUT = "EPSG:32652"
 BBOX = (130.40, 42.05, 131.10, 42.55)
 UPSTREAM_EXTRA_M = 2000.0      # river modelled this far upstream of the RUS/PRK/CHN junction
@@ -231,7 +231,7 @@ def build(out_dir: Path) -> dict[str, Path]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=ROOT / "inputs" / "modelled")
+    ap.add_argument("--out", type=Path, default=ROOT / "inputs" / "tumen" / "modelled")
     args = ap.parse_args()
     for role, p in build(args.out).items():
         print(f"{role}: {p}")

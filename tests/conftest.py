@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-INPUTS = ROOT / "inputs"
+INPUTS = ROOT / "inputs" / "tumen"
 
 
 def _run_cli(args, *, isolated: bool = False, timeout: float = 300,

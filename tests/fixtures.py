@@ -188,12 +188,12 @@ def rhumb_point(a: tuple[float, float], b: tuple[float, float], f) -> np.ndarray
 
 @functools.lru_cache(maxsize=None)
 def treaty_points_wgs84() -> dict[str, tuple[float, float]]:
-    """Treaty points B and E from inputs/treaty_points.csv (datum not stated: read in Pulkovo 1942, as the case
+    """Treaty points B and E from inputs/tumen/treaty_points.csv (datum not stated: read in Pulkovo 1942, as the case
     does), transformed to WGS 84 lon/lat with pyproj directly (its default, best available operation)."""
     import csv
 
     t = _transformer("EPSG:4284", "EPSG:4326")
-    with open(ROOT / "inputs" / "treaty_points.csv", encoding="utf-8") as f:
+    with open(ROOT / "inputs" / "tumen" / "treaty_points.csv", encoding="utf-8") as f:
         rows = {r["id"]: r for r in csv.DictReader(f)}
     return {k: tuple(map(float, t.transform(float(rows[k]["lon"]), float(rows[k]["lat"])))) for k in ("B", "E")}
 

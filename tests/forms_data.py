@@ -1,5 +1,5 @@
 """Generators of river and depth inputs in the forms analysts hold, made from the bundled modelled inputs
-(``inputs/modelled/tumen_river.gpkg`` layer ``water``, ``inputs/modelled/tumen_depth.tif``).
+(``inputs/tumen/modelled/tumen_river.gpkg`` layer ``water``, ``inputs/tumen/modelled/tumen_depth.tif``).
 
 Each writer takes the geometry it should encode (in the modelled file's CRS, EPSG:32652) and writes one
 file; transforms are pyproj called directly, geometry is shapely, rasters rasterio -- nothing here calls the
@@ -31,10 +31,10 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELLED_RIVER = ROOT / "inputs" / "modelled" / "tumen_river.gpkg"
+MODELLED_RIVER = ROOT / "inputs" / "tumen" / "modelled" / "tumen_river.gpkg"
 RIVER_LAYER = "water"
-MODELLED_DEPTH = ROOT / "inputs" / "modelled" / "tumen_depth.tif"
-COAST = ROOT / "inputs" / "osm_land_coastline_tumen.geojson"
+MODELLED_DEPTH = ROOT / "inputs" / "tumen" / "modelled" / "tumen_depth.tif"
+COAST = ROOT / "inputs" / "tumen" / "osm_land_coastline_tumen.geojson"
 WGS84 = CRS.from_epsg(4326)
 
 

@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 CLI = [sys.executable, "-m", "pipeline.cli"]
 
 # layer: (geometry type, feature count) -- counts follow from the inputs: 3 land polygons (RUS, PRK, CHN),

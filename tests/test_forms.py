@@ -2,7 +2,7 @@
 bundled modelled ones by :mod:`forms_data`.
 
 Acceptance: each form, run through the whole pipeline (``driver.compute``) with a copy of
-``inputs/tumen.toml`` pointing at it, gives lines within these distances (symmetric Hausdorff, points every
+``inputs/tumen/tumen.toml`` pointing at it, gives lines within these distances (symmetric Hausdorff, points every
 2 m along both lines) of the canonical run on the bundled polygons and GeoTIFF:
 
 ==============  =========================================================

@@ -23,7 +23,7 @@ from pipeline import layers as layers_module
 from pipeline.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 STYLES_TOML = ROOT / "pipeline" / "templates" / "styles.toml"
 
 

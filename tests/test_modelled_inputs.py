@@ -12,7 +12,7 @@ from rasterio.transform import rowcol
 import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELLED = ROOT / "inputs" / "modelled"
+MODELLED = ROOT / "inputs" / "tumen" / "modelled"
 
 
 def _generator():

@@ -1,7 +1,7 @@
 """Oracles: every figure the report states, recomputed from the OUTPUT FILES with code that shares nothing
 with the pipeline, and compared with ``report.json`` and with ``report.md``.
 
-The bundled case runs once (``tumen-border run --config inputs/tumen.toml --out <tmp>``, as
+The bundled case runs once (``tumen-border run --config inputs/tumen/tumen.toml --out <tmp>``, as
 ``python -m pipeline.cli`` so that the interpreter and the checkout are those of this test run). Then:
 
 * geodesics with ``geographiclib`` (the pipeline uses ``pyproj.Geod``), datums with ``pyproj.Transformer``
@@ -38,7 +38,7 @@ from oracle_helpers import (GeodesicPolyline, Layer, Plane, as_float, deviation_
                             shows, side_of, transform_points)
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 WGS84_CRS = "EPSG:4326"
 
 

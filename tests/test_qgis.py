@@ -22,7 +22,7 @@ from pipeline.config import load_config
 from qgis_helpers import qgis_unavailable, run_qgis_check, summary
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 STYLES_TOML = ROOT / "pipeline" / "templates" / "styles.toml"
 QGIS_COLUMNS = ["id", "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column", "styleName",
                 "styleQML", "styleSLD", "useAsDefault", "description", "owner", "ui", "update_time"]
