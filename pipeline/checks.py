@@ -62,10 +62,24 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
     out.append(at_most("equidistance_error", f.equidistance_error_m, m.max_equidistance_error_m, "m",
                        "worst |d(left baseline) - d(right baseline)| along the equidistance line (geodesic)",
                        "a median line that is not equidistant (wrong baselines or sites)"))
-    out.append(at_most("tripoint_perpendicular", f.perpendicular_deviation_deg,
-                       cfg.tripoint.max_perpendicular_error_deg, "deg",
-                       "deviation from 90 deg between the channel line and the geodesic to the monument",
-                       "a tripoint that is not the foot of the perpendicular"))
+    t = cfg.tripoint
+    if f.perpendicular_deviation_deg is not None:
+        out.append(at_most("tripoint_perpendicular", f.perpendicular_deviation_deg, t.max_perpendicular_error_deg,
+                           "deg", "deviation from 90 deg between the channel's direction (over "
+                           f"{t.direction_window_m:g} m) and the geodesic to the monument, at the perpendicular's foot",
+                           "a foot that is not the foot of the perpendicular"))
+    for line, dev in f.dividing_angle_deviation_deg.items():
+        out.append(at_most(f"dividing_line_angle_{line}", dev, t.max_dividing_angle_error_deg, "deg",
+                           f"|angle - 90 deg| between the dividing line and the {line} line's direction at A "
+                           "(the dividing line is perpendicular to the centre line by Art. 1(1))",
+                           "a channel line that crosses the dividing line askew (a misplaced channel near the "
+                           "tripoint, or markers read in the wrong datum)"))
+    for line, d in f.construction_distance_m.items():
+        out.append(at_most(f"tripoint_constructions_agree_{line}", d, t.max_construction_distance_m, "m",
+                           f"on the {line} line: A on the dividing line (Art. 3(1)) to the foot of the "
+                           "perpendicular from the monument (Art. 1(1))",
+                           "two readings of the treaty that disagree: a channel misplaced at the tripoint, or a "
+                           "marker in the wrong datum"))
     if f.record_disagreement_m is not None:
         out.append(at_most("monument_records_agree", f.record_disagreement_m, cfg.tripoint.max_record_disagreement_m,
                            "m", "distance between the two records of the monument after their datum transforms",

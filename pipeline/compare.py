@@ -17,7 +17,7 @@ from shapely.geometry import LineString, Point
 
 from . import geometry
 from .errors import InputError
-from .geodesy import Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
+from .geodesy import GEOD, Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
 from .model import Report
 from .verify import REPORT, read_line, read_run_files
 
@@ -68,6 +68,8 @@ class Comparison:
     holds: dict[str, bool]                  # "tripoint", "mouth point": within the tolerance
     tolerance_m: float
     areas: list[ChangedArea]
+    dividing_line: str = ""                 # "M1–M2" when both runs fix A on the same dividing line
+    tripoint_off_dividing_line_m: float | None = None   # run B's A to run A's dividing line (geodesic)
 
 
 def read_run(folder: Path) -> Run:
@@ -141,12 +143,23 @@ def compare_runs(a: Run, b: Run, *, step_m: float, tolerance_m: float, min_overl
     mouth_id = a.report.mouth.treaty_point
     mouth = _distance(a.points.get(mouth_id), b.points.get(mouth_id)) if mouth_id else None
     holds = {"tripoint": tri is not None and tri <= tolerance_m}
+    divider, off = "", None
+    da, db = a.report.tripoint.dividing, b.report.tripoint.dividing
+    if da is not None and db is not None and (da.marker1, da.marker2) == (db.marker1, db.marker2) \
+            and b.points.get("A") is not None:
+        # Art. 2: natural changes move neither the dividing line nor the tripoint. Run A's dividing line is the
+        # geodesic from marker 1 at run A's azimuth; run B's A must lie on it (off = its distance from it)
+        m1 = next(m for m in a.report.tripoint.monuments if m.id == da.marker1)
+        pb = b.points["A"]
+        az, s = inverse(m1.lon, m1.lat, pb.x, pb.y)
+        lon, lat, _ = GEOD.fwd(m1.lon, m1.lat, da.azimuth_deg, float(s))
+        divider, off = f"{da.marker1}–{da.marker2}", float(inverse(lon, lat, pb.x, pb.y)[1])
     if mouth_id:
         holds["mouth point"] = mouth is not None and mouth <= tolerance_m
     return Comparison(COMPARE_SCHEMA, str(a.folder), str(b.folder), float(max(ab.max(), ba.max())),
                       float(np.concatenate([ab, ba]).mean()), sum(x.area_km2 for x in areas), by_side,
                       sum(1 for c in changes if c.side_a != c.side_b), changes, tri, mouth, holds, tolerance_m,
-                      areas)
+                      areas, divider, off)
 
 
 def render_markdown(c: Comparison) -> str:
@@ -166,7 +179,14 @@ def render_markdown(c: Comparison) -> str:
     if "mouth point" in c.holds:
         L.append(f"| mouth point moved | {f(c.mouth_point_shift_m, 3)} m "
                  f"({'holds' if c.holds['mouth point'] else 'MOVED'}) |")
+    if c.dividing_line:
+        L.append(f"| run B's A off run A's dividing line {c.dividing_line} | {f(c.tripoint_off_dividing_line_m, 3)} m |")
     L += ["", f"A point holds when it moved at most {c.tolerance_m:g} m. Lengths and areas are geodesic (WGS 84).", ""]
+    if c.dividing_line:
+        L += [f"Both runs fix A on the dividing line {c.dividing_line} (1998 agreement, Art. 3(1) and 1(2)). Art. 2: "
+              "natural changes of the river move neither the dividing line nor the tripoint, so when the channel "
+              "moves, A stays on the dividing line and the land boundary joins it there; a tripoint that moved "
+              "along the line ('MOVED' above) shows how far the channel's crossing moved, not a new tripoint.", ""]
     if c.islands:
         L += ["| island (A) | island (B) | state in A | state in B | overlap |", "|---:|---:|---|---|---:|"]
         for i in c.islands:

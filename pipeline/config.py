@@ -195,18 +195,45 @@ class LandCfg:
 
 @dataclass(frozen=True)
 class TripointCfg:
-    monument: str = setting(doc="id of the monument the perpendicular is dropped from")
+    rule: Literal["dividing_line", "perpendicular", "start_point"] = setting(
+        "perpendicular", doc="how the land line's start A is fixed: dividing_line = where the geodesic through "
+                             "two bank markers (extended) crosses the channel line; perpendicular = foot of the "
+                             "perpendicular from one monument; start_point = the channel point nearest to a "
+                             "configured point (a model choice)")
+    dividing_line: list = setting([], doc="rule dividing_line: ids of the two markers the dividing line runs "
+                                          "through, [marker 1, marker 2]")
+    monument: str = setting("", doc="id of the monument the perpendicular is dropped from (rule perpendicular; "
+                                    "with rule dividing_line, the check construction)")
     compare_monument: str = setting("", doc="a second record of the same monument (e.g. another datum)")
+    start_point: str = setting("", doc="rule start_point: id of the point the land line starts nearest to")
     monument_max_distance_m: float = setting(1000.0, doc="a monument farther than this from the channel line is "
                                                          "an input error", unit="m", gt=0.0)
+    direction_window_m: float = setting(200.0, doc="length of channel line over which its direction at A is "
+                                                   "measured (chord azimuth), for perpendiculars and angles",
+                                        unit="m", gt=0.0, le=100000.0)
     max_perpendicular_error_deg: float = setting(0.5, doc="check: deviation from 90 deg of the perpendicular",
                                                  unit="deg", gt=0.0)
+    max_dividing_angle_error_deg: float = setting(
+        15.0, doc="check (rule dividing_line): the angle between the dividing line and the channel at A may "
+                  "differ from 90 deg (Art. 1(1)) by at most this", unit="deg", gt=0.0, le=90.0)
+    max_construction_distance_m: float = setting(
+        100.0, doc="check (rule dividing_line): A on the dividing line and the foot of the perpendicular from "
+                   "the monument at most this far apart", unit="m", gt=0.0)
     max_record_disagreement_m: float = setting(10.0, doc="check: two records of the monument, each transformed "
                                                          "to WGS 84, at most this far apart", unit="m", gt=0.0)
     foot_resolution_m: float = setting(0.001, doc="resolution of the geodesic foot search along the line",
                                        unit="m", gt=0.0)
     second_crs: str = setting("", doc="a geographic CRS the tripoint is also given in (e.g. EPSG:4284 for "
                                       "Pulkovo 1942); empty: none")
+
+    @property
+    def construction_points(self) -> list[str]:
+        """Ids of every point A is constructed from: the markers, the monument(s) or the start point."""
+        ids = list(self.dividing_line) if self.rule == "dividing_line" else []
+        ids += [self.monument, self.compare_monument]
+        if self.rule == "start_point":
+            ids.append(self.start_point)
+        return [i for i in dict.fromkeys(ids) if i]
 
 
 @dataclass(frozen=True)
@@ -513,8 +540,20 @@ def validate(cfg: Config) -> None:
         datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")   # a real date and time, not just the shape
     except ValueError:
         raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
-    if cfg.tripoint.monument == cfg.tripoint.compare_monument:
+    t = cfg.tripoint
+    if t.compare_monument and t.monument == t.compare_monument:
         raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")
+    if t.compare_monument and not t.monument:
+        raise InputError(path, "tripoint.compare_monument needs tripoint.monument")
+    if t.rule == "dividing_line" and not (len(t.dividing_line) == 2 and all(isinstance(v, str) and v for v in
+                                                                            t.dividing_line)
+                                          and t.dividing_line[0] != t.dividing_line[1]):
+        raise InputError(path, f"tripoint.dividing_line = {t.dividing_line!r} must name two different points, "
+                               "[marker 1, marker 2]")
+    if t.rule == "perpendicular" and not t.monument:
+        raise InputError(path, "tripoint.rule = 'perpendicular' needs tripoint.monument")
+    if t.rule == "start_point" and not t.start_point:
+        raise InputError(path, "tripoint.rule = 'start_point' needs tripoint.start_point")
 
 
 def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:

@@ -86,14 +86,11 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
 
     points = inp.points
     with stage("tripoint", timings), blame(cfg, "points"):
-        tc = cfg.tripoint
-        other_name = "middle" if channel.in_use == "thalweg" else "thalweg"
-        tp = tripoint.locate_tripoint(
-            line=channel.line, line_name=channel.in_use, other_line=channel.other, other_name=other_name,
-            monument=points[tc.monument],
-            compare_monument=points[tc.compare_monument] if tc.compare_monument else None,
-            monuments=[p for p in points.values() if p.kind == "monument"], geo=geo,
-            max_distance_m=tc.monument_max_distance_m, resolution_m=tc.foot_resolution_m, second_crs=tc.second_crs)
+        lines = {channel.in_use: channel.line}
+        if channel.other is not None:
+            lines["middle" if channel.in_use == "thalweg" else "thalweg"] = channel.other
+        tp = tripoint.locate_tripoint(lines=lines, in_use=channel.in_use, settings=cfg.tripoint, points=points,
+                                      geo=geo)
 
     with stage("land_boundary", timings), blame(cfg, "river"):
         mouth_id = cfg.treaty.mouth_point if cfg.maritime.method == "treaty" else ""
@@ -151,12 +148,18 @@ def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) ->
     if tp.from_compare_monument is not None:
         a, b = inp.points[cfg.tripoint.monument], inp.points[cfg.tripoint.compare_monument]
         record = float(inverse(a.lon_wgs84, a.lat_wgs84, b.lon_wgs84, b.lat_wgs84)[1])
+    dividing, constructions = {}, {}
+    if tp.dividing is not None:
+        dividing = {f.line: f.perpendicular_deviation_deg for f in (tp.foot, tp.on_other_line) if f is not None}
+        constructions = dict(tp.dividing.construction_distance_m)
     return Figures(
         land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
         mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
         limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
-        perpendicular_deviation_deg=tp.foot.perpendicular_deviation_deg, record_disagreement_m=record,
-        scale_error_ppm=geo.scale_error_ppm(cfg.crs.scale_samples))
+        perpendicular_deviation_deg=(tp.perpendicular.perpendicular_deviation_deg if tp.perpendicular is not None
+                                     else None),
+        record_disagreement_m=record, scale_error_ppm=geo.scale_error_ppm(cfg.crs.scale_samples),
+        dividing_angle_deviation_deg=dividing, construction_distance_m=constructions)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import geopandas as gpd
 import shapely
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 
 from . import geometry
 from .config import Config
-from .geodesy import WGS84, geodesic_length_m
+from .geodesy import WGS84, geodesic_length_m, geodesic_path, inverse
 from .land_line import islands
 from .tripoint import distance_m
 from .model import Report, Results
@@ -20,7 +20,7 @@ from .model import Report, Results
 LAYERS = {
     "land": "MultiPolygon", "river": "MultiPolygon", "islands": "Polygon", "maritime_comparison": "Polygon",
     "coast": "MultiLineString", "reference_border": "LineString", "territorial_sea_limits": "MultiLineString",
-    "closing_line": "LineString", "channel_middle": "LineString", "thalweg": "LineString",
+    "closing_line": "LineString", "dividing_line": "LineString", "channel_middle": "LineString", "thalweg": "LineString",
     "maritime_equidistance": "LineString", "land_boundary": "LineString", "maritime_boundary": "LineString",
     "boundary_points": "Point", "monuments": "Point", "tripoint": "Point",
 }
@@ -35,6 +35,24 @@ def _line_rows(rows: list[dict], geoms: list) -> gpd.GeoDataFrame:
         r["length_m"] = geodesic_length_m(g)
     cols = list(dict.fromkeys(k for r in rows for k in r))
     return _frame(rows, geoms, cols)
+
+
+def dividing_layer(r: Results) -> gpd.GeoDataFrame:
+    """The dividing line of the boundary waters: the geodesic from marker 1 to marker 2 (vertices every 10 m),
+    continued to A where A lies beyond a marker."""
+    tp = r.tripoint
+    d, pts = tp.dividing, r.inputs.points
+    m1, m2 = pts[d.marker1], pts[d.marker2]
+    a = (tp.foot.lon, tp.foot.lat)
+    ends = [m1.lonlat, m2.lonlat]
+    if inverse(*m1.lonlat, *a)[1] > d.length_m:          # A beyond marker 2
+        ends[1] = a
+    elif inverse(*m2.lonlat, *a)[1] > d.length_m:        # A beyond marker 1
+        ends[0] = a
+    return _line_rows([{"name": f"Dividing line {d.marker1}–{d.marker2}", "kind": "dividing line",
+                        "marker1": d.marker1, "marker2": d.marker2, "markers_distance_m": d.length_m,
+                        "azimuth_deg": d.azimuth_deg, "source": tp.article}],
+                      [LineString(geodesic_path(ends[0], ends[1], 10.0))])
 
 
 def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDataFrame]:
@@ -127,7 +145,7 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
     pts: list[tuple[dict, Point]] = []
     a = r.tripoint.foot
     pts.append(({"name": "A: tripoint", "label": "A", "kind": "tripoint", "datum": "WGS 84",
-                 "source": f"computed: perpendicular from {a.monument} to the {line_name}"}, Point(a.lon, a.lat)))
+                 "source": f"computed: {a.construction} on the {line_name}"}, Point(a.lon, a.lat)))
     pts.append(({"name": "Channel line meets the closing line", "label": "mouth", "kind": "computed point",
                  "datum": "WGS 84", "source": "computed"}, Point(*geo.point_lonlat(lb.crossing))))
     for pid, label in ((cfg.treaty.mouth_point, "mouth point"), (cfg.treaty.end_point, "end point")):
@@ -158,21 +176,28 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
         ["name", "label", "kind", "datum", "source", "lon", "lat", "published", "dist_to_tripoint_m",
          "azimuth_to_tripoint_deg"])
     tp = r.tripoint
+    if tp.dividing is not None:
+        out["dividing_line"] = dividing_layer(r)
     feet = [(a, "tripoint", "A")]
     if tp.on_other_line is not None:
         feet.append((tp.on_other_line, "tripoint on the other line", f"A ({tp.on_other_line.line})"))
     if tp.from_compare_monument is not None:
         feet.append((tp.from_compare_monument, "tripoint from the other record", f"A ({tp.from_compare_monument.monument})"))
+    if tp.rule == "dividing_line":
+        for f in (tp.perpendicular, tp.perpendicular_other):
+            if f is not None:
+                feet.append((f, "perpendicular foot", f"⊥ ({f.line})"))
     second = {0: (tp.lon_second, tp.lat_second)}
     out["tripoint"] = _frame(
         [{"name": f"Tripoint {names.name(sides[0])}–{names.name(sides[1])}–{names.name(names.third)}"
           if i == 0 and names.third else ("Tripoint" if i == 0 else f"Tripoint ({kind})"), "label": label,
-          "kind": kind, "line": f.line, "monument": f.monument, "datum": "WGS 84", "lon": f.lon, "lat": f.lat,
+          "kind": kind, "line": f.line, "monument": f.monument, "construction": f.construction, "datum": "WGS 84",
+          "lon": f.lon, "lat": f.lat,
           "second_datum": tp.second_datum if i == 0 else "", "lon_second_datum": second.get(i, (None, None))[0],
           "lat_second_datum": second.get(i, (None, None))[1],
           "distance_to_monument_m": f.distance_m,
           "distance_to_A_m": 0.0 if i == 0 else distance_m(f, a)}
          for i, (f, kind, label) in enumerate(feet)], [Point(f.lon, f.lat) for f, _, _ in feet],
-        ["name", "label", "kind", "line", "monument", "datum", "lon", "lat", "second_datum", "lon_second_datum", "lat_second_datum",
-         "distance_to_monument_m", "distance_to_A_m"])
+        ["name", "label", "kind", "line", "monument", "construction", "datum", "lon", "lat", "second_datum",
+         "lon_second_datum", "lat_second_datum", "distance_to_monument_m", "distance_to_A_m"])
     return {k: out[k] for k in LAYERS if k in out}

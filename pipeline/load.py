@@ -149,8 +149,12 @@ def treaty_points(path: Path, geo: Geodesy, unstated_crs: str) -> dict[str, Trea
 
 def _require_points(cfg: Config, points: dict[str, TreatyPoint]) -> None:
     cfg_name = cfg.path.name if cfg.path else "the config"
-    wanted = [("tripoint.monument", cfg.tripoint.monument, "monument"),
-              ("tripoint.compare_monument", cfg.tripoint.compare_monument, "monument"),
+    t = cfg.tripoint
+    wanted = [("tripoint.monument", t.monument, "monument"),
+              ("tripoint.compare_monument", t.compare_monument, "monument"),
+              *(("tripoint.dividing_line", pid, "monument") for pid in (t.dividing_line if t.rule == "dividing_line"
+                                                                         else [])),
+              ("tripoint.start_point", t.start_point if t.rule == "start_point" else "", None),
               ("treaty.mouth_point", cfg.treaty.mouth_point, None),
               ("treaty.end_point", cfg.treaty.end_point, None)]
     for key, pid, kind in wanted:
@@ -263,29 +267,32 @@ def load_inputs(cfg: Config) -> Inputs:
 
 def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],
                                  geo: Geodesy) -> None:
-    """The tripoint monument must lie within ``tripoint.monument_max_distance_m`` of the river's main water
-    area (its largest connected part, which the channel lines follow).
+    """Every point A is constructed from (markers, monuments, start point) must lie within
+    ``tripoint.monument_max_distance_m`` of the river's main water area (its largest connected part, which the
+    channel lines follow).
 
-    When it lies that close to a detached part of the water instead, the river file is at fault (its water
-    area falls apart), not the treaty points; otherwise the monument is. Distances are planar in the metric
+    When one lies that close to a detached part of the water instead, the river file is at fault (its water
+    area falls apart), not the treaty points; otherwise the point is. Distances are planar in the metric
     CRS, whose scale error (a few ppm) is far below the tolerance.
     """
     limit = cfg.tripoint.monument_max_distance_m
-    mid = cfg.tripoint.monument
-    at = shapely.Point(geo.lonlat_to_metric(np.array([points[mid].lonlat]))[0])
     parts = sorted(geometry.polygons(shapely.union_all(geometry.polygons(water))), key=lambda p: p.area,
                    reverse=True)
-    d_main = parts[0].distance(at) if parts else float("inf")
-    if d_main <= limit:
-        return
-    d_any = water.distance(at)
-    if d_any <= limit:
-        raise InputError(cfg.inputs.river, f"river: the water area falls apart into {len(parts)} disconnected parts; "
-                                           f"the largest, which the border follows, lies {d_main:.0f} m from monument "
-                                           f"{mid} (tripoint.monument_max_distance_m = {limit:g} m), a detached part "
-                                           f"{d_any:.0f} m: join the parts of the river")
-    raise InputError(cfg.inputs.points, f"treaty points: monument {mid} lies {d_any:.0f} m from the river's water "
-                                        f"area (more than tripoint.monument_max_distance_m = {limit:g} m)")
+    for mid in cfg.tripoint.construction_points:
+        at = shapely.Point(geo.lonlat_to_metric(np.array([points[mid].lonlat]))[0])
+        d_main = parts[0].distance(at) if parts else float("inf")
+        if d_main <= limit:
+            continue
+        d_any = water.distance(at)
+        if d_any <= limit:
+            raise InputError(cfg.inputs.river, f"river: the water area falls apart into {len(parts)} disconnected "
+                                               f"parts; the largest, which the border follows, lies {d_main:.0f} m "
+                                               f"from {points[mid].kind} {mid} (tripoint.monument_max_distance_m = "
+                                               f"{limit:g} m), a detached part {d_any:.0f} m: join the parts of the "
+                                               "river")
+        raise InputError(cfg.inputs.points, f"treaty points: {points[mid].kind} {mid} lies {d_any:.0f} m from the "
+                                            f"river's water area (more than tripoint.monument_max_distance_m = "
+                                            f"{limit:g} m)")
 
 
 def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[BaseGeometry, str, str]:

@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from .geodesy import Geodesy
 
 LonLat = tuple[float, float]
-REPORT_SCHEMA = "river-sea-border-report/2"
+REPORT_SCHEMA = "river-sea-border-report/3"
 
 
 # ============================================================================================ inputs
@@ -168,8 +168,21 @@ class Foot:
     lon: float
     lat: float
     station_m: float             # along the line from its upstream end (planar metres)
-    distance_m: float            # geodesic, to the monument
-    perpendicular_deviation_deg: float
+    distance_m: float            # geodesic, to the monument (dividing line: to marker 1; start rule: to the point)
+    perpendicular_deviation_deg: float   # |angle - 90 deg| with the channel's direction over the stated window
+    construction: str = ""       # how it was found: "perpendicular from X", "the dividing line X–Y", ...
+
+
+@dataclass(frozen=True)
+class DividingLine:
+    """The dividing line of the 1998 agreement: the geodesic through two bank markers, extended."""
+
+    marker1: str
+    marker2: str
+    line: LineString             # metric, extended beyond both markers
+    length_m: float              # geodesic, marker 1 -> marker 2
+    azimuth_deg: float           # at marker 1, towards marker 2
+    construction_distance_m: dict[str, float]   # line name -> A (dividing line) to the perpendicular's foot
 
 
 @dataclass(frozen=True)
@@ -182,6 +195,11 @@ class Tripoint:
     monuments: tuple[MonumentRow, ...]
     on_other_line: Foot | None
     from_compare_monument: Foot | None
+    rule: str = "perpendicular"  # tripoint.rule
+    article: str = ""            # the treaty article the rule implements
+    dividing: DividingLine | None = None
+    perpendicular: Foot | None = None         # perpendicular from the monument, on the line in use
+    perpendicular_other: Foot | None = None   # ... on the other line
 
 
 @dataclass(frozen=True)
@@ -291,14 +309,29 @@ class FootReport:
     lon: float
     lat: float
     distance_to_monument_m: float
-    perpendicular_deviation_deg: float
+    perpendicular_deviation_deg: float | None
     distance_to_tripoint_m: float
 
 
 @dataclass(frozen=True)
+class DividingReport:
+    marker1: str
+    marker2: str
+    length_m: float                              # geodesic, marker 1 -> marker 2
+    azimuth_deg: float                           # at marker 1, towards marker 2
+    crossings: dict[str, list[float]]            # line -> [lon, lat] where the dividing line crosses it
+    angle_deviation_deg: dict[str, float]        # line -> |angle with the line's direction at the crossing - 90|
+    construction_distance_m: dict[str, float]    # line -> crossing to the perpendicular's foot
+
+
+@dataclass(frozen=True)
 class TripointReport:
+    rule: str                                    # tripoint.rule
+    article: str                                 # the treaty article(s) the rule implements
+    construction: str                            # how A was found
+    direction_window_m: float                    # channel direction measured over this length of line
     line: str
-    monument: str
+    monument: str                                # the point A was constructed from (marker 1, monument, start)
     lon: float
     lat: float
     second_datum: str
@@ -307,11 +340,15 @@ class TripointReport:
     second_datum_operation: str
     station_m: float
     distance_to_monument_m: float
-    perpendicular_deviation_deg: float
+    angle_deviation_deg: float | None            # A's construction: |angle - 90| (None for a start point)
+    perpendicular_deviation_deg: float | None    # the perpendicular from the monument (None without one)
     monuments: list[MonumentRow]
     on_other_line: FootReport | None
     from_compare_monument: FootReport | None
     record_disagreement_m: float | None       # the two records of the monument, both in WGS 84
+    dividing: DividingReport | None
+    perpendicular: FootReport | None             # perpendicular from the monument, line in use
+    perpendicular_other: FootReport | None       # ... on the other line
 
 
 @dataclass(frozen=True)
@@ -534,9 +571,11 @@ class Figures:
     crossing_to_end_m: dict[str, float | None]
     limit_error_m: dict[str, float]
     equidistance_error_m: float
-    perpendicular_deviation_deg: float
+    perpendicular_deviation_deg: float | None
     record_disagreement_m: float | None
     scale_error_ppm: float
+    dividing_angle_deviation_deg: dict[str, float] = field(default_factory=dict)   # line -> |angle - 90|
+    construction_distance_m: dict[str, float] = field(default_factory=dict)        # line -> A to the foot
 
 
 @dataclass(frozen=True)

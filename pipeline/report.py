@@ -15,7 +15,7 @@ from . import geometry, land_line, validate
 from .config import Config
 from .geodesy import geodesic_area_m2, inverse
 from .tripoint import distance_m
-from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, FootReport, IslandRow, LandReport, LimitCrossing,
+from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, DividingReport, FootReport, IslandRow, LandReport, LimitCrossing,
                     MaritimeReport, MethodRow, MouthReport, Report, Results, TripointReport,
                     to_jsonable)
 
@@ -81,21 +81,36 @@ def land_report(r: Results, cfg: Config) -> LandReport:
 def _foot_report(foot, tripoint) -> FootReport | None:
     if foot is None:
         return None
-    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m, foot.perpendicular_deviation_deg,
-                      distance_m(foot, tripoint))
+    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m,
+                      _nan_none(foot.perpendicular_deviation_deg), distance_m(foot, tripoint))
+
+
+def _nan_none(v: float) -> float | None:
+    return None if v != v else v
 
 
 def tripoint_report(r: Results, cfg: Config) -> TripointReport:
     tp = r.tripoint
     a = tp.foot
+    dividing = None
+    if tp.dividing is not None:
+        feet = [f for f in (a, tp.on_other_line) if f is not None]
+        dividing = DividingReport(
+            tp.dividing.marker1, tp.dividing.marker2, tp.dividing.length_m, tp.dividing.azimuth_deg,
+            {f.line: [f.lon, f.lat] for f in feet}, {f.line: f.perpendicular_deviation_deg for f in feet},
+            dict(tp.dividing.construction_distance_m))
     return TripointReport(
+        rule=tp.rule, article=tp.article, construction=a.construction,
+        direction_window_m=cfg.tripoint.direction_window_m,
         line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, second_datum=tp.second_datum,
         lon_second_datum=tp.lon_second, lat_second_datum=tp.lat_second,
         second_datum_operation=tp.second_operation, station_m=a.station_m,
-        distance_to_monument_m=a.distance_m, perpendicular_deviation_deg=a.perpendicular_deviation_deg,
+        distance_to_monument_m=a.distance_m, angle_deviation_deg=_nan_none(a.perpendicular_deviation_deg),
+        perpendicular_deviation_deg=r.figures.perpendicular_deviation_deg,
         monuments=list(tp.monuments),
         on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
-        record_disagreement_m=r.figures.record_disagreement_m)
+        record_disagreement_m=r.figures.record_disagreement_m, dividing=dividing,
+        perpendicular=_foot_report(tp.perpendicular, a), perpendicular_other=_foot_report(tp.perpendicular_other, a))
 
 
 def datum_rows(r: Results) -> list[DatumRow]:
@@ -231,6 +246,49 @@ def _latlon(ll) -> str:
     return "—" if ll is None else f"{ll[1]:.7f} N, {ll[0]:.7f} E"
 
 
+def tripoint_markdown(tp: TripointReport) -> list[str]:
+    """The report's section on A: the rule and its article, both constructions, the monument table."""
+    second = (f"; {tp.lat_second_datum:.7f} N, {tp.lon_second_datum:.7f} E ({tp.second_datum}, via "
+              f"{tp.second_datum_operation})" if tp.second_datum else "")
+    L = ["## Tripoint A" if tp.rule != "start_point" else "## Start of the land boundary A", "",
+         f"Rule `{tp.rule}` ({tp.article}). A = {tp.construction} on {LINE_NAMES[tp.line]}: "
+         f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84){second}. {_f(tp.distance_to_monument_m, 2)} m from "
+         f"`{tp.monument}`."]
+    if tp.angle_deviation_deg is not None:
+        L[-1] += (f" The channel's direction is measured over {_f(tp.direction_window_m, 0)} m of line; at A it "
+                  f"meets the construction at 90° ± {tp.angle_deviation_deg:.5f}°.")
+    if tp.rule == "start_point":
+        L[-1] += " **A is a model choice, not a treaty point.**"
+    L.append("")
+    d = tp.dividing
+    if d is not None:
+        L += [f"Dividing line: the geodesic through `{d.marker1}` and `{d.marker2}` ({_f(d.length_m, 1)} m apart, "
+              f"azimuth {d.azimuth_deg:.2f}° at `{d.marker1}`), extended across the river. The perpendicular from "
+              "the monument (Art. 1(1)) is computed beside it as a check. Natural changes of the river move "
+              "neither the dividing line nor the tripoint (Art. 2): when the channel moves, A stays on this line.",
+              "", "| line | A on the dividing line | angle to the line − 90° | perpendicular's foot | "
+              "foot to A |", "|---|---|---:|---|---:|"]
+        feet = {f.line: f for f in (tp.perpendicular, tp.perpendicular_other) if f is not None}
+        for line, ll in d.crossings.items():
+            f = feet.get(line)
+            foot = f"{f.lat:.7f} N, {f.lon:.7f} E" if f else "—"
+            L.append(f"| {line} | {ll[1]:.7f} N, {ll[0]:.7f} E | {d.angle_deviation_deg[line]:.3f}° | {foot} | "
+                     f"{_f(d.construction_distance_m.get(line), 2)} m |")
+        L.append("")
+    elif tp.perpendicular_deviation_deg is not None and tp.rule != "perpendicular":
+        L += [f"Perpendicular from the monument: 90° ± {tp.perpendicular_deviation_deg:.5f}°.", ""]
+    L += ["| monument | datum | lat | lon | distance to A | azimuth to A |", "|---|---|---:|---:|---:|---:|"]
+    for m in tp.monuments:
+        L.append(f"| {m.id}: {m.name} | {m.datum} | {m.lat:.7f} | {m.lon:.7f} | {_f(m.distance_m, 2)} m | "
+                 f"{m.azimuth_deg:.3f}° |")
+    for label, f in (("on the other channel line", tp.on_other_line),
+                     ("from the other record of the monument", tp.from_compare_monument)):
+        if f is not None:
+            L.append(f"\nTripoint {label} ({LINE_NAMES[f.line]}, from `{f.monument}`): {f.lat:.7f} N, "
+                     f"{f.lon:.7f} E, **{_f(f.distance_to_tripoint_m, 2)} m** from A.")
+    return L
+
+
 def render_markdown(rep: Report) -> str:
     """``report.md``: the same numbers as ``report.json``, rounded for reading."""
     L = [f"# {rep.case} — computed report", "",
@@ -278,23 +336,7 @@ def render_markdown(rep: Report) -> str:
                      f"{_f(i.distance_to_border_m)} m |")
         L += ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
               ""]
-    tp = rep.tripoint
-    L += ["## Tripoint A", "",
-          f"Foot of the geodesic perpendicular from monument `{tp.monument}` to {LINE_NAMES[tp.line]}: "
-          f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84)"
-          + (f"; {tp.lat_second_datum:.7f} N, {tp.lon_second_datum:.7f} E ({tp.second_datum}, via "
-             f"{tp.second_datum_operation})" if tp.second_datum else "")
-          + f". {_f(tp.distance_to_monument_m, 2)} m from the monument; "
-          f"the geodesic meets the line at 90° ± {tp.perpendicular_deviation_deg:.5f}°.", "",
-          "| monument | datum | lat | lon | distance to A | azimuth to A |", "|---|---|---:|---:|---:|---:|"]
-    for m in tp.monuments:
-        L.append(f"| {m.id}: {m.name} | {m.datum} | {m.lat:.7f} | {m.lon:.7f} | {_f(m.distance_m, 2)} m | "
-                 f"{m.azimuth_deg:.3f}° |")
-    for label, f in (("on the other channel line", tp.on_other_line),
-                     ("from the other record of the monument", tp.from_compare_monument)):
-        if f is not None:
-            L.append(f"\nTripoint {label} ({LINE_NAMES[f.line]}, monument `{f.monument}`): {f.lat:.7f} N, "
-                     f"{f.lon:.7f} E, **{_f(f.distance_to_tripoint_m, 2)} m** from A.")
+    L += tripoint_markdown(rep.tripoint)
     if rep.datums:
         L += ["", "## Datums of the treaty points", "",
               "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "

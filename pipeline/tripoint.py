@@ -1,83 +1,288 @@
-"""Stage 3 -- the tripoint A: the foot of the geodesic perpendicular from a monument to the channel line.
+"""Stage 3 -- the tripoint A (or the land line's start), constructed as the treaty fixes it.
 
-The foot is the point of the line nearest to the monument on the WGS-84 ellipsoid
-(:meth:`pipeline.geodesy.Geodesy.foot_on_line`); at it the geodesic to the monument meets the line at a
-right angle, which is measured and checked. The same is done on the other channel line and from a second
-record of the monument (e.g. its figure in another datum), for comparison. Distances and azimuths from
-every monument are geodesic; the tripoint can also be given in a second datum (``tripoint.second_crs``)
-through pyproj's best operation.
+Three rules, chosen by ``tripoint.rule``:
+
+``dividing_line``
+    1998 China–DPRK–Russia agreement on the Tumen boundary waters, Art. 3(1): the bank markers stand *on the
+    extension of the dividing line*; Art. 1(2): the tripoint is where the dividing line meets the centre line
+    of the main stream. So A is where the **geodesic through marker 1 and marker 2, extended**, crosses the
+    channel line (:func:`dividing_crossing`). Art. 1(1) also says the dividing line runs from marker No. 423
+    perpendicular to the centre line: that second construction (:func:`perpendicular_foot`) is computed
+    beside it as a check; the angle between the dividing line and the channel at A (90 deg by Art. 1(1))
+    and the distance between the two constructions are reported, on both channel lines.
+``perpendicular``
+    A is the foot of the geodesic perpendicular from one monument to the channel line (the 1985 treaty's
+    wording: "the perpendicular dropped from border sign No. 423").
+``start_point``
+    No treaty point upstream: the land line starts at the point of the channel line nearest to a configured
+    point (a labelled model choice, e.g. where the river data begins).
+
+The channel's direction at a point is measured over a stated length of the line (``tripoint.
+direction_window_m``): the geodesic azimuth of the chord between the points half that length before and
+after it. One segment's direction would make the perpendicular wobble with vertex spacing, bank sampling
+and the ring's start vertex (issue 19 measured 0.4 deg and 0.83 m from one segment); the chord over a
+window averages that out. Distances and azimuths are geodesic on WGS 84; the tripoint can also be given in
+a second datum (``tripoint.second_crs``) through pyproj's best operation.
 """
 from __future__ import annotations
 
 import numpy as np
+import shapely
 from pyproj import CRS
-from shapely.geometry import LineString
+from scipy.optimize import brentq
+from shapely.geometry import LineString, Point
 
 from .errors import GeometryError
-from .geodesy import Geodesy, inverse
-from .model import Foot, MonumentRow, Tripoint, TreatyPoint
+from .geodesy import GEOD, Geodesy, inverse
+from .model import DividingLine, Foot, MonumentRow, Tripoint, TreatyPoint
 
-def foot(*, line: LineString, line_name: str, monument: TreatyPoint, geo: Geodesy, max_distance_m: float,
-         resolution_m: float) -> Foot:
-    """The foot of the geodesic perpendicular from ``monument`` to ``line`` (metric).
-
-    Raises GeometryError ("points") when the monument is farther than ``max_distance_m`` from the line, or
-    when the nearest point is an end of the line (the perpendicular does not meet it).
-    """
-    s, d = geo.foot_on_line(line, monument.lon_wgs84, monument.lat_wgs84, resolution_m=resolution_m)
-    if d > max_distance_m:
-        raise GeometryError("points", f"monument {monument.id} is {d:.0f} m from the {line_name} line of the river "
-                                      f"(more than tripoint.monument_max_distance_m = {max_distance_m:.0f} m)")
-    end_margin = 10 * resolution_m
-    if s <= end_margin or s >= line.length - end_margin:
-        raise GeometryError("points", f"the perpendicular from monument {monument.id} does not meet the {line_name} "
-                                      f"line (its nearest point is the line's {'start' if s <= end_margin else 'end'})")
-    p = line.interpolate(s)
-    lon, lat = geo.point_lonlat(p)
-    az_to_monument = float(inverse(lon, lat, monument.lon_wgs84, monument.lat_wgs84)[0])
-    az_line = geo.azimuth_along(line, s)
-    deviation = abs(((az_to_monument - az_line) % 180.0) - 90.0)
-    return Foot(line_name, monument.id, p, lon, lat, s, d, deviation)
+#: the article each rule implements, as the report cites it
+ARTICLES = {
+    "dividing_line": "1998 trilateral agreement, Art. 3(1) (the markers stand on the extension of the dividing "
+                     "line) and Art. 1(2) (the tripoint is where the dividing line meets the main-stream centre "
+                     "line); Art. 1(1)'s perpendicular from the monument computed beside it as a check",
+    "perpendicular": "the foot of the perpendicular dropped from the monument to the main-channel line",
+    "start_point": "no treaty point upstream: the land line starts at the channel point nearest to a configured "
+                   "start point (a model choice, not a treaty point)",
+}
 
 
-def locate_tripoint(*, line: LineString, line_name: str, other_line: LineString | None, other_name: str,
-                    monument: TreatyPoint, compare_monument: TreatyPoint | None, monuments: list[TreatyPoint],
-                    geo: Geodesy, max_distance_m: float, resolution_m: float, second_crs: str = "") -> Tripoint:
-    """Stage 3: the tripoint on the line in use, with the comparisons and the monument table.
+def channel_azimuth(line: LineString, station_m: float, *, geo: Geodesy, window_m: float) -> float:
+    """Direction of ``line`` (metric) at ``station_m``, measured over ``window_m`` of the line.
 
     Parameters
     ----------
-    line, line_name
-        The channel line in use (metric, upstream -> mouth) and its name.
-    other_line, other_name
-        The other channel line, for comparison (optional).
-    monument, compare_monument
-        The monument the perpendicular is dropped from, and a second record of it (optional).
-    monuments
-        Every bank monument, tabulated with geodesic distance and azimuth to the tripoint.
-    geo, max_distance_m, resolution_m
-        Datum path; the farthest a monument may be; resolution of the foot search (m).
-    second_crs
-        A geographic CRS the tripoint is also given in, through the same datum path ("" for none).
+    line : LineString
+        The channel line in the run's metric CRS, upstream -> mouth.
+    station_m : float
+        Distance along ``line`` (planar metres of the metric CRS).
+    geo : Geodesy
+        The run's datum path.
+    window_m : float
+        Length of line (m) over which the direction is measured: the chord from ``station_m - window_m / 2``
+        to ``station_m + window_m / 2`` (clipped to the line's ends).
+
+    Returns
+    -------
+    float
+        Geodesic azimuth of that chord on WGS 84 at its midpoint, degrees from true north in [0, 360).
     """
-    kw = dict(monument=monument, geo=geo, max_distance_m=max_distance_m, resolution_m=resolution_m)
-    a = foot(line=line, line_name=line_name, **kw)
-    other = foot(line=other_line, line_name=other_name, **kw) if other_line is not None else None
-    compare = None
-    if compare_monument is not None:
-        compare = foot(line=line, line_name=line_name, monument=compare_monument, geo=geo,
-                       max_distance_m=max_distance_m, resolution_m=resolution_m)
+    ss = np.clip([station_m - window_m / 2, station_m + window_m / 2], 0.0, line.length)
+    a, b = geo.metric_to_lonlat(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)))
+    az, _, d = GEOD.inv(a[0], a[1], b[0], b[1])
+    back = GEOD.fwd(a[0], a[1], az, d / 2)[2]           # azimuth at the chord's midpoint, looking back
+    return float((back + 180.0) % 360.0)
+
+
+def angle_deviation_deg(az_a: float, az_b: float) -> float:
+    """|angle between two directions (deg, modulo 180) - 90|: 0 when they are perpendicular."""
+    return float(abs(((az_a - az_b) % 180.0) - 90.0))
+
+
+def _foot(line: LineString, line_name: str, construction: str, monument_id: str, s: float, lon_m: float,
+          lat_m: float, deviation: float, geo: Geodesy) -> Foot:
+    p = line.interpolate(s)
+    lon, lat = geo.point_lonlat(p)
+    d = float(inverse(lon, lat, lon_m, lat_m)[1])
+    return Foot(line_name, monument_id, p, lon, lat, float(s), d, float(deviation), construction)
+
+
+def _check_reach(line: LineString, line_name: str, pid: str, s: float, d: float, *, max_distance_m: float,
+                 resolution_m: float, what: str) -> None:
+    if d > max_distance_m:
+        raise GeometryError("points", f"{pid} is {d:.0f} m from the {line_name} line of the river "
+                                      f"(more than tripoint.monument_max_distance_m = {max_distance_m:.0f} m)")
+    end_margin = 10 * resolution_m
+    if s <= end_margin or s >= line.length - end_margin:
+        raise GeometryError("points", f"the {what} from {pid} does not meet the {line_name} line (its nearest "
+                                      f"point is the line's {'start' if s <= end_margin else 'end'})")
+
+
+def perpendicular_foot(*, line: LineString, line_name: str, monument: TreatyPoint, geo: Geodesy,
+                       max_distance_m: float, resolution_m: float, window_m: float) -> Foot:
+    """The foot of the geodesic perpendicular from ``monument`` to ``line``.
+
+    The foot is the station where the geodesic to the monument meets the channel's direction (measured over
+    ``window_m``, :func:`channel_azimuth`) at a right angle; it is searched by Brent's method around the
+    point of the line nearest to the monument on the ellipsoid.
+
+    Parameters
+    ----------
+    line, line_name : LineString, str
+        Channel line (metric, upstream -> mouth) and its name ("thalweg" or "middle").
+    monument : TreatyPoint
+        The monument (its WGS-84 reading is used).
+    geo : Geodesy
+        The run's datum path.
+    max_distance_m : float
+        The farthest (m, geodesic) the monument may be from the line; farther is an input error.
+    resolution_m : float
+        Resolution (m along the line) of the foot.
+    window_m : float
+        Length of line (m) over which the channel's direction is measured.
+
+    Returns
+    -------
+    Foot
+        With ``perpendicular_deviation_deg`` the remaining deviation from 90 deg at the foot.
+
+    Raises
+    ------
+    GeometryError
+        ("points") when the monument is too far, or the perpendicular meets the line only at an end.
+    """
+    lon_m, lat_m = monument.lonlat
+    s0, d0 = geo.foot_on_line(line, lon_m, lat_m, resolution_m=resolution_m)
+    _check_reach(line, line_name, f"monument {monument.id}", s0, d0, max_distance_m=max_distance_m,
+                 resolution_m=resolution_m, what="perpendicular")
+
+    def f(s: float) -> float:   # cos(angle between the channel and the geodesic to the monument): 0 at the foot
+        lon, lat = geo.point_lonlat(line.interpolate(s))
+        az_m = float(inverse(lon, lat, lon_m, lat_m)[0])
+        return float(np.cos(np.radians(az_m - channel_azimuth(line, s, geo=geo, window_m=window_m))))
+
+    s = s0
+    for half in (window_m / 4, window_m / 2, window_m, 2 * window_m):
+        lo, hi = max(0.0, s0 - half), min(line.length, s0 + half)
+        flo, fhi = f(lo), f(hi)
+        if flo * fhi <= 0:
+            s = float(brentq(f, lo, hi, xtol=resolution_m)) if flo != fhi else s0
+            break
+    lon, lat = geo.point_lonlat(line.interpolate(s))
+    az_m = float(inverse(lon, lat, lon_m, lat_m)[0])
+    dev = angle_deviation_deg(az_m, channel_azimuth(line, s, geo=geo, window_m=window_m))
+    return _foot(line, line_name, f"perpendicular from {monument.id}", monument.id, s, lon_m, lat_m, dev, geo)
+
+
+def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: float, step_m: float = 5.0
+                  ) -> tuple[LineString, float, float]:
+    """The geodesic through ``m1`` and ``m2``, extended ``extend_m`` beyond each, in the metric CRS.
+
+    Returns the line (vertices exactly on the geodesic, at most ``step_m`` apart, from beyond ``m1`` to
+    beyond ``m2``), the geodesic distance m1 -> m2 (m) and the azimuth at m1 towards m2 (deg).
+    """
+    az, d = inverse(m1.lon_wgs84, m1.lat_wgs84, m2.lon_wgs84, m2.lat_wgs84)
+    s = np.linspace(-extend_m, float(d) + extend_m, int(np.ceil((float(d) + 2 * extend_m) / step_m)) + 1)
+    lon, lat, _ = GEOD.fwd(np.full(len(s), m1.lon_wgs84), np.full(len(s), m1.lat_wgs84), np.full(len(s), float(az)), s)
+    return LineString(geo.lonlat_to_metric(np.column_stack([lon, lat]))), float(d), float(az)
+
+
+def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, m1: TreatyPoint,
+                      m2: TreatyPoint, geo: Geodesy, max_distance_m: float, resolution_m: float, window_m: float
+                      ) -> Foot:
+    """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``; both metric.
+
+    Where it crosses more than once, the crossing nearest to the midpoint of the two markers is taken.
+    ``perpendicular_deviation_deg`` of the result is the deviation from 90 deg of the angle between the
+    dividing line and the channel's direction over ``window_m`` (90 deg by Art. 1(1)).
+
+    Raises
+    ------
+    GeometryError
+        ("points") when the dividing line does not cross the channel line, or crosses it farther than
+        ``max_distance_m`` from marker 1.
+    """
+    hits = [p for p in shapely.get_parts(line.intersection(divider)) if p.geom_type == "Point"]
+    pid = f"the dividing line {m1.id}–{m2.id}"
+    if not hits:
+        raise GeometryError("points", f"{pid} does not cross the {line_name} line of the river")
+    mid = Point(geo.lonlat_to_metric(np.array([[(m1.lon_wgs84 + m2.lon_wgs84) / 2,
+                                                (m1.lat_wgs84 + m2.lat_wgs84) / 2]]))[0])
+    x = min(hits, key=mid.distance)
+    s = float(line.project(x))
+    lon, lat = geo.point_lonlat(x)
+    d = float(inverse(lon, lat, *m1.lonlat)[1])
+    _check_reach(line, line_name, pid, s, d, max_distance_m=max_distance_m, resolution_m=resolution_m,
+                 what="dividing line")
+    az_div = float(inverse(lon, lat, *m2.lonlat)[0])
+    dev = angle_deviation_deg(az_div, channel_azimuth(line, s, geo=geo, window_m=window_m))
+    return Foot(line_name, m1.id, x, lon, lat, s, d, dev, pid)
+
+
+def start_foot(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geodesy, max_distance_m: float,
+               resolution_m: float) -> Foot:
+    """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start."""
+    s, d = geo.foot_on_line(line, *start.lonlat, resolution_m=resolution_m)
+    if d > max_distance_m:
+        raise GeometryError("points", f"start point {start.id} is {d:.0f} m from the {line_name} line of the river "
+                                      f"(more than tripoint.monument_max_distance_m = {max_distance_m:.0f} m)")
+    if s >= line.length - 10 * resolution_m:
+        raise GeometryError("points", f"start point {start.id} lies at or below the river mouth")
+    return _foot(line, line_name, f"nearest to start point {start.id}", start.id, max(s, 0.0), *start.lonlat,
+                 float("nan"), geo)
+
+
+def _monument_rows(monuments: list[TreatyPoint], a: Foot) -> tuple[MonumentRow, ...]:
     rows = []
     for m in monuments:
         az, d = inverse(m.lon_wgs84, m.lat_wgs84, a.lon, a.lat)
         back, _ = inverse(a.lon, a.lat, m.lon_wgs84, m.lat_wgs84)
         rows.append(MonumentRow(m.id, m.name, m.datum, m.lon_wgs84, m.lat_wgs84, float(d), float(az), float(back)))
-    if not second_crs:
-        return Tripoint(a, "", None, None, "", tuple(rows), other, compare)
-    crs = CRS.from_user_input(second_crs)
-    op = geo.from_wgs84_op(crs)
-    lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
-    return Tripoint(a, crs.name, float(lon2), float(lat2), op.description if op else "", tuple(rows), other, compare)
+    return tuple(rows)
+
+
+def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, points: dict[str, TreatyPoint],
+                    geo: Geodesy) -> Tripoint:
+    """Stage 3: A on the line in use by the configured rule, the check constructions and the monument table.
+
+    Parameters
+    ----------
+    lines : dict of str to LineString
+        The channel lines by name ("thalweg", "middle"; metric, upstream -> mouth); one or both.
+    in_use : str
+        The name of the line the land boundary follows.
+    settings : pipeline.config.TripointCfg
+        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``, ``start_point``),
+        ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
+        ``second_crs``.
+    points : dict of str to TreatyPoint
+        Every treaty point by id (WGS-84 readings used).
+    geo : Geodesy
+        The run's datum path.
+
+    Returns
+    -------
+    Tripoint
+        ``foot`` is A; ``on_other_line`` A by the same rule on the other line; for the dividing-line rule
+        ``dividing`` holds the line, both crossings and the perpendicular feet beside them.
+    """
+    t = settings
+    reach = dict(geo=geo, max_distance_m=t.monument_max_distance_m, resolution_m=t.foot_resolution_m)
+    window = t.direction_window_m
+    names = [in_use] + [n for n in lines if n != in_use]
+    monuments = [p for p in points.values() if p.kind == "monument"]
+    perp = {}
+    if t.monument:
+        perp = {n: perpendicular_foot(line=lines[n], line_name=n, monument=points[t.monument], window_m=window,
+                                      **reach) for n in names}
+    divider = None
+    if t.rule == "dividing_line":
+        m1, m2 = (points[i] for i in t.dividing_line)
+        line_m, d12, az12 = dividing_line(m1, m2, geo=geo, extend_m=t.monument_max_distance_m)
+        feet = {n: dividing_crossing(line=lines[n], line_name=n, divider=line_m, m1=m1, m2=m2, window_m=window,
+                                     **reach) for n in names}
+        divider = DividingLine(m1.id, m2.id, line_m, d12, az12,
+                               {n: float(inverse(feet[n].lon, feet[n].lat, perp[n].lon, perp[n].lat)[1])
+                                for n in names} if perp else {})
+    elif t.rule == "perpendicular":
+        feet = perp
+    else:
+        feet = {n: start_foot(line=lines[n], line_name=n, start=points[t.start_point], **reach) for n in names}
+    a = feet[in_use]
+    other = feet[names[1]] if len(names) > 1 else None
+    compare = None
+    if t.compare_monument:
+        compare = perpendicular_foot(line=lines[in_use], line_name=in_use, monument=points[t.compare_monument],
+                                     window_m=window, **reach)
+    rows = _monument_rows(monuments, a)
+    second = ("", None, None, "")
+    if t.second_crs:
+        crs = CRS.from_user_input(t.second_crs)
+        op = geo.from_wgs84_op(crs)
+        lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
+        second = (crs.name, float(lon2), float(lat2), op.description if op else "")
+    return Tripoint(a, *second, rows, other, compare, t.rule, ARTICLES[t.rule], divider,
+                    perp.get(in_use), perp.get(names[1]) if len(names) > 1 else None)
 
 
 def distance_m(a: Foot, b: Foot) -> float:
@@ -85,4 +290,5 @@ def distance_m(a: Foot, b: Foot) -> float:
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
-__all__ = ["foot", "locate_tripoint", "distance_m"]
+__all__ = ["ARTICLES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
+           "dividing_crossing", "start_foot", "locate_tripoint", "distance_m"]

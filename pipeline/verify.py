@@ -135,7 +135,9 @@ def verify_outputs(out_dir: Path, cfg: Config) -> list[Check]:
         crossing_to_end_m={c.side: c.distance_to_end_m for c in m.limit_crossings},
         limit_error_m=dict(m.limit_error_m), equidistance_error_m=m.equidistance_error_m,
         perpendicular_deviation_deg=rep.tripoint.perpendicular_deviation_deg,
-        record_disagreement_m=rep.tripoint.record_disagreement_m, scale_error_ppm=rep.crs.max_scale_error_ppm)
+        record_disagreement_m=rep.tripoint.record_disagreement_m, scale_error_ppm=rep.crs.max_scale_error_ppm,
+        dividing_angle_deviation_deg=dict(rep.tripoint.dividing.angle_deviation_deg) if rep.tripoint.dividing else {},
+        construction_distance_m=dict(rep.tripoint.dividing.construction_distance_m) if rep.tripoint.dividing else {})
     reported = checks.at_most(
         "stored_length_report", _worst([figures.land_length_m, figures.sea_length_m],
                                        [rep.land.land_boundary_m, rep.maritime.length_m]),

@@ -123,3 +123,26 @@ def test_runs_of_different_borders_are_refused(runs):
 
     with pytest.raises(InputError, match="different borders"):
         compare_runs(a, dataclasses.replace(b, report=other), step_m=10.0, tolerance_m=1.0, min_overlap=0.5)
+
+
+def test_art_2_a_stays_on_the_dividing_line_when_the_channel_moves(runs):
+    """The thalweg run and the middle-line run fix A on the same dividing line (1998 agreement): run B's A lies
+    on run A's dividing line (geographiclib: the point of that geodesic at the same distance from marker 1), it
+    moved along it by the distance between the two crossings, and compare.md says what Art. 2 means."""
+    a, b = runs
+    ra, rb = read_report(a / "report.json"), read_report(b / "report.json")
+    from pipeline.compare import read_run
+    c = compare_runs(read_run(a), read_run(b), step_m=10.0, tolerance_m=1.0, min_overlap=0.5)
+    da = ra.tripoint.dividing
+    assert c.dividing_line == f"{da.marker1}–{da.marker2}"
+    m1 = next(m for m in ra.tripoint.monuments if m.id == da.marker1)
+    g = Geodesic.WGS84
+    s = g.Inverse(m1.lat, m1.lon, rb.tripoint.lat, rb.tripoint.lon)["s12"]
+    p = g.Direct(m1.lat, m1.lon, da.azimuth_deg, s)
+    off = g.Inverse(p["lat2"], p["lon2"], rb.tripoint.lat, rb.tripoint.lon)["s12"]
+    assert off < 0.01 and c.tripoint_off_dividing_line_m == pytest.approx(off, abs=1e-3)
+    moved = g.Inverse(ra.tripoint.lat, ra.tripoint.lon, rb.tripoint.lat, rb.tripoint.lon)["s12"]
+    assert c.tripoint_shift_m == pytest.approx(moved, abs=1e-3) and moved > 1.0
+    from pipeline.compare import render_markdown
+    md = render_markdown(c)
+    assert "Art. 2" in md and f"dividing line {c.dividing_line}" in md

@@ -29,9 +29,9 @@ EXPECTED = {
     "land": ("MultiPolygon", 3), "river": ("MultiPolygon", 1), "islands": ("Polygon", 3),
     "coast": ("MultiLineString", 2), "reference_border": ("LineString", 2),
     "territorial_sea_limits": ("MultiLineString", 2), "closing_line": ("LineString", 1),
-    "channel_middle": ("LineString", 1), "thalweg": ("LineString", 1), "maritime_equidistance": ("LineString", 1),
+    "dividing_line": ("LineString", 1), "channel_middle": ("LineString", 1), "thalweg": ("LineString", 1), "maritime_equidistance": ("LineString", 1),
     "land_boundary": ("LineString", 1), "maritime_boundary": ("LineString", 1), "boundary_points": ("Point", 7),
-    "monuments": ("Point", 3), "tripoint": ("Point", 3),
+    "monuments": ("Point", 3), "tripoint": ("Point", 5),
 }
 
 

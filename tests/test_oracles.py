@@ -441,52 +441,61 @@ def test_the_land_boundary_is_the_channel_line_the_config_asks_for(run, oracle):
         assert depth["thalweg"] > depth["channel_middle"], depth
 
 
-def test_the_tripoint_is_the_foot_of_the_geodesic_perpendicular_from_sign_423(run, oracle, md):
-    """At A the geodesic to the monument meets the line in use at 90 deg (geographiclib azimuths), and A is the
-    point of the line nearest to the monument (brute force over the line densified every 0.5 m)."""
-    tp, mon = run.report["tripoint"], run.cfg["tripoint"]["monument"]
-    M, A = oracle.wgs84[mon], oracle.A
-    assert tp["monument"] == mon
+def test_the_tripoint_is_on_the_dividing_line_and_the_perpendicular_is_its_check(run, oracle, md):
+    """1998 agreement, Art. 3(1) and 1(2): A (as written in the tripoint layer, report.json and report.md) lies
+    on the geodesic through markers 1 and 2 after their datum transforms (geographiclib's direct problem along
+    it) and is where the land boundary starts. Art. 1(1): the foot of the perpendicular from the monument is
+    reported beside it, with its distance to A and to the monument; the angle between the dividing line and
+    the line in use is the reported one (within 2 deg: the files hold the line from A on only, so the oracle's
+    chord is one-sided)."""
+    tp, tcfg = run.report["tripoint"], run.cfg["tripoint"]
+    assert tcfg["rule"] == "dividing_line" and tp["rule"] == "dividing_line"
+    m1, m2 = (oracle.wgs84[i] for i in tcfg["dividing_line"])
+    A = oracle.A
     assert distance_m((tp["lon"], tp["lat"]), A) < 1e-3
+    s1a = distance_m(m1, A)
+    _, az12, _ = inverse(m1, m2)
+    on_line = direct(m1, az12, s1a)
+    assert distance_m(on_line, A) < 0.01, "A lies on the geodesic through the two markers"
+    d = tp["dividing"]
+    assert (d["marker1"], d["marker2"]) == tuple(tcfg["dividing_line"])
+    assert d["length_m"] == pytest.approx(distance_m(m1, m2), abs=1e-3)
     land = oracle.line("land_boundary")
-    ahead = next(v for v in land.coords[1:] if distance_m(A, v) > 0.5)
-    deviation = deviation_from_right_angle_deg(inverse(A, M)[1], inverse(A, ahead)[1])
-    assert deviation <= run.cfg["tripoint"]["max_perpendicular_error_deg"]
-    assert tp["perpendicular_deviation_deg"] == pytest.approx(deviation, abs=0.005)
-    assert check(run.report, "tripoint_perpendicular")["value"] == pytest.approx(deviation, abs=0.005)
-    # brute force: the nearest densified point of the line in use (without the junction segment to B); the
-    # geodesic distance is evaluated where the planar (AEQD) one is within 5 m of its minimum
-    xy = shapely.get_coordinates(shapely.segmentize(oracle.plane.geom(LineString(land.coords[:-1])), 0.5))
-    planar = np.linalg.norm(xy - oracle.plane.xy(M)[0], axis=1)
-    dense = oracle.plane.lonlat(xy[planar <= planar.min() + 5.0])
-    d = np.array([distance_m(M, tuple(p)) for p in dense])
-    k = int(np.argmin(d))
-    assert distance_m(tuple(dense[k]), A) <= 0.5
-    assert d[k] == pytest.approx(distance_m(M, A), abs=1e-3)
-    assert tp["distance_to_monument_m"] == pytest.approx(distance_m(M, A), abs=1e-3)
-    m = md.find("Tripoint A", r"([\d,.]+) m from the monument; the geodesic meets the line at 90° ± ([\d.]+)°")
-    assert_shows(m.group(1), tp["distance_to_monument_m"], "the distance from A to the monument")
-    assert_shows(m.group(2), tp["perpendicular_deviation_deg"], "the perpendicular's deviation")
+    assert distance_m(tuple(land.coords[0]), A) < 1e-3
+    ahead = points_along(land.coords, [tp["direction_window_m"] / 2])[0]
+    angle = deviation_from_right_angle_deg(inverse(A, m2)[1], inverse(A, tuple(ahead))[1])
+    assert d["angle_deviation_deg"][tp["line"]] == pytest.approx(angle, abs=2.0)
+    assert check(run.report, f"dividing_line_angle_{tp['line']}")["value"] == d["angle_deviation_deg"][tp["line"]]
+    # the perpendicular from the monument (Art. 1(1)), on the line in use
+    M = oracle.wgs84[tcfg["monument"]]
+    P = tp["perpendicular"]
+    assert P["monument"] == tcfg["monument"]
+    assert P["distance_to_monument_m"] == pytest.approx(distance_m((P["lon"], P["lat"]), M), abs=1e-3)
+    assert P["distance_to_tripoint_m"] == pytest.approx(distance_m((P["lon"], P["lat"]), A), abs=1e-3)
+    assert d["construction_distance_m"][tp["line"]] == pytest.approx(P["distance_to_tripoint_m"], abs=1e-6)
+    assert P["perpendicular_deviation_deg"] <= tcfg["max_perpendicular_error_deg"]
+    assert check(run.report, "tripoint_perpendicular")["value"] == tp["perpendicular_deviation_deg"]
+    # report.md states A and the construction
     m = md.find("Tripoint A", r"\*\*([\d.]+) N, ([\d.]+) E\*\* \(WGS 84\)")
     assert_shows(m.group(1), tp["lat"], "A's latitude")
     assert_shows(m.group(2), tp["lon"], "A's longitude")
-    # the same on the other channel line: the foot reported there is where that layer starts
+    m = md.find("Tripoint A", r"([\d,.]+) m apart, azimuth ([\d.]+)°")
+    assert_shows(m.group(1), d["length_m"], "the markers' distance")
+    # the same on the other channel line: A there is where that layer starts
     other = tp["on_other_line"]
     line = oracle.line({"middle": "channel_middle", "thalweg": "thalweg"}[other["line"]])
     foot = line.coords[0]
     assert distance_m((other["lon"], other["lat"]), foot) < 1e-3
-    ahead = next(v for v in line.coords[1:] if distance_m(foot, v) > 0.5)
-    assert deviation_from_right_angle_deg(inverse(foot, M)[1], inverse(foot, ahead)[1]) <= 0.01
-    assert other["distance_to_monument_m"] == pytest.approx(distance_m(M, foot), abs=1e-3)
+    assert distance_m(direct(m1, az12, distance_m(m1, foot)), foot) < 0.01, "on the dividing line too"
     assert other["distance_to_tripoint_m"] == pytest.approx(distance_m(foot, A), abs=1e-3)
-    # from the other record of the monument (after its datum transform): a foot on the same line, as far from A
-    # as the two records are apart at most
-    comp, cid = tp["from_compare_monument"], run.cfg["tripoint"]["compare_monument"]
+    # from the other record of the monument (after its datum transform): its perpendicular foot, as far from
+    # the monument's own foot as the two records are apart at most
+    comp, cid = tp["from_compare_monument"], tcfg["compare_monument"]
     assert comp["monument"] == cid
-    P = (comp["lon"], comp["lat"])
-    assert comp["distance_to_monument_m"] == pytest.approx(distance_m(P, oracle.wgs84[cid]), abs=1e-3)
-    assert comp["distance_to_tripoint_m"] == pytest.approx(distance_m(P, A), abs=1e-3)
-    assert distance_m(P, A) <= distance_m(M, oracle.wgs84[cid]) + 0.01
+    C = (comp["lon"], comp["lat"])
+    assert comp["distance_to_monument_m"] == pytest.approx(distance_m(C, oracle.wgs84[cid]), abs=1e-3)
+    assert comp["distance_to_tripoint_m"] == pytest.approx(distance_m(C, A), abs=1e-3)
+    assert distance_m(C, (P["lon"], P["lat"])) <= distance_m(M, oracle.wgs84[cid]) + 0.5
 
 
 def test_monument_table_distances_and_azimuths(run, oracle, md):

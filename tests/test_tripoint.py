@@ -23,7 +23,8 @@ from pipeline.errors import GeometryError
 from pipeline.model import TreatyPoint
 from pyproj import CRS as ProjCRS
 
-from pipeline.tripoint import foot, locate_tripoint
+from pipeline.config import TripointCfg
+from pipeline.tripoint import locate_tripoint, perpendicular_foot
 
 PULKOVO_1942 = ProjCRS.from_epsg(4284)
 
@@ -59,11 +60,25 @@ def mon(mid: str, lon: float, lat: float) -> TreatyPoint:
                        "EPSG:4326", float(lon), float(lat), "", None)
 
 
-def locate(line: LineString, m: TreatyPoint, monuments, max_distance_m: float = 1000.0, **kw):
-    opts = dict(line_name="middle", other_line=None, other_name="thalweg", compare_monument=None)
-    opts.update(kw)
-    return locate_tripoint(line=line, monument=m, monuments=list(monuments), geo=GEO, max_distance_m=max_distance_m,
-                           resolution_m=RESOLUTION_M, **opts)
+WINDOW_M = TripointCfg.direction_window_m   # the default: the channel's direction over 200 m of line
+
+
+def locate(line: LineString, m: TreatyPoint, monuments, max_distance_m: float = 1000.0, *, other_line=None,
+           compare_monument=None, second_crs: str = "", line_name: str = "middle", window_m: float = WINDOW_M):
+    """Rule ``perpendicular`` from ``m``; ``monuments`` (and ``m``) are the treaty points tabulated.
+
+    ``window_m``: the length of line the channel's direction is measured over; a few decimetres make the
+    perpendicular the tangent's, so the foot is the geodesic nearest point (the known answers below)."""
+    points = {m.id: m, **{x.id: x for x in monuments}}
+    if compare_monument is not None:
+        points[compare_monument.id] = compare_monument
+    lines = {line_name: line}
+    if other_line is not None:
+        lines["thalweg" if line_name == "middle" else "middle"] = other_line
+    settings = TripointCfg(rule="perpendicular", monument=m.id, monument_max_distance_m=max_distance_m,
+                           compare_monument=compare_monument.id if compare_monument is not None else "",
+                           foot_resolution_m=RESOLUTION_M, second_crs=second_crs, direction_window_m=window_m)
+    return locate_tripoint(lines=lines, in_use=line_name, settings=settings, points=points, geo=GEO)
 
 
 def metric_line(lonlat: np.ndarray) -> LineString:
@@ -171,7 +186,7 @@ def test_sinuous_line():
     for side, d in ((+90.0, 200.0), (-90.0, OFFSET)):   # concave and convex side of the bend
         mlon, mlat, az_m = fwd(plon, plat, az_p + side, d)
         m = mon("S", mlon, mlat)
-        tp = locate(sinuous_line(), m, [m])
+        tp = locate(sinuous_line(), m, [m], window_m=0.2)
         err = F.gl_distance(tp.foot.lon, tp.foot.lat, plon, plat)
         record("sinuous line", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
         assert err < 0.1
@@ -224,8 +239,8 @@ def test_perpendicular_misses_the_line(where, dist, end):
 def test_foot_function_names_its_line():
     plon, plat, az_p = fwd(*A, AZ0, FOOT)
     m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
-    f = foot(line=geodesic_line(), line_name="thalweg", monument=m, geo=GEO, max_distance_m=1000.0,
-             resolution_m=RESOLUTION_M)
+    f = perpendicular_foot(line=geodesic_line(), line_name="thalweg", monument=m, geo=GEO, max_distance_m=1000.0,
+                           resolution_m=RESOLUTION_M, window_m=WINDOW_M)
     assert (f.line, f.monument) == ("thalweg", "423")
     assert F.gl_distance(f.lon, f.lat, plon, plat) < 0.01
     assert (f.lon, f.lat) == pytest.approx(F.to_lonlat(np.asarray(f.point.coords), CRS)[0], abs=1e-12)
@@ -290,7 +305,7 @@ def smooth_line_and_monument(draw):
 @given(smooth_line_and_monument())
 def test_tripoint_is_geodesic_nearest_point(case):
     line, (mlon, mlat) = case
-    tp = locate(line, mon("P", mlon, mlat), [mon("P", mlon, mlat)])
+    tp = locate(line, mon("P", mlon, mlat), [mon("P", mlon, mlat)], window_m=0.2)
     ss, dd = _brute(line, mlon, mlat, 0.5)
     k = int(np.argmin(dd))
     assert tp.monuments[0].distance_m <= dd[k] + 1e-6      # never worse than any sample
@@ -302,3 +317,171 @@ def test_tripoint_is_geodesic_nearest_point(case):
     record("property: random smooth lines", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
     assert err < 0.1
     assert tp.foot.perpendicular_deviation_deg < 0.05
+
+
+# ------------------------------------------------------------------ the dividing line (1998 agreement, issue 19)
+def test_dividing_line_crossing_against_geographiclib():
+    """Markers 1 and 2 on one geodesic through a known point X0 of a geodesic channel line, crossing it 10 deg
+    off the perpendicular: A must be X0 (geographiclib's direct problem puts all three on one geodesic), lie on
+    the geodesic through the markers and on the channel line, and the angle must read 10 deg."""
+    from pipeline.tripoint import dividing_crossing, dividing_line
+
+    xlon, xlat, az_x = fwd(*A, AZ0, FOOT)                 # X0 and the channel's azimuth there
+    az_div = az_x + 80.0                                  # the dividing line's azimuth at X0
+    m1 = mon("M1", *fwd(xlon, xlat, az_div + 180.0, 250.0)[:2])   # behind X0 on that geodesic
+    m2 = mon("M2", *fwd(xlon, xlat, az_div, 170.0)[:2])           # ahead of it
+    line_m, d12, az12 = dividing_line(m1, m2, geo=GEO, extend_m=1000.0)
+    s12, azi1, _ = F.gl_inverse(m1.lon, m1.lat, m2.lon, m2.lat)
+    assert abs(d12 - s12) < 1e-6 and F.angle_diff(az12, azi1) < 1e-9
+    a = dividing_crossing(line=geodesic_line(), line_name="middle", divider=line_m, m1=m1, m2=m2, geo=GEO,
+                          max_distance_m=1000.0, resolution_m=RESOLUTION_M, window_m=WINDOW_M)
+    err = F.gl_distance(a.lon, a.lat, xlon, xlat)
+    # on the markers' geodesic: the point of that geodesic at A's distance from marker 1 is A
+    s1a, az1a, _ = F.gl_inverse(m1.lon, m1.lat, a.lon, a.lat)
+    r = F.GL.Direct(m1.lat, m1.lon, azi1, s1a)
+    off_geodesic = F.gl_distance(a.lon, a.lat, r["lon2"], r["lat2"])
+    record("dividing line crossing (geodesic channel)", foot_m=err, deviation_deg=abs(a.perpendicular_deviation_deg - 10.0),
+           distance_error_m=off_geodesic)
+    assert err < 0.005, err
+    assert off_geodesic < 0.005, off_geodesic
+    assert a.point.distance(geodesic_line()) < 1e-6                  # on the channel line
+    assert abs(a.perpendicular_deviation_deg - 10.0) < 1e-4          # the angle: 80 deg, i.e. 90 - 10
+    assert abs(a.distance_m - 250.0) < 0.005 and a.monument == "M1"
+    assert a.construction == "the dividing line M1–M2"
+
+
+def test_dividing_line_beyond_a_marker_and_missing_the_line():
+    """The markers may both stand on one side (A on the extension, Art. 3(1)); a dividing line parallel to the
+    channel never crosses it: an error naming the markers."""
+    from pipeline.tripoint import dividing_crossing, dividing_line
+
+    xlon, xlat, az_x = fwd(*A, AZ0, FOOT)
+    m1 = mon("M1", *fwd(xlon, xlat, az_x + 90.0, 300.0)[:2])
+    m2 = mon("M2", *fwd(xlon, xlat, az_x + 90.0, 120.0)[:2])          # both on the left: A beyond marker 2
+    line_m, _, _ = dividing_line(m1, m2, geo=GEO, extend_m=1000.0)
+    a = dividing_crossing(line=geodesic_line(), line_name="middle", divider=line_m, m1=m1, m2=m2, geo=GEO,
+                          max_distance_m=1000.0, resolution_m=RESOLUTION_M, window_m=WINDOW_M)
+    assert F.gl_distance(a.lon, a.lat, xlon, xlat) < 0.005
+    assert a.perpendicular_deviation_deg < 0.001
+    p1 = mon("P1", *fwd(xlon, xlat, az_x + 90.0, 300.0)[:2])
+    p2 = mon("P2", *fwd(p1.lon, p1.lat, az_x, 500.0)[:2])             # parallel to the channel, 300 m off
+    line_p, _, _ = dividing_line(p1, p2, geo=GEO, extend_m=100.0)
+    with pytest.raises(GeometryError, match="dividing line P1–P2 does not cross the middle line"):
+        dividing_crossing(line=geodesic_line(), line_name="middle", divider=line_p, m1=p1, m2=p2, geo=GEO,
+                          max_distance_m=1000.0, resolution_m=RESOLUTION_M, window_m=WINDOW_M)
+
+
+@pytest.mark.parametrize("skew", [0.0, 7.0, -23.0])
+def test_angle_on_an_analytic_channel(skew):
+    """A circular channel (radius 600 m, vertices every 0.5 m): the chord over any window centred on a point is
+    parallel to the tangent there, so a dividing line through the circle's centre (a radius) meets the channel
+    at exactly 90 deg, and one turned by ``skew`` at 90 - skew; the perpendicular from a monument on the radius
+    falls on that radius (planar angles are kept by the conformal metric CRS)."""
+    from pipeline.tripoint import dividing_crossing, dividing_line
+
+    R, t0 = 600.0, 0.9
+    t = np.linspace(0.0, 1.8, int(1.8 * R / 0.5) + 1)
+    arc = LineString(np.column_stack([R * np.cos(t), R * np.sin(t)]))
+    p = np.array([R * np.cos(t0), R * np.sin(t0)])
+    radial = p / R
+    c, s = np.cos(np.radians(skew)), np.sin(np.radians(skew))
+    u = np.array([c * radial[0] - s * radial[1], s * radial[0] + c * radial[1]])
+    (l1, l2) = F.to_lonlat([p + 250.0 * u, p - 150.0 * u], CRS)
+    m1, m2 = mon("M1", *l1), mon("M2", *l2)
+    line_m, _, _ = dividing_line(m1, m2, geo=GEO, extend_m=1000.0)
+    for window in (20.0, 200.0, 600.0):
+        a = dividing_crossing(line=arc, line_name="middle", divider=line_m, m1=m1, m2=m2, geo=GEO,
+                              max_distance_m=1000.0, resolution_m=RESOLUTION_M, window_m=window)
+        (plon, plat), = F.to_lonlat([p], CRS)
+        record("angle on a circular channel", foot_m=F.gl_distance(a.lon, a.lat, plon, plat),
+               deviation_deg=abs(a.perpendicular_deviation_deg - abs(skew)))
+        assert F.gl_distance(a.lon, a.lat, plon, plat) < 0.01
+        assert abs(a.perpendicular_deviation_deg - abs(skew)) < 0.001, (window, a.perpendicular_deviation_deg)
+    if skew == 0.0:       # the perpendicular from marker 1 (on the radius) falls on the same point
+        f = perpendicular_foot(line=arc, line_name="middle", monument=m1, geo=GEO, max_distance_m=1000.0,
+                               resolution_m=RESOLUTION_M, window_m=WINDOW_M)
+        assert F.gl_distance(f.lon, f.lat, a.lon, a.lat) < 0.01 and f.perpendicular_deviation_deg < 0.001
+
+
+def test_marker_2_is_read_in_the_pyongyang_system_through_the_loader():
+    """Marker 2 (the Korean marker) is published in the Pyongyang system like sign No. 423's treaty figure, so
+    the loader reads it as Pulkovo 1942 (EPSG:4284) and transforms it with pyproj's best operation; as printed,
+    markers 1 and 2 are 417.8 m apart at azimuth 217.8 deg (the data README, pyproj Geod WGS-84)."""
+    from conftest import INPUTS
+    from pipeline.config import load_config
+    from pipeline.load import load_inputs
+
+    cfg = load_config(INPUTS / "tumen.toml")
+    pts = load_inputs(cfg).points
+    k2, m1 = pts["K2"], pts["423-P42"]
+    assert k2.crs == "EPSG:4284" and k2.kind == "monument" and "Pyongyang" in k2.datum
+    assert (k2.lat, k2.lon) == pytest.approx((42 + 24 / 60 + 59.5 / 3600, 130 + 38 / 60 + 6.5 / 3600), abs=1e-8)
+    lon, lat = Transformer.from_crs(PULKOVO_1942, "EPSG:4326", always_xy=True).transform(k2.lon, k2.lat)
+    assert F.gl_distance(lon, lat, k2.lon_wgs84, k2.lat_wgs84) < 0.01
+    assert 80.0 < F.gl_distance(k2.lon, k2.lat, lon, lat) < 110.0      # a real datum shift, as for No. 423
+    s12, azi1, _ = F.gl_inverse(m1.lon, m1.lat, k2.lon, k2.lat)       # as printed
+    assert round(s12, 1) == 417.8 and round(azi1 % 360.0, 1) == 217.8
+    s12w, azi1w, _ = F.gl_inverse(m1.lon_wgs84, m1.lat_wgs84, k2.lon_wgs84, k2.lat_wgs84)   # both transformed
+    assert abs(s12w - s12) < 0.5 and F.angle_diff(azi1w, azi1) < 0.1
+    assert cfg.tripoint.rule == "dividing_line" and cfg.tripoint.dividing_line == ["423-P42", "K2"]
+
+
+def _rings_variant(poly, kind: str, rng):
+    """The same water area with other ring vertices: start vertex moved, resampled at another spacing, or
+    unevenly densified (random extra vertices on random segments: exactly the same shape)."""
+    def ring(coords):
+        c = np.asarray(coords)[:-1]
+        if kind == "rotated":
+            c = np.roll(c, -int(rng.integers(1, len(c))), axis=0)
+        elif kind == "resampled":
+            r = LineString(np.vstack([c, c[:1]]))
+            c = shapely.get_coordinates(r.interpolate(np.arange(0.0, r.length, 3.7)))
+        elif kind == "densified":
+            out = []
+            for p, q in zip(c, np.roll(c, -1, axis=0)):
+                out.append(p)
+                k = int(rng.integers(0, 4)) if rng.random() < 0.5 else 0
+                for f in np.sort(rng.random(k)):
+                    out.append(p + f * (q - p))
+            c = np.array(out)
+        return np.vstack([c, c[:1]])
+    from shapely.geometry import Polygon
+    return Polygon(ring(poly.exterior.coords), [ring(h.coords) for h in poly.interiors])
+
+
+def test_a_does_not_wobble_with_the_rings_vertices():
+    """Issue 19: vertex spacing, bank sampling and the polygon's start vertex must move A by less than 0.1 m
+    and the angle by less than 0.05 deg (one segment's direction moved them 0.83 m and 0.4 deg): the bundled
+    water area with rotated, resampled and unevenly densified rings, the middle line and both constructions."""
+    from conftest import INPUTS
+    from pipeline import geometry, land_line
+    from pipeline.config import load_config
+    from pipeline.load import load_inputs
+
+    cfg = load_config(INPUTS / "tumen.toml")
+    inp = load_inputs(cfg)
+    land = shapely.union_all(list(inp.land.values()))
+    lc = cfg.land
+    rng = np.random.default_rng(19)
+
+    def construct(water):
+        ch = land_line.channel_lines(
+            water=water, land=land, depth=None, geo=inp.geo, border_line="middle", main_channel="widest",
+            bank_densify_m=lc.bank_densify_m, width_exponent=lc.width_exponent, mouth_snap_m=lc.mouth_snap_m,
+            min_mouth_width_m=lc.min_mouth_width_m, min_depth_m=lc.min_depth_m,
+            thalweg_depth_exponent=lc.thalweg_depth_exponent, thalweg_smooth_cells=lc.thalweg_smooth_cells,
+            simplify_m=lc.simplify_m, tile_sites=lc.voronoi_tile_sites)
+        return locate_tripoint(lines={"middle": ch.middle.line}, in_use="middle", settings=cfg.tripoint,
+                               points=inp.points, geo=inp.geo)
+
+    base = construct(inp.water)
+    for kind in ("rotated", "resampled", "densified"):
+        water = shapely.MultiPolygon([_rings_variant(p, kind, rng) for p in geometry.polygons(inp.water)])
+        tp = construct(shapely.union_all(water))
+        moved = F.gl_distance(tp.foot.lon, tp.foot.lat, base.foot.lon, base.foot.lat)
+        turned = abs(tp.foot.perpendicular_deviation_deg - base.foot.perpendicular_deviation_deg)
+        perp = F.gl_distance(tp.perpendicular.lon, tp.perpendicular.lat, base.perpendicular.lon,
+                             base.perpendicular.lat)
+        record(f"bundled water, rings {kind}", foot_m=max(moved, perp), deviation_deg=turned)
+        assert moved < 0.1 and perp < 0.1, (kind, moved, perp)
+        assert turned < 0.05, (kind, turned)
