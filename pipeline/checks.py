@@ -19,25 +19,37 @@ def at_most(name: str, value: float, limit: float, unit: str, detail: str, catch
     return Check(name, float(value), 0.0, float(limit), unit, "at most", bool(value <= limit), detail, catches)
 
 
-def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config) -> list[Check]:
-    """The two official lengths (also re-run by ``tumen-border check`` on lengths measured from the files)."""
+def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config,
+                  segment_lengths_m: dict[str, float] | None = None) -> list[Check]:
+    """The official lengths: land (when one is published), sea, and each published segment of the agreed line
+    (also re-run by ``tumen-border check`` on lengths measured from the files)."""
     o = cfg.official
-    return [
-        within("land_length", land_length_m, o.land_length_m, o.land_tolerance_m, "m",
-               "geodesic (WGS 84) length of the land boundary, tripoint A to the mouth point",
-               "a land line that misses or doubles part of the river, follows a bank, or is measured in "
-               "degrees or on a planar grid"),
-        within("sea_length", sea_length_m, o.sea_length_m, o.sea_tolerance_m, "m",
-               "geodesic (WGS 84) length of the maritime boundary",
-               "a sea line that is not the agreed straight line (an equidistance line has another length), a "
-               "misplaced mouth or end point, or a length not measured on the ellipsoid"),
-    ]
+    out = []
+    if o.land_length_m is not None:
+        out.append(within("land_length", land_length_m, o.land_length_m, o.land_tolerance_m, "m",
+                          "geodesic (WGS 84) length of the land boundary, tripoint A to the mouth point",
+                          "a land line that misses or doubles part of the river, follows a bank, or is measured in "
+                          "degrees or on a planar grid"))
+    if o.sea_length_m is not None:
+        out.append(within("sea_length", sea_length_m, o.sea_length_m, o.sea_tolerance_m, "m",
+                          "geodesic (WGS 84) length of the maritime boundary",
+                          "a sea line that is not the agreed line (an equidistance line has another length), a "
+                          "misplaced mouth, turning or end point, or a length not measured on the ellipsoid"))
+    for seg in o.segments:
+        key = f"{seg['from']}-{seg['to']}"
+        if segment_lengths_m is not None and key in segment_lengths_m:
+            out.append(within(f"sea_segment_{seg['from']}_{seg['to']}", segment_lengths_m[key], seg["length_m"],
+                              seg["tolerance_m"], "m", f"length of the agreed line's segment {seg['from']} -> "
+                              f"{seg['to']} ({seg.get('source', 'published figure')})",
+                              "a misplaced turning point, or a segment drawn as the wrong kind of line"))
+    return out
 
 
 def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
     """Every check of a run, in a fixed order."""
     f, m = figures, cfg.maritime
-    out = length_checks(land_length_m=f.land_length_m, sea_length_m=f.sea_length_m, cfg=cfg)
+    out = length_checks(land_length_m=f.land_length_m, sea_length_m=f.sea_length_m, cfg=cfg,
+                        segment_lengths_m=f.segment_lengths_m)
     out.append(at_most("land_sea_junction", f.junction_gap_m, cfg.mouth.max_junction_gap_m, "m",
                        "distance between the land boundary's end and the maritime boundary's start",
                        "land and sea lines that do not meet"))
@@ -84,6 +96,12 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
         out.append(at_most("monument_records_agree", f.record_disagreement_m, cfg.tripoint.max_record_disagreement_m,
                            "m", "distance between the two records of the monument after their datum transforms",
                            "a datum transform skipped or applied twice"))
+    for pid, d in f.control_offsets_m.items():
+        out.append(at_most(f"control_point_{pid}", d, cfg.validation.max_control_offset_m, "m",
+                           f"treaty point {pid} as read (after its datum transform) to its independent control "
+                           "figure (inputs.controls)",
+                           "a treaty point read in the wrong datum, a transform that fell back to a coarse "
+                           "operation, or a mistyped coordinate"))
     out.append(at_most("projection_scale_error", f.scale_error_ppm, cfg.crs.max_scale_error_ppm, "ppm",
                        "worst scale distortion of the metric CRS over the data extent",
                        "a metric CRS unsuited to the area (buffers and Voronoi diagrams would be distorted)"))

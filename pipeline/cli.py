@@ -145,6 +145,32 @@ def run(config_path, out, border_line, main_channel, maritime_method, land_toler
 
 
 @main.command()
+@click.option("--root", type=click.Path(path_type=Path), default=Path("inputs"), show_default=True,
+              help="Folder holding one folder per case (<case>/<case>.toml).")
+@handled
+def cases(root):
+    """List the bundled cases: each config, its border, how A and B are fixed, the agreed line."""
+    from .config import bundled_cases
+
+    found = bundled_cases(root)
+    if not found:
+        from .errors import InputError
+        raise InputError(root, "no case here: expected folders <case>/<case>.toml")
+    for path, cfg in found:
+        t, tr, s = cfg.tripoint, cfg.treaty, cfg.sides
+        start = {"dividing_line": f"dividing line {'–'.join(t.dividing_line)}", "perpendicular":
+                 f"perpendicular from {t.monument}", "start_point": "a configured start point (model choice)"}[t.rule]
+        mouth = tr.mouth_point or "centre of the mouth (computed)"
+        line = " → ".join([mouth, *tr.turning_points, tr.end_point]) if tr.end_point else "equidistance"
+        click.echo(f"{path}\n  {cfg.case.name}: {s.name(s.left)} (left bank) / {s.name(s.right)} (right bank)\n"
+                   f"  A: {start}; land line: {cfg.land.border_line}; sea: {line}"
+                   + (f" (then {', '.join(tr.beyond_points)} beyond)" if tr.beyond_points else "")
+                   + (f"\n  modelled: {', '.join(cfg.inputs.modelled)}" if cfg.inputs.modelled else ""))
+    click.echo(f"run one with: tumen-border run --config {found[0][0]}")
+    return 0
+
+
+@main.command()
 @click.argument("out_dir", type=click.Path(path_type=Path), default=Path("outputs"))
 @config_opt
 @land_tol_opt

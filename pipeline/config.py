@@ -38,7 +38,7 @@ def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt:
 
 Side = str          # a state code as it appears in the coast data (e.g. "RUS")
 Colour = str        # "#rrggbb"
-ROLES = ("coast", "river", "depth", "points", "reference")
+ROLES = ("coast", "river", "depth", "points", "reference", "controls")
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -122,6 +122,9 @@ class InputsCfg:
     depth_crs: str = setting("EPSG:4326", doc="soundings CSV: CRS of its coordinates (vector files carry their own)")
     depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid", unit="m", gt=0.0)
     reference: Path | None = setting(None, doc="territory polygons with sea, for validation only (optional)")
+    controls: Path | None = setting(None, doc="independent published coordinates of treaty points (same CSV form as "
+                                              "inputs.points, same ids), for validation only: each treaty point as "
+                                              "read is checked against its control (optional)")
     reference_layer: str = setting("", doc="layer of the reference file")
     reference_side_field: str = setting("iso_a3", doc="column of the reference file with the country code")
     modelled: list = setting([], doc="roles of inputs that are modelled, not surveyed (coast, river, depth, "
@@ -137,6 +140,8 @@ class InputsCfg:
             out["depth"] = self.depth
         if self.reference is not None:
             out["reference"] = self.reference
+        if self.controls is not None:
+            out["controls"] = self.controls
         return out
 
 
@@ -144,7 +149,18 @@ class InputsCfg:
 class TreatyCfg:
     unstated_datum_crs: str = setting("EPSG:4326", doc="how to read treaty coordinates whose datum the text does "
                                                       "not state (crs column empty), e.g. EPSG:4284 (Pulkovo 1942)")
-    mouth_point: str = setting("B", doc="id of the treaty point where the river part ends (empty: none)")
+    mouth_point: str = setting("B", doc="id of the treaty point where the river part ends (empty: none, or "
+                                        "computed by treaty.mouth_rule)")
+    mouth_rule: Literal["point", "closing_line_centre"] = setting(
+        "point", doc="how the mouth point B is fixed: point = the treaty point treaty.mouth_point; "
+                     "closing_line_centre = the centre of the river mouth's closing line, wherever the mouth is "
+                     "(e.g. USA-Mexico 1970, Art. V)")
+    turning_points: list = setting([], doc="ids of the agreed line's turning points between the mouth point and "
+                                           "the end point, in order (e.g. [\"P2\"]); empty: a single line B -> E")
+    segment_lines: list = setting([], doc="kind of line of each segment of the agreed line, \"geodesic\" or "
+                                          "\"rhumb\", in order (empty: every segment a geodesic)")
+    beyond_points: list = setting([], doc="ids of the treaty's points beyond the end point, in order: drawn as the "
+                                          "layer maritime_beyond, not part of the territorial-sea boundary")
     end_point: str = setting("E", doc="id of the treaty point where the maritime boundary ends (empty: none)")
     source: str = setting("", doc="the legal text the chain of points comes from, cited in the report")
 
@@ -160,11 +176,18 @@ class CrsCfg:
 
 @dataclass(frozen=True)
 class OfficialCfg:
-    land_length_m: float = setting(doc="official length of the land (river) part", unit="m", gt=0.0)
-    land_tolerance_m: float = setting(doc="allowed |computed - official| land length", unit="m", ge=0.0)
-    sea_length_m: float = setting(doc="official length of the maritime part", unit="m", gt=0.0)
-    sea_tolerance_m: float = setting(doc="allowed |computed - official| sea length", unit="m", ge=0.0)
+    sea_length_m: float | None = setting(None, doc="official length of the maritime part; none (left out) when "
+                                                   "none is published: no sea-length check", unit="m", gt=0.0)
+    sea_tolerance_m: float | None = setting(None, doc="allowed |computed - official| sea length (needed with "
+                                                      "sea_length_m)", unit="m", ge=0.0)
+    land_length_m: float | None = setting(None, doc="official length of the land (river) part; none (left out) "
+                                                    "when none is published: no land-length check", unit="m",
+                                          gt=0.0)
+    land_tolerance_m: float | None = setting(None, doc="allowed |computed - official| land length (needed with "
+                                                       "land_length_m)", unit="m", ge=0.0)
     source: str = setting("", doc="where the official figures come from")
+    segments: list = setting([], doc="published lengths of segments of the agreed line: a list of tables "
+                                     "{from, to, length_m, tolerance_m, source}; each is checked (sea_segment_FROM_TO)")
 
 
 @dataclass(frozen=True)
@@ -205,7 +228,8 @@ class TripointCfg:
     monument: str = setting("", doc="id of the monument the perpendicular is dropped from (rule perpendicular; "
                                     "with rule dividing_line, the check construction)")
     compare_monument: str = setting("", doc="a second record of the same monument (e.g. another datum)")
-    start_point: str = setting("", doc="rule start_point: id of the point the land line starts nearest to")
+    start_lonlat: list = setting([], doc="rule start_point: [lon, lat] (WGS 84) of the point the land line starts "
+                                         "nearest to: a model choice, e.g. where the river data begins", unit="deg")
     monument_max_distance_m: float = setting(1000.0, doc="a monument farther than this from the channel line is "
                                                          "an input error", unit="m", gt=0.0)
     direction_window_m: float = setting(200.0, doc="length of channel line over which its direction at A is "
@@ -231,8 +255,6 @@ class TripointCfg:
         """Ids of every point A is constructed from: the markers, the monument(s) or the start point."""
         ids = list(self.dividing_line) if self.rule == "dividing_line" else []
         ids += [self.monument, self.compare_monument]
-        if self.rule == "start_point":
-            ids.append(self.start_point)
         return [i for i in dict.fromkeys(ids) if i]
 
 
@@ -277,6 +299,9 @@ class ValidationCfg:
     margin_m: float = setting(100.0, doc="the reference's mapped 12-nm limit is its seaward edge farther than this "
                                          "from land, other territories and the data extent's edge", unit="m",
                               gt=0.0)
+    max_control_offset_m: float = setting(10.0, doc="check: a treaty point as read (after its datum transform) at "
+                                                    "most this far from its control point (inputs.controls)",
+                                          unit="m", gt=0.0)
 
 
 @dataclass(frozen=True)
@@ -494,8 +519,39 @@ def validate(cfg: Config) -> None:
         raise InputError(path, "land.main_channel = 'deepest' needs inputs.depth")
     if cfg.land.border_line == "thalweg" and ic.depth is None:
         raise InputError(path, "land.border_line = 'thalweg' needs inputs.depth")
-    if cfg.maritime.method == "treaty" and not (cfg.treaty.mouth_point and cfg.treaty.end_point):
-        raise InputError(path, "maritime.method = 'treaty' needs treaty.mouth_point and treaty.end_point")
+    for part in ("land", "sea"):
+        if (getattr(cfg.official, f"{part}_length_m") is None) != (getattr(cfg.official, f"{part}_tolerance_m") is None):
+            raise InputError(path, f"official.{part}_length_m and official.{part}_tolerance_m go together: give both "
+                                   "or neither")
+    tr = cfg.treaty
+    if cfg.maritime.method == "treaty" and not ((tr.mouth_point or tr.mouth_rule == "closing_line_centre")
+                                                and tr.end_point):
+        raise InputError(path, "maritime.method = 'treaty' needs treaty.end_point and treaty.mouth_point (or "
+                               "treaty.mouth_rule = 'closing_line_centre')")
+    if tr.mouth_rule == "closing_line_centre" and tr.mouth_point:
+        raise InputError(path, "treaty.mouth_rule = 'closing_line_centre' computes the mouth point: leave "
+                               "treaty.mouth_point empty")
+    for key in ("turning_points", "beyond_points", "segment_lines"):
+        if not all(isinstance(v, str) and v for v in getattr(tr, key)):
+            raise InputError(path, f"treaty.{key} = {getattr(tr, key)!r} must be a list of non-empty strings")
+    n_seg = len(tr.turning_points) + 1
+    if tr.segment_lines and (len(tr.segment_lines) != n_seg
+                             or any(v not in ("geodesic", "rhumb") for v in tr.segment_lines)):
+        raise InputError(path, f"treaty.segment_lines = {tr.segment_lines!r} must give \"geodesic\" or \"rhumb\" for "
+                               f"each of the agreed line's {n_seg} segment(s)")
+    chain = [tr.mouth_point or "(mouth)", *tr.turning_points, tr.end_point]
+    for i, seg in enumerate(cfg.official.segments):
+        ok = (isinstance(seg, dict) and set(seg) <= {"from", "to", "length_m", "tolerance_m", "source"}
+              and {"from", "to", "length_m", "tolerance_m"} <= set(seg)
+              and all(isinstance(seg[k], (int, float)) and not isinstance(seg[k], bool) and math.isfinite(seg[k])
+                      and seg[k] >= 0 for k in ("length_m", "tolerance_m")))
+        if not ok:
+            raise InputError(path, f"official.segments[{i}] = {seg!r} must be a table with from, to, length_m, "
+                                   "tolerance_m (and source)")
+        pair = (seg["from"], seg["to"])
+        if pair not in list(zip(chain, chain[1:])):
+            raise InputError(path, f"official.segments[{i}]: {pair[0]} -> {pair[1]} is not a segment of the agreed "
+                                   f"line {' -> '.join(chain)}")
     s = cfg.sides
     codes = [c for c in (s.left, s.right, s.third) if c]
     if not (s.left and s.right) or len(set(codes)) < len(codes):
@@ -552,8 +608,11 @@ def validate(cfg: Config) -> None:
                                "[marker 1, marker 2]")
     if t.rule == "perpendicular" and not t.monument:
         raise InputError(path, "tripoint.rule = 'perpendicular' needs tripoint.monument")
-    if t.rule == "start_point" and not t.start_point:
-        raise InputError(path, "tripoint.rule = 'start_point' needs tripoint.start_point")
+    if t.rule == "start_point" and not (len(t.start_lonlat) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in t.start_lonlat)
+            and -180 <= t.start_lonlat[0] <= 180 and -90 <= t.start_lonlat[1] <= 90):
+        raise InputError(path, f"tripoint.rule = 'start_point' needs tripoint.start_lonlat = [lon, lat] in degrees, "
+                               f"got {t.start_lonlat!r}")
 
 
 def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
@@ -576,3 +635,18 @@ def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = N
     if overrides:
         validate(cfg)
     return cfg
+
+
+def bundled_cases(root: str | Path) -> list[tuple[Path, Config]]:
+    """Every case under ``root``: one folder per case holding ``<case>.toml`` (``inputs/<case>/<case>.toml``).
+
+    Returns (config path, loaded config) pairs, sorted by folder name; a config that does not load raises its
+    own InputError naming the file.
+    """
+    root = Path(root)
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        toml = folder / f"{folder.name}.toml"
+        if toml.is_file():
+            out.append((toml, load_config(toml)))
+    return out

@@ -21,7 +21,7 @@ from shapely.geometry import Point
 from . import checks, land_line, maritime, tripoint, validate
 from .config import Config
 from .errors import GeometryError, InputError, one_line
-from .geodesy import inverse
+from .geodesy import GEOD, inverse
 from .load import load_inputs
 from .model import Figures, Inputs, Report, Results
 
@@ -48,7 +48,7 @@ def blame(cfg: Config, role: str):
     from pyproj.exceptions import ProjError
     from scipy.spatial import QhullError
 
-    files = cfg.inputs.files()
+    files = {**cfg.inputs.files(), "config": cfg.path}
     try:
         yield
     except GeometryError as exc:
@@ -59,7 +59,8 @@ def blame(cfg: Config, role: str):
 
 
 def _name(role: str) -> str:
-    return {"points": "treaty points", "depth": "depth", "reference": "reference border"}.get(role, role)
+    return {"points": "treaty points", "depth": "depth", "reference": "reference border", "controls": "control points",
+            "config": "configuration"}.get(role, role)
 
 
 def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
@@ -93,10 +94,11 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
                                       geo=geo)
 
     with stage("land_boundary", timings), blame(cfg, "river"):
-        mouth_id = cfg.treaty.mouth_point if cfg.maritime.method == "treaty" else ""
-        junction = None
-        if mouth_id:
-            junction = Point(geo.lonlat_to_metric(np.array([points[mouth_id].lonlat]))[0])
+        tr = cfg.treaty
+        mouth_id, junction = "", None
+        if cfg.maritime.method == "treaty":
+            mouth_id, junction = mouth_point(rule=tr.mouth_rule, point=points.get(tr.mouth_point),
+                                             closing_line=channel.mouth.closing_line, geo=geo)
         land = land_line.land_boundary(
             channel=channel, station_m=tp.foot.station_m, tripoint=tp.foot.point,
             other_station_m=tp.on_other_line.station_m if tp.on_other_line else None,
@@ -104,11 +106,13 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
 
     with stage("maritime", timings), blame(cfg, "coast"):
         mc = cfg.maritime
-        end_id = cfg.treaty.end_point
+        tr = cfg.treaty
+        chain = [*tr.turning_points, tr.end_point] if tr.end_point else []
         mar = maritime.maritime_boundary(
             land=inp.land, water=inp.water, frame=inp.frame, closing_line=channel.mouth.closing_line,
-            crossing=land.crossing, junction=land.junction,
-            end_point_ll=points[end_id].lonlat if end_id else None, sides=sides, geo=geo, method=mc.method,
+            crossing=land.crossing, junction=land.junction, junction_id=land.junction_id or "crossing",
+            agreed_points=[(i, points[i].lonlat) for i in chain], segment_lines=list(tr.segment_lines),
+            beyond_points=[(i, points[i].lonlat) for i in tr.beyond_points], sides=sides, geo=geo, method=mc.method,
             breadth_m=cfg.territorial_sea_m, coast_densify_m=mc.coast_densify_m, mouth_densify_m=mc.mouth_densify_m,
             mouth_densify_radius_m=mc.mouth_densify_radius_m, search_radius_factor=mc.search_radius_factor,
             buffer_quad_segs=mc.buffer_quad_segs, line_densify_m=mc.line_densify_m,
@@ -125,6 +129,20 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
                           crossing=land.crossing, mar=mar, tp=tp)
         found = checks.run_checks(figures=figures, cfg=cfg)
     return Results(inp, channel, tp, land, mar, reference, found, figures, timings)
+
+
+#: the label of a mouth point computed by ``treaty.mouth_rule = "closing_line_centre"``
+MOUTH_CENTRE = "mouth centre"
+
+
+def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
+    """The mouth point B and its label: the treaty point, or the centre of the closing line (the geodesic
+    midpoint of its ends) where the treaty puts B at "the centre of the mouth, wherever it is"."""
+    if rule == "closing_line_centre":
+        (lon1, lat1), (lon2, lat2) = geo.metric_to_lonlat(np.asarray(closing_line.coords)[[0, -1]])
+        (mid,) = GEOD.npts(lon1, lat1, lon2, lat2, 1)
+        return MOUTH_CENTRE, Point(geo.lonlat_to_metric(np.array([mid]))[0])
+    return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]))[0])
 
 
 def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) -> Figures:
@@ -152,8 +170,10 @@ def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) ->
     if tp.dividing is not None:
         dividing = {f.line: f.perpendicular_deviation_deg for f in (tp.foot, tp.on_other_line) if f is not None}
         constructions = dict(tp.dividing.construction_distance_m)
+    segments = {f"{g.start}-{g.end}": g.length_m for g in mar.segments}
+    controls = {pid: float(inverse(*inp.points[pid].lonlat, *c.lonlat)[1]) for pid, c in inp.controls.items()}
     return Figures(
-        land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
+        segment_lengths_m=segments, control_offsets_m=controls, land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
         mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
         limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
         perpendicular_deviation_deg=(tp.perpendicular.perpendicular_deviation_deg if tp.perpendicular is not None

@@ -21,7 +21,7 @@ LAYERS = {
     "land": "MultiPolygon", "river": "MultiPolygon", "islands": "Polygon", "maritime_comparison": "Polygon",
     "coast": "MultiLineString", "reference_border": "LineString", "territorial_sea_limits": "MultiLineString",
     "closing_line": "LineString", "dividing_line": "LineString", "channel_middle": "LineString", "thalweg": "LineString",
-    "maritime_equidistance": "LineString", "land_boundary": "LineString", "maritime_boundary": "LineString",
+    "maritime_equidistance": "LineString", "land_boundary": "LineString", "maritime_boundary": "LineString", "maritime_beyond": "LineString",
     "boundary_points": "Point", "monuments": "Point", "tripoint": "Point",
 }
 
@@ -136,11 +136,18 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
           "method": f"A → {line_name} → " + (f"treaty point {lb.junction_id}" if lb.junction_id else "closing line"),
           "source": f"computed from {river_src}" + (f" and {depth_src}" if r.channel.in_use == "thalweg" else "")}],
         [ll(lb.line)])
-    method = (f"geodesic from treaty point {lb.junction_id} to treaty point {cfg.treaty.end_point}"
+    method = (" → ".join([f"{lb.junction_id}"] + [f"({g.kind}) {g.end}" for g in mar.segments])
               if mar.method == "treaty" else "equidistance line to the 12-nm limit")
     out["maritime_boundary"] = _line_rows(
         [{"name": f"{pair} maritime boundary (territorial sea)", "kind": "maritime boundary", "method": method,
           "source": cfg.treaty.source if mar.method == "treaty" else case.coast_source}], [ll(mar.boundary)])
+
+    if mar.beyond is not None:
+        tr = cfg.treaty
+        out["maritime_beyond"] = _line_rows(
+            [{"name": f"Treaty line beyond {tr.end_point}: " + " → ".join([tr.end_point, *tr.beyond_points]),
+              "kind": "treaty line beyond the territorial sea", "method": "geodesics between the treaty's points",
+              "source": tr.source}], [ll(mar.beyond)])
 
     pts: list[tuple[dict, Point]] = []
     a = r.tripoint.foot
@@ -148,7 +155,13 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
                  "source": f"computed: {a.construction} on the {line_name}"}, Point(a.lon, a.lat)))
     pts.append(({"name": "Channel line meets the closing line", "label": "mouth", "kind": "computed point",
                  "datum": "WGS 84", "source": "computed"}, Point(*geo.point_lonlat(lb.crossing))))
-    for pid, label in ((cfg.treaty.mouth_point, "mouth point"), (cfg.treaty.end_point, "end point")):
+    if lb.junction_id and not cfg.treaty.mouth_point:      # B computed by treaty.mouth_rule
+        pts.append(({"name": f"B: {lb.junction_id} (computed: {cfg.treaty.mouth_rule})", "label": "B",
+                     "kind": "treaty point", "datum": "WGS 84", "source": "computed"},
+                    Point(*geo.point_lonlat(lb.junction))))
+    tr = cfg.treaty
+    for pid, label in ((tr.mouth_point, "mouth point"), *((t, "turning point") for t in tr.turning_points),
+                       (tr.end_point, "end point"), *((t, "point beyond the end point") for t in tr.beyond_points)):
         if not pid:
             continue
         p = r.inputs.points[pid]

@@ -154,7 +154,6 @@ def _require_points(cfg: Config, points: dict[str, TreatyPoint]) -> None:
               ("tripoint.compare_monument", t.compare_monument, "monument"),
               *(("tripoint.dividing_line", pid, "monument") for pid in (t.dividing_line if t.rule == "dividing_line"
                                                                          else [])),
-              ("tripoint.start_point", t.start_point if t.rule == "start_point" else "", None),
               ("treaty.mouth_point", cfg.treaty.mouth_point, None),
               ("treaty.end_point", cfg.treaty.end_point, None)]
     for key, pid, kind in wanted:
@@ -252,8 +251,16 @@ def load_inputs(cfg: Config) -> Inputs:
         reference = {code: _to_metric(geo, g, ref.crs, ic.reference, "reference border")
                      for code, g in ref_src.items()}
 
+    controls = {}
+    if ic.controls is not None:
+        controls = treaty_points(ic.controls, geo, cfg.treaty.unstated_datum_crs)
+        unknown = sorted(set(controls) - set(points))
+        if unknown:
+            raise InputError(ic.controls, f"control points: {', '.join(unknown)} are not ids of the treaty points "
+                                          f"in {ic.points.name}")
+
     base = cfg.folder
-    detail = {"coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
+    detail = {"controls": ("csv", f"{len(controls)} control points, validation only"),"coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
               "river": (river_form, river_detail), "depth": (depth_form, depth_detail),
               "points": ("csv", f"{len(points)} points"),
               "reference": ("vector", "reference only, never used to compute")}
@@ -262,7 +269,7 @@ def load_inputs(cfg: Config) -> Inputs:
              for role, p in ic.files().items()}
     log.info("loaded coast (%d polygons), river (%s), %d treaty points%s; metric CRS %s", len(coast.geometry),
              river_form, len(points), f", depth ({depth_form})" if depth is not None else "", geo.metric.name)
-    return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs))
+    return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs), controls)
 
 
 def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],

@@ -29,7 +29,7 @@ from shapely.ops import substring
 from . import geometry
 from .errors import GeometryError
 from .geodesy import GEOD, Geodesy, geodesic_area_m2, geodesic_path, rhumb_path
-from .model import AreaPiece, Baselines, MaritimeResult
+from .model import AgreedSegment, AreaPiece, Baselines, MaritimeResult
 
 
 # ------------------------------------------------------------------------------------------- baselines
@@ -188,6 +188,35 @@ def geodesic_line(*, start_ll: tuple[float, float], end_ll: tuple[float, float],
     return LineString(geo.lonlat_to_metric(geodesic_path(start_ll, end_ll, step_m)))
 
 
+def agreed_line(*, start: tuple[str, Point], points: list[tuple[str, tuple[float, float]]], kinds: list[str],
+                geo: Geodesy, step_m: float) -> tuple[LineString, tuple[AgreedSegment, ...]]:
+    """The agreed line from ``start`` (id, metric point) through ``points`` ((id, (lon, lat)) WGS 84, the last
+    the end point), each segment a geodesic or a rhumb line as ``kinds`` says ("geodesic" for all when
+    empty), with vertices at most ``step_m`` apart so it stays that line in any viewer.
+
+    Returns the whole line (metric) and its segments, each with its geodesic length (m, along the line as
+    drawn) and initial azimuth (deg).
+    """
+    ids = [start[0]] + [p[0] for p in points]
+    lls = [geo.point_lonlat(start[1])] + [p[1] for p in points]
+    coords = [np.asarray(start[1].coords)[0]]
+    segs = []
+    for i, (a, b) in enumerate(zip(lls, lls[1:])):
+        kind = kinds[i] if kinds else "geodesic"
+        if kind == "rhumb":
+            n = max(2, int(np.ceil(GEOD.inv(a[0], a[1], b[0], b[1])[2] / step_m)) + 1)
+            path = rhumb_path(a, b, n)
+        else:
+            path = geodesic_path(a, b, step_m)
+        xy = geo.lonlat_to_metric(path)
+        seg = LineString(np.vstack([coords[-1], xy[1:]]))
+        coords.extend(xy[1:])
+        length = float(GEOD.line_length(path[:, 0], path[:, 1]))
+        az = float(GEOD.inv(a[0], a[1], path[1, 0], path[1, 1])[0] % 360.0)
+        segs.append(AgreedSegment(ids[i], ids[i + 1], kind, seg, length, az))
+    return LineString(coords), tuple(segs)
+
+
 def extended(line: LineString, *, geo: Geodesy, length_m: float, step_m: float) -> LineString:
     """``line`` continued past its end along the geodesic of its last segment, by ``length_m``."""
     (x0, y0), (x1, y1) = line.coords[-2], line.coords[-1]
@@ -223,8 +252,10 @@ def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divide
 
 # -------------------------------------------------------------------------------------------- the stage
 def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry,
-                      closing_line: LineString, crossing: Point, junction: Point,
-                      end_point_ll: tuple[float, float] | None, sides: tuple[str, str], geo: Geodesy, method: str,
+                      closing_line: LineString, crossing: Point, junction: Point, junction_id: str,
+                      agreed_points: list[tuple[str, tuple[float, float]]], segment_lines: list[str],
+                      beyond_points: list[tuple[str, tuple[float, float]]],
+                      sides: tuple[str, str], geo: Geodesy, method: str,
                       breadth_m: float, coast_densify_m: float, mouth_densify_m: float,
                       mouth_densify_radius_m: float, search_radius_factor: float, buffer_quad_segs: int,
                       line_densify_m: float, limit_check_points: int, snap_m: float) -> MaritimeResult:
@@ -237,8 +268,15 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         line starts there.
     junction : Point
         Where the land boundary ends and the maritime boundary starts (treaty point B, or ``crossing``).
-    end_point_ll : (lon, lat), optional
-        The treaty end point E (WGS 84); needed for ``method = "treaty"``.
+    junction_id : str
+        Its label ("B", or the rule that computed it).
+    agreed_points : list of (id, (lon, lat))
+        The agreed line's turning points and, last, its end point E (WGS 84); empty: no agreed line (needed for
+        ``method = "treaty"``).
+    segment_lines : list of str
+        "geodesic" or "rhumb" for each segment (empty: all geodesics).
+    beyond_points : list of (id, (lon, lat))
+        The treaty's points beyond E (WGS 84): joined by geodesics from E into ``MaritimeResult.beyond``.
     method : "treaty" or "equidistance"
     breadth_m : float
         Breadth of the territorial sea (12 nautical miles = 22,224 m).
@@ -256,16 +294,20 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
     eq_error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
                                    - geo.distance_to_line(xy, index[sides[1]])[0])))
 
-    agreed = agreed_divider = rhumb = rhumb_sep = None
+    agreed = agreed_divider = rhumb = rhumb_sep = beyond = None
+    segments: tuple[AgreedSegment, ...] = ()
     areas: tuple[AreaPiece, ...] = ()
-    if end_point_ll is not None:
-        start_ll = geo.point_lonlat(junction)
-        agreed = geodesic_line(start_ll=start_ll, end_ll=end_point_ll, geo=geo, step_m=line_densify_m)
-        agreed = LineString([junction.coords[0], *agreed.coords[1:]])
-        n = len(agreed.coords)
-        rhumb = LineString(geo.lonlat_to_metric(rhumb_path(start_ll, end_point_ll, n)))
+    if agreed_points:
+        agreed, segments = agreed_line(start=(junction_id, junction), points=agreed_points, kinds=segment_lines,
+                                       geo=geo, step_m=line_densify_m)
+        # for comparison: the same points joined by rhumb lines (loxodromes)
+        rhumb, _ = agreed_line(start=(junction_id, junction), points=agreed_points,
+                               kinds=["rhumb"] * len(agreed_points), geo=geo, step_m=line_densify_m)
         rhumb_sep = geo.separation(rhumb, agreed, line_densify_m / 10)[0]
         agreed_divider = extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m)
+        if beyond_points:
+            beyond, _ = agreed_line(start=(agreed_points[-1][0], Point(agreed.coords[-1])), points=beyond_points,
+                                    kinds=[], geo=geo, step_m=line_densify_m)
     if method == "treaty":
         if agreed is None:
             raise GeometryError("points", "the treaty method needs the end point E")
@@ -288,5 +330,5 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         areas = areas_between(agreed=agreed, equidistance=equidistance, agreed_divider=agreed_divider,
                               equidistance_divider=eq_divider, sides=sides, geo=geo)
     return MaritimeResult(method, boundary, base, limits, errors, equidistance, eq_error, gap, agreed, rhumb,
-                          rhumb_sep, end_d, cross, areas)
+                          rhumb_sep, end_d, cross, areas, segments, beyond)
 

@@ -88,6 +88,7 @@ class Inputs:
     reference: dict[str, BaseGeometry] | None
     files: dict[str, InputFile]
     repairs: tuple[str, ...] = ()
+    controls: dict[str, TreatyPoint] = field(default_factory=dict)   # independent figures of treaty points
 
 
 # ============================================================================================ stages
@@ -228,6 +229,18 @@ class AreaPiece:
 
 
 @dataclass(frozen=True)
+class AgreedSegment:
+    """One segment of the agreed line between two of its points."""
+
+    start: str                               # point ids ("B", "P2", ...)
+    end: str
+    kind: str                                # "geodesic" | "rhumb"
+    line: LineString                         # metric
+    length_m: float                          # geodesic length of the line as drawn (WGS 84)
+    azimuth_deg: float                       # initial azimuth at ``start``
+
+
+@dataclass(frozen=True)
 class MaritimeResult:
     method: str
     boundary: LineString                     # the line in use (metric), from the junction seaward
@@ -243,6 +256,8 @@ class MaritimeResult:
     end_distance_m: dict[str, float]         # end point (E, or the boundary's end) -> each baseline
     limit_crossings: dict[str, Point | None] # where the agreed line crosses each limit (metric)
     areas: tuple[AreaPiece, ...]
+    segments: tuple[AgreedSegment, ...] = ()   # the agreed line's segments, mouth point first
+    beyond: LineString | None = None         # the treaty's line beyond the end point (metric), drawn apart
 
 
 # ============================================================================================ report
@@ -378,6 +393,21 @@ class MouthReport:
     offset_azimuth_deg: float | None
     junction: list[float]
     junction_gap_m: float
+    rule: str = "point"                      # treaty.mouth_rule: how the mouth point was fixed
+    rule_text: str = ""
+
+
+@dataclass(frozen=True)
+class SegmentRow:
+    start: str
+    end: str
+    kind: str                                # geodesic | rhumb
+    length_m: float
+    length_nmi: float
+    azimuth_deg: float
+    published_m: float | None                # the treaty's or an official figure, when one is configured
+    tolerance_m: float | None
+    source: str
 
 
 @dataclass(frozen=True)
@@ -433,6 +463,9 @@ class MaritimeReport:
     areas: list[AreaRow]
     area_total_km2: float
     area_by_side: dict[str, float]           # "A->B": km2 that the agreed line gives A where equidistance gives B
+    segments: list[SegmentRow] = field(default_factory=list)   # the agreed line, segment by segment
+    beyond: list[str] = field(default_factory=list)            # ids of the treaty points beyond the end point
+    beyond_length_m: float | None = None
 
 
 @dataclass(frozen=True)
@@ -475,6 +508,7 @@ class Report:
     repairs: list[str]
     notes: list[str]
     software: dict[str, str]
+    control_offsets_m: dict[str, float] = field(default_factory=dict)   # treaty point id -> to its control (m)
 
 
 # ============================================================================ strict (de)serialisation
@@ -576,6 +610,8 @@ class Figures:
     scale_error_ppm: float
     dividing_angle_deviation_deg: dict[str, float] = field(default_factory=dict)   # line -> |angle - 90|
     construction_distance_m: dict[str, float] = field(default_factory=dict)        # line -> A to the foot
+    segment_lengths_m: dict[str, float] = field(default_factory=dict)              # "FROM-TO" -> geodesic m
+    control_offsets_m: dict[str, float] = field(default_factory=dict)              # id -> point to its control
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,15 @@ from . import geometry, land_line, validate
 from .config import Config
 from .geodesy import geodesic_area_m2, inverse
 from .tripoint import distance_m
-from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, DividingReport, FootReport, IslandRow, LandReport, LimitCrossing,
+from .model import (REPORT_SCHEMA, SegmentRow, ValidationRow, AreaRow, CrsReport, DatumRow, DividingReport, FootReport, IslandRow, LandReport, LimitCrossing,
                     MaritimeReport, MethodRow, MouthReport, Report, Results, TripointReport,
                     to_jsonable)
 
+MOUTH_RULES = {
+    "point": "the treaty's mouth point, a fixed coordinate",
+    "closing_line_centre": "the centre of the river mouth's closing line, wherever the mouth is (computed: the "
+                           "treaty fixes no coordinate)",
+}
 LINE_NAMES = {"thalweg": "the thalweg (deepest line)", "middle": "the middle of the main channel"}
 
 
@@ -135,7 +140,9 @@ def mouth_report(r: Results, cfg: Config) -> MouthReport:
         other_openings_m=[geo.length_m(o) for o in mouth.other_openings], crossing=list(crossing),
         treaty_point=cfg.treaty.mouth_point, treaty_lonlat=list(b.lonlat) if b is not None else None,
         offset_m=r.figures.mouth_offset_m, offset_azimuth_deg=az, junction=_ll(geo, lb.junction),
-        junction_gap_m=r.figures.junction_gap_m)
+        junction_gap_m=r.figures.junction_gap_m, rule=cfg.treaty.mouth_rule, rule_text=MOUTH_RULES[cfg.treaty.mouth_rule]
+        if r.maritime.method == "treaty" else "no mouth point: the maritime boundary starts where the channel line "
+                                               "meets the closing line")
 
 
 def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
@@ -166,9 +173,7 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
     for a in mar.areas:
         key = f"{a.side_agreed} under the agreed line, {a.side_equidistance} under equidistance"
         by_side[key] = by_side.get(key, 0.0) + a.area_km2
-    agreed_az = None
-    if mar.agreed is not None:
-        agreed_az = float(inverse(*geo.point_lonlat(Point(mar.agreed.coords[0])), *e.lonlat)[0])
+    agreed_az = mar.segments[0].azimuth_deg if mar.segments else None
     return MaritimeReport(
         method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=r.figures.sea_length_m,
         start=_ll(geo, Point(mar.boundary.coords[0])), end=_ll(geo, Point(mar.boundary.coords[-1])),
@@ -180,17 +185,37 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
         limit_lengths_m={s: geo.length_m(mar.limits[s]) for s in sides},
         equidistance_length_m=geo.length_m(mar.equidistance), equidistance_error_m=mar.equidistance_error_m,
         equidistance_start_gap_m=mar.equidistance_start_gap_m, methods=methods, areas=areas,
-        area_total_km2=sum(a.area_km2 for a in mar.areas), area_by_side=by_side)
+        area_total_km2=sum(a.area_km2 for a in mar.areas), area_by_side=by_side,
+        segments=segment_rows(r, cfg), beyond=list(cfg.treaty.beyond_points),
+        beyond_length_m=geo.length_m(mar.beyond) if mar.beyond is not None else None)
+
+
+def segment_rows(r: Results, cfg: Config) -> list[SegmentRow]:
+    """The agreed line segment by segment: kind, geodesic length (m and nmi), initial azimuth, and the
+    published figure where the config has one."""
+    published = {(s["from"], s["to"]): s for s in cfg.official.segments}
+    nmi = cfg.maritime.nautical_mile_m
+    out = []
+    for g in r.maritime.segments:
+        p = published.get((g.start, g.end))
+        out.append(SegmentRow(g.start, g.end, g.kind, g.length_m, g.length_m / nmi, g.azimuth_deg,
+                              float(p["length_m"]) if p else None, float(p["tolerance_m"]) if p else None,
+                              str(p.get("source", "")) if p else ""))
+    return out
 
 
 def legal_chain(r: Results, cfg: Config) -> str:
     chain = f"A (tripoint) → {LINE_NAMES[r.channel.in_use]}"
+    if r.tripoint.rule == "start_point":
+        chain = chain.replace("A (tripoint)", "A (start point, a model choice)")
     if r.land.junction_id:
-        chain += f" → {r.land.junction_id} (treaty mouth point)"
+        chain += f" → {r.land.junction_id} ({'treaty mouth point' if cfg.treaty.mouth_rule == 'point' else 'computed'})"
     else:
         chain += " → the closing line of the mouth"
     if r.maritime.method == "treaty":
-        chain += f" → straight line (geodesic) → {cfg.treaty.end_point} (treaty end point)"
+        for g in r.maritime.segments:
+            kind = {"geodesic": "straight line (geodesic)", "rhumb": "rhumb line"}[g.kind]
+            chain += f" → {kind} → {g.end}" + (" (treaty end point)" if g.end == cfg.treaty.end_point else "")
     else:
         chain += " → equidistance line → the 12-nm limits"
     return chain
@@ -214,6 +239,14 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
         land=shapely.union_all(list(r.inputs.land.values())), frame=r.inputs.frame,
         derived=list(cfg.inputs.derived_from_reference), step_m=cfg.validation.step_m,
         margin_m=cfg.validation.margin_m)
+    for pid, d in r.figures.control_offsets_m.items():
+        p, c = r.inputs.points[pid], r.inputs.controls[pid]
+        rows.append(ValidationRow(
+            f"treaty point {pid} as read vs its control figure", True,
+            f"{p.crs_used} reading through {p.operation or 'no operation'} vs {c.source}", d,
+            f"{pid} read in {p.crs_used} ({p.operation or 'no transform'}"
+            f"{'' if p.operation_accuracy_m is None else f', stated accuracy {p.operation_accuracy_m:g} m'}) lies "
+            f"{d:,.2f} m from the control figure {c.lat:.7f}, {c.lon:.7f} ({c.datum})"))
     notes = []
     if cfg.inputs.depth is None:
         notes.append("No depth input: the land boundary follows the middle of the main channel; there is no thalweg.")
@@ -228,9 +261,9 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
         legal_chain=legal_chain(r, cfg), legal_source=cfg.treaty.source, official_source=cfg.official.source,
         passed=r.passed, checks=list(r.checks), total_length_m=land.land_boundary_m + mar.length_m, land=land,
         tripoint=tp, datums=datum_rows(r), mouth=mouth, maritime=mar, validation=rows,
-        crs=CrsReport(geo.metric.name, scale, scale * 1e-6 * cfg.official.sea_length_m),
+        crs=CrsReport(geo.metric.name, scale, scale * 1e-6 * r.figures.sea_length_m),
         inputs=dict(r.inputs.files), modelled=list(cfg.inputs.modelled), repairs=list(r.inputs.repairs),
-        notes=notes, software=software)
+        notes=notes, software=software, control_offsets_m=dict(r.figures.control_offsets_m))
 
 
 def to_json(report: Report) -> str:
@@ -242,17 +275,21 @@ def _f(v: float | None, nd: int = 1) -> str:
     return "—" if v is None else f"{v:,.{nd}f}"
 
 
-def _latlon(ll) -> str:
-    return "—" if ll is None else f"{ll[1]:.7f} N, {ll[0]:.7f} E"
+def _latlon(ll, nd: int = 7) -> str:
+    """``[lon, lat]`` as "lat N/S, lon E/W" (hemispheres spelled out, so west longitudes read right)."""
+    if ll is None:
+        return "—"
+    lon, lat = ll[0], ll[1]
+    return f"{abs(lat):.{nd}f} {'N' if lat >= 0 else 'S'}, {abs(lon):.{nd}f} {'E' if lon >= 0 else 'W'}"
 
 
 def tripoint_markdown(tp: TripointReport) -> list[str]:
     """The report's section on A: the rule and its article, both constructions, the monument table."""
-    second = (f"; {tp.lat_second_datum:.7f} N, {tp.lon_second_datum:.7f} E ({tp.second_datum}, via "
+    second = (f"; {_latlon((tp.lon_second_datum, tp.lat_second_datum))} ({tp.second_datum}, via "
               f"{tp.second_datum_operation})" if tp.second_datum else "")
     L = ["## Tripoint A" if tp.rule != "start_point" else "## Start of the land boundary A", "",
          f"Rule `{tp.rule}` ({tp.article}). A = {tp.construction} on {LINE_NAMES[tp.line]}: "
-         f"**{tp.lat:.7f} N, {tp.lon:.7f} E** (WGS 84){second}. {_f(tp.distance_to_monument_m, 2)} m from "
+         f"**{_latlon((tp.lon, tp.lat))}** (WGS 84){second}. {_f(tp.distance_to_monument_m, 2)} m from "
          f"`{tp.monument}`."]
     if tp.angle_deviation_deg is not None:
         L[-1] += (f" The channel's direction is measured over {_f(tp.direction_window_m, 0)} m of line; at A it "
@@ -271,8 +308,8 @@ def tripoint_markdown(tp: TripointReport) -> list[str]:
         feet = {f.line: f for f in (tp.perpendicular, tp.perpendicular_other) if f is not None}
         for line, ll in d.crossings.items():
             f = feet.get(line)
-            foot = f"{f.lat:.7f} N, {f.lon:.7f} E" if f else "—"
-            L.append(f"| {line} | {ll[1]:.7f} N, {ll[0]:.7f} E | {d.angle_deviation_deg[line]:.3f}° | {foot} | "
+            foot = _latlon((f.lon, f.lat)) if f else "—"
+            L.append(f"| {line} | {_latlon(ll)} | {d.angle_deviation_deg[line]:.3f}° | {foot} | "
                      f"{_f(d.construction_distance_m.get(line), 2)} m |")
         L.append("")
     elif tp.perpendicular_deviation_deg is not None and tp.rule != "perpendicular":
@@ -284,8 +321,8 @@ def tripoint_markdown(tp: TripointReport) -> list[str]:
     for label, f in (("on the other channel line", tp.on_other_line),
                      ("from the other record of the monument", tp.from_compare_monument)):
         if f is not None:
-            L.append(f"\nTripoint {label} ({LINE_NAMES[f.line]}, from `{f.monument}`): {f.lat:.7f} N, "
-                     f"{f.lon:.7f} E, **{_f(f.distance_to_tripoint_m, 2)} m** from A.")
+            L.append(f"\nTripoint {label} ({LINE_NAMES[f.line]}, from `{f.monument}`): {_latlon((f.lon, f.lat))}, "
+                     f"**{_f(f.distance_to_tripoint_m, 2)} m** from A.")
     return L
 
 
@@ -353,18 +390,31 @@ def render_markdown(rep: Report) -> str:
           + (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
              f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else "."),
           f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).", ""]
+    L.insert(-1, f"Mouth point: {mo.rule_text}.")
     L += ["## Maritime boundary", "",
           f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
+    if mar.segments:
+        L += ["", "| segment | line | length | | initial azimuth | published | diff |", "|---|---|---:|---:|---:|---:|---:|"]
+        for g in mar.segments:
+            pub = "—" if g.published_m is None else f"{_f(g.published_m)} m (±{_f(g.tolerance_m)} m)"
+            diff = "—" if g.published_m is None else f"{g.length_m - g.published_m:+,.1f} m"
+            L.append(f"| {g.start} → {g.end} | {g.kind} | {_f(g.length_m)} m | {g.length_nmi:.3f} nmi | "
+                     f"{g.azimuth_deg:.2f}° | {pub} | {diff} |")
+        if mar.beyond:
+            L.append(f"\nBeyond the end point the treaty's line runs on through {', '.join(mar.beyond)} "
+                     f"({_f(mar.beyond_length_m)} m; layer `maritime_beyond`), outside the territorial sea: not part "
+                     "of this boundary.")
+        L.append("")
     if mar.agreed_length_m is not None:
-        L.append(f"Agreed line {mar.end_point and 'to ' + mar.end_point}: geodesic {_f(mar.agreed_length_m)} m, "
-                 f"initial azimuth {_f(mar.agreed_azimuth_deg, 2)}°; the rhumb line between the same points is "
+        L.append(f"Agreed line {mar.end_point and 'to ' + mar.end_point}: {_f(mar.agreed_length_m)} m, "
+                 f"initial azimuth {_f(mar.agreed_azimuth_deg, 2)}°; rhumb lines between the same points are "
                  f"{_f(mar.rhumb_length_m, 3)} m long and at most {_f(mar.rhumb_max_separation_m, 2)} m from it.")
     L.append("Distance of the end point to each baseline (breadth "
              f"{_f(mar.breadth_m, 0)} m): " + ", ".join(f"{s} {_f(d)} m" for s, d in mar.end_distance_to_baselines_m.items())
              + ".")
     for c in mar.limit_crossings:
         if c.lon is not None:
-            L.append(f"The agreed line (continued) crosses the {c.side} 12-nm limit at {c.lat:.6f} N, {c.lon:.6f} E, "
+            L.append(f"The agreed line (continued) crosses the {c.side} 12-nm limit at {_latlon((c.lon, c.lat), 6)}, "
                      f"{_f(c.distance_to_end_m)} m from the end point.")
     L += ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
               f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",

@@ -204,10 +204,10 @@ def start_foot(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geo
     """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start."""
     s, d = geo.foot_on_line(line, *start.lonlat, resolution_m=resolution_m)
     if d > max_distance_m:
-        raise GeometryError("points", f"start point {start.id} is {d:.0f} m from the {line_name} line of the river "
+        raise GeometryError("config", f"tripoint.start_lonlat is {d:.0f} m from the {line_name} line of the river "
                                       f"(more than tripoint.monument_max_distance_m = {max_distance_m:.0f} m)")
     if s >= line.length - 10 * resolution_m:
-        raise GeometryError("points", f"start point {start.id} lies at or below the river mouth")
+        raise GeometryError("config", "tripoint.start_lonlat lies at or below the river mouth")
     return _foot(line, line_name, f"nearest to start point {start.id}", start.id, max(s, 0.0), *start.lonlat,
                  float("nan"), geo)
 
@@ -232,7 +232,7 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
     in_use : str
         The name of the line the land boundary follows.
     settings : pipeline.config.TripointCfg
-        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``, ``start_point``),
+        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``), ``start_lonlat``,
         ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
         ``second_crs``.
     points : dict of str to TreatyPoint
@@ -267,7 +267,10 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
     elif t.rule == "perpendicular":
         feet = perp
     else:
-        feet = {n: start_foot(line=lines[n], line_name=n, start=points[t.start_point], **reach) for n in names}
+        lon, lat = (float(v) for v in t.start_lonlat)
+        start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
+                            lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
+        feet = {n: start_foot(line=lines[n], line_name=n, start=start, **reach) for n in names}
     a = feet[in_use]
     other = feet[names[1]] if len(names) > 1 else None
     compare = None

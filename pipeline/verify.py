@@ -137,7 +137,8 @@ def verify_outputs(out_dir: Path, cfg: Config) -> list[Check]:
         perpendicular_deviation_deg=rep.tripoint.perpendicular_deviation_deg,
         record_disagreement_m=rep.tripoint.record_disagreement_m, scale_error_ppm=rep.crs.max_scale_error_ppm,
         dividing_angle_deviation_deg=dict(rep.tripoint.dividing.angle_deviation_deg) if rep.tripoint.dividing else {},
-        construction_distance_m=dict(rep.tripoint.dividing.construction_distance_m) if rep.tripoint.dividing else {})
+        construction_distance_m=dict(rep.tripoint.dividing.construction_distance_m) if rep.tripoint.dividing else {},
+        control_offsets_m=dict(rep.control_offsets_m))
     reported = checks.at_most(
         "stored_length_report", _worst([figures.land_length_m, figures.sea_length_m],
                                        [rep.land.land_boundary_m, rep.maritime.length_m]),
