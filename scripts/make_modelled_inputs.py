@@ -53,6 +53,7 @@ class Island:
     side: int              # +1: island pushed to the left bank (looking downstream), -1: to the right
     half_length_m: float
     width_share: float     # fraction of the local width the island takes
+    follow_channel: bool = False   # False: a straight ellipse on the local tangent; True: bent with the channel
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Spec:
     upstream_states: tuple[str, str] | None
     upstream_extra_m: float
     length_m: float | None
+    mouth_near: tuple[float, float] | None
     line: tuple[tuple[float, float], ...] | None
     sample_m: float
     smooth_sigma_m: float
@@ -118,7 +120,7 @@ def load_spec(path: Path) -> Spec:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
     known = {"model": {"name", "coast", "coast_field", "extent", "crs", "river_file", "water_layer_description",
                        "description", "source", "created", "layer_dates"},
-             "course": {"mode", "states", "upstream_states", "upstream_extra_m", "length_m", "line", "sample_m",
+             "course": {"mode", "states", "mouth_near", "upstream_states", "upstream_extra_m", "length_m", "line", "sample_m",
                         "smooth_sigma_m", "step_m", "tail_smooth_m"},
              "width": {"upstream_m", "mouth_m", "exponent", "oscillation_m", "oscillation_wavelength_m",
                        "oscillation_decay", "channel_past_head_m"},
@@ -136,8 +138,12 @@ def load_spec(path: Path) -> Spec:
                 raise ValueError(f"{path}: unknown keys in [{sec}]: {sorted(bad)}")
     m, c, w, mo = raw["model"], raw["course"], raw["width"], raw["mouth"]
     d = raw.get("depth")
-    islands = tuple(Island(float(i["at"]), int(i["side"]), float(i["half_length_m"]), float(i["width_share"]))
-                    for i in raw.get("islands", []))
+    for i in raw.get("islands", []):
+        bad = set(i) - {"at", "side", "half_length_m", "width_share", "follow_channel"}
+        if bad:
+            raise ValueError(f"{path}: unknown keys in [[islands]]: {sorted(bad)}")
+    islands = tuple(Island(float(i["at"]), int(i["side"]), float(i["half_length_m"]), float(i["width_share"]),
+                           bool(i.get("follow_channel", False))) for i in raw.get("islands", []))
     if c["mode"] not in ("border", "line"):
         raise ValueError(f"{path}: course.mode must be 'border' or 'line'")
     if mo["mode"] not in ("inlet", "channel"):
@@ -162,6 +168,7 @@ def load_spec(path: Path) -> Spec:
         upstream_states=tuple(c["upstream_states"]) if c.get("upstream_states") else None,
         upstream_extra_m=float(c.get("upstream_extra_m", 0.0)),
         length_m=float(c["length_m"]) if c.get("length_m") is not None else None,
+        mouth_near=tuple(map(float, c["mouth_near"])) if c.get("mouth_near") else None,
         line=tuple(tuple(map(float, p)) for p in c["line"]) if c.get("line") else None,
         sample_m=float(c.get("sample_m", 50.0)), smooth_sigma_m=float(c["smooth_sigma_m"]),
         step_m=float(c.get("step_m", 10.0)), tail_smooth_m=float(c.get("tail_smooth_m", 120.0)),
@@ -191,9 +198,15 @@ def border_course(land: gpd.GeoDataFrame, spec: Spec, sea) -> LineString:
     edge prepended at the junction of the three states (cut ``upstream_extra_m`` upstream of it)."""
     a, b = (land.loc[k, "geometry"] for k in spec.states)
     if spec.upstream_states is None:
-        # the piece of the common edge that reaches the sea; its seaward end is downstream
-        ab = min(_edge(a, b), key=lambda g: (round(g.distance(sea), 3), -g.length))
-        if Point(ab.coords[0]).distance(sea) < Point(ab.coords[-1]).distance(sea):
+        # the piece of the common edge that ends at mouth_near, that end downstream (without mouth_near: the
+        # piece nearest the sea, its end nearer the sea downstream)
+        pieces = _edge(a, b)
+        if spec.mouth_near is not None:
+            q = _to_metric([Point(spec.mouth_near)], spec.crs)[0]
+        ab = min(pieces, key=lambda g: (min(Point(g.coords[0]).distance(q), Point(g.coords[-1]).distance(q))
+                                        if spec.mouth_near is not None else (round(g.distance(sea), 3), -g.length)))
+        target = q if spec.mouth_near is not None else sea
+        if Point(ab.coords[0]).distance(target) < Point(ab.coords[-1]).distance(target):
             ab = LineString(ab.coords[::-1])
         return ab
     # the Tumen's construction, kept as it was (the longest piece; oriented away from the junction)
@@ -325,6 +338,14 @@ def build(spec: Spec | Path, out_dir: Path | None = None) -> dict[str, Path]:
     islands = []
     for isl in spec.islands:
         i = int(np.searchsorted(s, isl.at * L_channel))
+        if isl.follow_channel:
+            # in channel coordinates: an ellipse in (along, across), so that it bends with the channel
+            sel = np.abs(s - s[i]) < isl.half_length_m
+            e = np.sqrt(np.clip(1 - ((s[sel] - s[i]) / isl.half_length_m) ** 2, 0, 1))
+            mid = fxy[sel] + nrm[sel] * (isl.side * 0.17 * width[sel])[:, None]
+            hw = (isl.width_share * width[sel] / 2 * e)[:, None]
+            islands.append(Polygon(np.vstack([mid + nrm[sel] * hw, (mid - nrm[sel] * hw)[::-1]])).buffer(0))
+            continue
         w = width[i]
         c = fxy[i] + nrm[i] * isl.side * 0.17 * w
         t = np.array([-nrm[i, 1], nrm[i, 0]])
