@@ -314,8 +314,10 @@ def build(spec: Spec | Path, out_dir: Path | None = None) -> dict[str, Path]:
     full = LineString(list(centre.coords) + list(tail.coords)[1:])
     fxy = smooth(resample(full, spec.step_m), spec.tail_smooth_m / spec.step_m)
     full = LineString(fxy)
-    L_channel = centre.length
     s = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(fxy, axis=0), axis=1))])
+    # the channel's length: to the estuary head (inlet: the course's smoothed length, as first built) or
+    # along the resmoothed line to the coast (channel: so that the width at the coast is the width at the mouth)
+    L_channel = centre.length if estuary is not None else float(s[np.argmin(np.hypot(*(fxy - xy[-1]).T))])
 
     # width profile on the channel part (an inlet estuary keeps its OSM shores)
     u = np.clip(s / L_channel, 0, 1)
