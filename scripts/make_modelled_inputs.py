@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import argparse
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -111,7 +111,6 @@ class Spec:
     outer_half_width_m: float = 250.0
     estuary_fade_m: float = 400.0
     island_swing: float = 0.55
-    extra: dict = field(default_factory=dict)
 
 
 def load_spec(path: Path) -> Spec:

@@ -155,3 +155,26 @@ def test_model_thalweg_is_the_ridge_of_the_depth_grid(case, span):
         vals = depth[np.asarray(rows), np.asarray(cols)]
         offsets.append(abs(ts[np.nanargmax(vals)]))
     assert max(offsets) <= 2 * cell
+
+
+def test_a_configured_course_line_works_too(tmp_path):
+    """``course.mode = "line"``: a lon/lat line (upstream first) instead of the mapped border; here 2 km of
+    the Rio Grande's OSM edge to the coast, given as a line."""
+    gen = _generator()
+    rg = ROOT / "inputs" / "rio_grande"
+    land = gpd.read_file(rg / "osm_land_coastline_rio_grande.geojson").set_index("iso_a3")
+    edge = land.loc["USA", "geometry"].intersection(land.loc["MEX", "geometry"])
+    coords = shapely.get_coordinates(edge)
+    end = int(np.argmin(np.hypot(coords[:, 0] + 97.14506, coords[:, 1] - 25.95810)))
+    seg = coords[max(0, end - 40):end + 1] if end > 0 else coords[:41][::-1]
+    text = (rg / "modelled" / "model.toml").read_text(encoding="utf-8")
+    text = text.replace('mode = "border"', 'mode = "line"\nline = ' + str([[round(float(x), 7), round(float(y), 7)] for x, y in seg]))
+    text = text.replace('coast = "../osm', f'coast = "{rg.as_posix()}/osm').replace("length_m = 25000.0", "length_m = 2000.0")
+    text = text[:text.index("[[islands]]")]
+    (tmp_path / "model.toml").write_text(text, encoding="utf-8")
+    made = gen.build(tmp_path / "model.toml")
+    water = gpd.read_file(made["river"], layer="water").geometry.union_all()
+    coast = gpd.read_file(rg / "osm_land_coastline_rio_grande.geojson").to_crs(32614).geometry.union_all()
+    assert water.is_valid and water.geom_type == "Polygon"
+    mouth = land_line.find_mouth(water=water, land=coast, snap_m=1.0, min_width_m=20.0)
+    assert 80 < mouth.closing_line.length < 250
