@@ -50,6 +50,15 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
     f, m = figures, cfg.maritime
     out = length_checks(land_length_m=f.land_length_m, sea_length_m=f.sea_length_m, cfg=cfg,
                         segment_lengths_m=f.segment_lengths_m)
+    out.append(at_most("boundaries_simple", len(f.non_simple_lines), 0, "lines",
+                       "boundary lines that cross, touch or double back on themselves (land, sea, and both joined"
+                       + (f"; here: {', '.join(f.non_simple_lines)})" if f.non_simple_lines else ")"),
+                       "a land boundary that runs past the mouth point and back, a sea line that folds"))
+    out.append(at_most("closing_line_on_coast", f.closing_off_coast_m, cfg.mouth.max_junction_gap_m, "m",
+                       "worst geodesic distance of the mouth's closing line's ends to the coast (UNCLOS art. 9: "
+                       "between points on the low-water line of the banks)",
+                       "a closing line drawn off the coast (e.g. at the snapping distance), so boundaries "
+                       "cross it twice"))
     out.append(at_most("land_sea_junction", f.junction_gap_m, cfg.mouth.max_junction_gap_m, "m",
                        "distance between the land boundary's end and the maritime boundary's start",
                        "land and sea lines that do not meet"))
@@ -59,12 +68,12 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
                            "a channel line that reaches the sea at another opening, a mouth point read in the "
                            "wrong datum, or a closing line across the wrong opening"))
     breadth = cfg.territorial_sea_m
-    for side, d in f.end_distance_m.items():
+    for side, d in (f.end_distance_m.items() if m.judge_end_point else ()):
         out.append(within(f"end_point_breadth_{side}", d, breadth, m.end_tolerance_m, "m",
                           f"geodesic distance from the maritime boundary's end to the {side} baseline",
                           "an end point off the 12-nm limits: a wrong end point, breadth or baseline"))
     for side, d in f.crossing_to_end_m.items():
-        if d is not None:
+        if d is not None and m.judge_end_point:
             out.append(at_most(f"agreed_line_meets_limit_{side}", abs(d), m.end_tolerance_m, "m",
                                f"where the agreed line (continued past its end) crosses the {side} 12-nm limit, "
                                "to the end point", "an agreed line aimed away from where the limits meet"))

@@ -291,6 +291,10 @@ class MaritimeCfg:
     end_tolerance_m: float = setting(500.0, doc="check: the end point's distance to each baseline within this of "
                                                 "the breadth, and the agreed line's crossing of each limit within "
                                                 "this of the end point", unit="m", gt=0.0)
+    judge_end_point: bool = setting(True, doc="judge the end point against the 12-nm limits computed from the "
+                                              "coastline (end_point_breadth, agreed_line_meets_limit); false "
+                                              "where the treaty's limits are measured from straight baselines the "
+                                              "coast data does not hold: the figures are reported, not judged")
 
 
 @dataclass(frozen=True)

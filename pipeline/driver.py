@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point
 
-from . import checks, land_line, maritime, tripoint, validate
+from . import checks, geometry, land_line, maritime, tripoint, validate
 from .config import Config
 from .errors import GeometryError, InputError, one_line
 from .geodesy import GEOD, inverse
@@ -125,8 +125,8 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
                                                  junction=land.junction, snap_m=cfg.land.mouth_snap_m)
 
     with stage("checks", timings):
-        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary,
-                          crossing=land.crossing, mar=mar, tp=tp)
+        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary, crossing=land.crossing, mar=mar,
+                          tp=tp, closing_line=channel.mouth.closing_line, coast=land_union.boundary)
         found = checks.run_checks(figures=figures, cfg=cfg)
     return Results(inp, channel, tp, land, mar, reference, found, figures, timings)
 
@@ -145,7 +145,16 @@ def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
     return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]))[0])
 
 
-def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) -> Figures:
+def non_simple_lines(land, sea) -> list[str]:
+    """Names of the boundary lines that are not simple (cross or touch themselves) or double back (turn by
+    more than 170 deg at a vertex, :func:`pipeline.geometry.reversals`): the land boundary, the maritime
+    boundary, and the two joined at B as one line."""
+    whole = LineString([*land.coords, *sea.coords[1:]])
+    return [name for name, g in (("land_boundary", land), ("maritime_boundary", sea), ("land + maritime", whole))
+            if not (g.is_valid and g.is_simple) or geometry.reversals(g)]
+
+
+def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp, closing_line, coast) -> Figures:
     """The figures the checks judge, measured on the ellipsoid from the typed results."""
     geo = inp.geo
     mouth_offset = None
@@ -172,8 +181,10 @@ def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp) ->
         constructions = dict(tp.dividing.construction_distance_m)
     segments = {f"{g.start}-{g.end}": g.length_m for g in mar.segments}
     controls = {pid: float(inverse(*inp.points[pid].lonlat, *c.lonlat)[1]) for pid, c in inp.controls.items()}
+    ends = np.asarray(closing_line.coords)[[0, -1]]
+    off_coast = float(geo.distance_to_line(ends, coast)[0].max())
     return Figures(
-        segment_lengths_m=segments, control_offsets_m=controls, land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
+        closing_off_coast_m=off_coast, non_simple_lines=non_simple_lines(land, sea), segment_lengths_m=segments, control_offsets_m=controls, land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
         mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
         limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
         perpendicular_deviation_deg=(tp.perpendicular.perpendicular_deviation_deg if tp.perpendicular is not None

@@ -12,6 +12,8 @@ rebuilds them in a loop.
 """
 from __future__ import annotations
 
+import warnings
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,7 +71,9 @@ def best_transformer(src: CRS, dst: CRS, area: LonLatBox) -> Transformer:
     ones whose grids are missing are not available. Raises ValueError when there is none.
     """
     w, s, e, n = area
-    group = TransformerGroup(src, dst, always_xy=True, area_of_interest=AreaOfInterest(w, s, e, n))
+    with warnings.catch_warnings():   # "best transformation is not available (missing grid)": the operation
+        warnings.simplefilter("ignore", UserWarning)   # used instead is reported with its accuracy
+        group = TransformerGroup(src, dst, always_xy=True, area_of_interest=AreaOfInterest(w, s, e, n))
     if not group.transformers:
         raise ValueError(f"no transformation from {src.name} to {dst.name} is available")
     return group.transformers[0]

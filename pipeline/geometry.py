@@ -62,6 +62,21 @@ def oriented(line: LineString, start: Point) -> LineString:
     return LineString(line.coords[::-1]) if b.distance(start) < a.distance(start) else line
 
 
+def reversals(line: LineString, max_turn_deg: float = 170.0, min_segment: float = 1e-6) -> int:
+    """How many vertices of ``line`` turn it by more than ``max_turn_deg`` (the line doubles back there).
+
+    Segments shorter than ``min_segment`` (coordinate units) are skipped: they have no direction.
+    """
+    xy = shapely.get_coordinates(line)
+    d = np.diff(xy, axis=0)
+    d = d[np.hypot(d[:, 0], d[:, 1]) > min_segment]
+    if len(d) < 2:
+        return 0
+    a, b = d[:-1], d[1:]
+    cos = np.einsum("ij,ij->i", a, b) / (np.hypot(*a.T) * np.hypot(*b.T))
+    return int(np.count_nonzero(cos < np.cos(np.radians(max_turn_deg))))
+
+
 def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndarray:
     """For each point of ``xy`` (n, 2): +1 if it lies left of ``line`` (looking along it), -1 right, 0 on it.
 

@@ -612,6 +612,8 @@ class Figures:
     construction_distance_m: dict[str, float] = field(default_factory=dict)        # line -> A to the foot
     segment_lengths_m: dict[str, float] = field(default_factory=dict)              # "FROM-TO" -> geodesic m
     control_offsets_m: dict[str, float] = field(default_factory=dict)              # id -> point to its control
+    non_simple_lines: list[str] = field(default_factory=list)   # boundary lines that cross or touch themselves
+    closing_off_coast_m: float = 0.0                             # the closing line's ends to the coast (m)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,14 @@ def shared_edge(a: BaseGeometry, b: BaseGeometry, snap_m: float) -> LineString:
 def reference_lines(*, reference: dict[str, BaseGeometry], sides: tuple[str, str], tripoint: Point,
                     junction: Point, snap_m: float) -> dict[str, LineString]:
     """The reference border split where it passes nearest to ``junction``: ``river`` and ``sea`` parts."""
-    edge = geometry.oriented(shared_edge(reference[sides[0]], reference[sides[1]], snap_m), tripoint)
+    parts = geometry.merged(reference[sides[0]].boundary.intersection(reference[sides[1]].buffer(snap_m)))
+    if not parts:
+        raise GeometryError("reference", "the reference territories share no border")
+    # the mapped border may be broken (slivers between the territories): take the piece that passes the
+    # junction, the longest among those as near to it
+    near = min(p.distance(junction) for p in parts)
+    edge = max((p for p in parts if p.distance(junction) <= near + snap_m), key=lambda g: g.length)
+    edge = geometry.oriented(edge, tripoint)
     s = edge.project(junction)
     return {"river": substring(edge, 0.0, s), "sea": substring(edge, s, edge.length)}
 
@@ -75,14 +82,15 @@ def validations(*, geo: Geodesy, sides: tuple[str, str], breadth_m: float, end_d
             rows.append(ValidationRow(
                 f"{side} 12-nm limit vs the reference's mapped limit", True, "computed limit vs mapped limit",
                 mean, f"mean {mean:,.1f} m, largest {largest:,.1f} m over the limit inside the data extent"))
-        largest, mean = geo.separation(land_boundary, reference_parts["river"], step_m)
         independent = "river" not in derived
-        rows.append(ValidationRow(
-            "river part vs the reference's mapped river border", independent,
-            "computed land boundary vs mapped border", mean,
-            f"mean {mean:,.1f} m, largest {largest:,.1f} m"
-            + ("" if independent else "; CONSISTENCY CHECK, NOT ACCURACY: the river input was built from this "
-                                      "reference (inputs.derived_from_reference)")))
+        if reference_parts["river"].length > 0:
+            largest, mean = geo.separation(land_boundary, reference_parts["river"], step_m)
+            rows.append(ValidationRow(
+                "river part vs the reference's mapped river border", independent,
+                "computed land boundary vs mapped border", mean,
+                f"mean {mean:,.1f} m, largest {largest:,.1f} m"
+                + ("" if independent else "; CONSISTENCY CHECK, NOT ACCURACY: the river input was built from this "
+                                          "reference (inputs.derived_from_reference)")))
         largest, mean = geo.separation(maritime_boundary, reference_parts["sea"], step_m)
         (lon_a, lat_a), (lon_b, lat_b) = (geo.point_lonlat(Point(g.coords[-1]))
                                           for g in (maritime_boundary, reference_parts["sea"]))
