@@ -26,7 +26,6 @@ from typing import Callable
 
 import numpy as np
 import shapely
-import shapely.ops
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
@@ -80,11 +79,8 @@ def find_mouth(*, water: BaseGeometry, land: BaseGeometry, snap_m: float, min_wi
     opening = shapely.difference(poly.exterior, land.buffer(snap_m))
     merged = MultiLineString(geometry.merged(opening))
     closings = []
-    shore = land.boundary
     for part in merged.geoms:
-        # the opening's ends lie snap_m off the land (where the buffered land stops): the banks' seaward ends
-        # are the points of the coast nearest to them, so the closing line joins two points of the coast
-        a, b = (shapely.ops.nearest_points(shore, Point(part.coords[i]))[0] for i in (0, -1))
+        a, b = Point(part.coords[0]), Point(part.coords[-1])
         if a.distance(b) >= min_width_m:
             closings.append(LineString([a, b]))
     if not closings:

@@ -406,8 +406,12 @@ def render_markdown(rep: Report) -> str:
                      "of this boundary.")
         L.append("")
     if mar.agreed_length_m is not None:
-        L.append(f"Agreed line {mar.end_point and 'to ' + mar.end_point}: {_f(mar.agreed_length_m)} m, "
-                 f"initial azimuth {_f(mar.agreed_azimuth_deg, 2)}°; rhumb lines between the same points are "
+        kinds = {g.kind for g in mar.segments}
+        kind = "geodesic" if kinds == {"geodesic"} else "rhumb line" if kinds == {"rhumb"} else "geodesics and rhumb lines"
+        rhumb = ("the rhumb line between the same points is" if len(mar.segments) == 1
+                 else "rhumb lines between the same points are")
+        L.append(f"Agreed line {mar.end_point and 'to ' + mar.end_point}: {kind} {_f(mar.agreed_length_m)} m, "
+                 f"initial azimuth {_f(mar.agreed_azimuth_deg, 2)}°; {rhumb} "
                  f"{_f(mar.rhumb_length_m, 3)} m long and at most {_f(mar.rhumb_max_separation_m, 2)} m from it.")
     L.append("Distance of the end point to each baseline (breadth "
              f"{_f(mar.breadth_m, 0)} m): " + ", ".join(f"{s} {_f(d)} m" for s, d in mar.end_distance_to_baselines_m.items())

@@ -53,7 +53,8 @@ def run(sea: F.Sea, *, method: str = "equidistance", end_ll=None, junction: Poin
     opts = dict(MAR_KW, **kw)
     return mar.maritime_boundary(land=sea.land, water=sea.water, frame=sea.frame, closing_line=sea.closing,
                                  crossing=sea.mouth, junction=sea.mouth if junction is None else junction,
-                                 end_point_ll=end_ll, sides=SIDES, geo=GEO, method=method, **opts)
+                                 junction_id="B", agreed_points=[("E", end_ll)] if end_ll is not None else [],
+                                 segment_lines=[], beyond_points=[], sides=SIDES, geo=GEO, method=method, **opts)
 
 
 def baselines_of(sea: F.Sea):
