@@ -46,11 +46,11 @@ def resolve_command(given: str = "", env: dict | None = None) -> list[str]:
         if os.name == "nt":
             words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in words]
         program = words[0]
-        found = program if Path(program).is_file() else shutil.which(program)
+        found = program if Path(program).is_file() else shutil.which(program, path=env.get("PATH"))
         if not found:
             raise CommandNotFound(f"{source} names {program!r}, which is not a file nor on PATH")
         return [found, *words[1:]]
-    found = shutil.which("tumen-border")
+    found = shutil.which("tumen-border", path=env.get("PATH"))
     if not found:
         raise CommandNotFound(
             "the tumen-border command was not found on PATH; install the project (pip install -e .) in some "
