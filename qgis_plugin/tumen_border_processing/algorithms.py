@@ -97,10 +97,22 @@ def draw_order(folder: Path, gpkg: Path) -> list[str]:
 class TumenBorderAlgorithm(QgsProcessingAlgorithm):
     """What the three algorithms share: the command, its config, extra settings, running and loading."""
 
-    SUBCOMMAND = ""
+    SUBCOMMAND = ""     # of tumen-border
+    ID = ""             # the algorithm's name (its id is tumenborder:ID)
+    DISPLAY = ""        # its name in the toolbox
+    HELP = ""           # the help shown beside the dialog
 
     def createInstance(self):  # noqa: N802
         return type(self)()
+
+    def name(self):
+        return self.ID
+
+    def displayName(self):  # noqa: N802
+        return self.tr(self.DISPLAY)
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(self.HELP)
 
     def group(self):
         return tr(GROUP)
@@ -238,28 +250,22 @@ class TumenBorderAlgorithm(QgsProcessingAlgorithm):
 
 class ComputeBorder(TumenBorderAlgorithm):
     SUBCOMMAND = "run"
-
-    def name(self):
-        return "computeborder"
-
-    def displayName(self):  # noqa: N802
-        return self.tr("Compute border")
-
-    def shortHelpString(self):  # noqa: N802
-        return self.tr(
-            "Runs <b>tumen-border run</b>: computes the river-and-sea boundary of the configuration and writes "
-            "border.gpkg (every layer styled), GeoJSON, border.qgs, map.png and report.md/json into the output "
-            "folder, then loads the layers into the project in the draw order of border.qgs.<br><br>"
-            "Input files replace the configuration's (<i>--set inputs.river=...</i>); the configuration's layer "
-            "name of a replaced file is cleared: pick a single-layer file, write <i>file.gpkg|layername=NAME</i>, "
-            "or give the layer in the extra settings. Extra settings are any <i>KEY=VALUE</i> of the "
-            "configuration (README, \"Configuration\").<br><br>"
-            "When a check fails, the run's files go to <i>OUTPUT/failed-run</i> (the previous outputs stay "
-            "untouched): the algorithm reports the failed checks as an error, loads the failed run's layers "
-            "and returns ALL_HOLD = false, unless \"Fail when a check fails\" is set. Bad input is an error "
-            "carrying the tool's one-line message.<br><br>"
-            f"Runs the tumen-border command of the project: the advanced parameter, else ${runner.ENV_COMMAND}, "
-            "else tumen-border on PATH.")
+    ID = "computeborder"
+    DISPLAY = "Compute border"
+    HELP = (
+        "Runs <b>tumen-border run</b>: computes the river-and-sea boundary of the configuration and writes "
+        "border.gpkg (every layer styled), GeoJSON, border.qgs, map.png and report.md/json into the output "
+        "folder, then loads the layers into the project in the draw order of border.qgs.<br><br>"
+        "Input files replace the configuration's (<i>--set inputs.river=...</i>); the configuration's layer "
+        "name of a replaced file is cleared: pick a single-layer file, write <i>file.gpkg|layername=NAME</i>, "
+        "or give the layer in the extra settings. Extra settings are any <i>KEY=VALUE</i> of the "
+        "configuration (README, \"Configuration\").<br><br>"
+        "When a check fails, the run's files go to <i>OUTPUT/failed-run</i> (the previous outputs stay "
+        "untouched): the algorithm reports the failed checks as an error, loads the failed run's layers "
+        "and returns ALL_HOLD = false, unless \"Fail when a check fails\" is set. Bad input is an error "
+        "carrying the tool's one-line message.<br><br>"
+        f"Runs the tumen-border command of the project: the advanced parameter, else ${runner.ENV_COMMAND}, "
+        "else tumen-border on PATH.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_config("Configuration (TOML)")
@@ -326,19 +332,13 @@ class ComputeBorder(TumenBorderAlgorithm):
 
 class CheckRun(TumenBorderAlgorithm):
     SUBCOMMAND = "check"
-
-    def name(self):
-        return "checkrun"
-
-    def displayName(self):  # noqa: N802
-        return self.tr("Check a run")
-
-    def shortHelpString(self):  # noqa: N802
-        return self.tr(
-            "Runs <b>tumen-border check</b>: re-measures a finished run from its files and judges every check "
-            "again against the configuration's official figures and tolerances. Returns the number of checks "
-            "that hold and fail and the check lines; optionally writes them as JUnit XML. A failed check is "
-            "reported as an error and ALL_HOLD = false (or an exception with \"Fail when a check fails\").")
+    ID = "checkrun"
+    DISPLAY = "Check a run"
+    HELP = (
+        "Runs <b>tumen-border check</b>: re-measures a finished run from its files and judges every check "
+        "again against the configuration's official figures and tolerances. Returns the number of checks "
+        "that hold and fail and the check lines; optionally writes them as JUnit XML. A failed check is "
+        "reported as an error and ALL_HOLD = false (or an exception with \"Fail when a check fails\").")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
@@ -366,26 +366,20 @@ class CheckRun(TumenBorderAlgorithm):
 
 class CompareRuns(TumenBorderAlgorithm):
     SUBCOMMAND = "compare"
+    ID = "compareruns"
+    DISPLAY = "Compare two runs"
+    HELP = (
+        "Runs <b>tumen-border compare</b>: how the border moved from run A to run B (two output folders of "
+        "Compute border, e.g. one per epoch of the river): the land boundary's shift, the area that changes "
+        "side per state, the islands that change side, whether the tripoint and the mouth point hold. "
+        "Writes compare.gpkg (layer changed_areas), compare.json and compare.md, and loads compare.gpkg's "
+        "layers.")
     FIGURES = {"HAUSDORFF_M": ("hausdorff_m", "Land boundary shift, Hausdorff (m)"),
                "MEAN_SHIFT_M": ("mean_shift_m", "Land boundary shift, mean (m)"),
                "AREA_CHANGED_KM2": ("area_changed_km2", "Area that changes side (km²)"),
                "ISLANDS_CHANGED": ("islands_changed", "Islands that change side"),
                "TRIPOINT_SHIFT_M": ("tripoint_shift_m", "Tripoint A moved (m)"),
                "MOUTH_POINT_SHIFT_M": ("mouth_point_shift_m", "Mouth point moved (m)")}
-
-    def name(self):
-        return "compareruns"
-
-    def displayName(self):  # noqa: N802
-        return self.tr("Compare two runs")
-
-    def shortHelpString(self):  # noqa: N802
-        return self.tr(
-            "Runs <b>tumen-border compare</b>: how the border moved from run A to run B (two output folders of "
-            "Compute border, e.g. one per epoch of the river): the land boundary's shift, the area that changes "
-            "side per state, the islands that change side, whether the tripoint and the mouth point hold. "
-            "Writes compare.gpkg (layer changed_areas), compare.json and compare.md, and loads compare.gpkg's "
-            "layers.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         for key, text in (("RUN_A", "Run A (folder)"), ("RUN_B", "Run B (folder)")):
