@@ -12,7 +12,8 @@ bundled configuration. $TUMEN_BORDER is the project's command (the algorithms' d
 Imports the plugin as QGIS does (``classFactory`` then ``initProcessing``) and runs, with ``processing``:
 Compute border into WORK_DIR/run_a (its layers loaded as the toolbox loads them, ``runAndLoadResults``), Check a
 run on it (all hold, JUnit XML), the same with a 1 m land tolerance (reported failure; exception on request),
-Compute border with the middle line into run_b without loading, Compare two runs a → b (loaded), then a missing
+Compute border with the middle line and a 1 m sea tolerance into run_b (the failed run, in run_b/failed-run, is
+returned and loaded), Compare two runs a → b's failed run (loaded), then a missing
 config file, a missing river file and a missing command (each a QgsProcessingException with the tool's
 ``error:`` line), and a cancel. One line per step, a JSON summary on the last line, exit 1 on any failure.
 
@@ -152,7 +153,7 @@ def main(argv: list[str]) -> int:
             info["categorized"] = sorted(n for n, t in renderers.items() if t == "categorizedSymbol")
             expect(problems, bool(info["categorized"]), "no categorised style stored: the style check is vacuous")
 
-    run_a, run_b, cmp_dir = work / "run_a", work / "run_b", work / "compare"
+    run_a, run_b, cmp_dir = work / "run_a", work / "run_b" / "failed-run", work / "compare"
 
     # ------------------------------------------------------------------------------------------- steps
     def provider(problems, info):
@@ -209,13 +210,22 @@ def main(argv: list[str]) -> int:
         info["raised"] = msg
         expect(problems, msg is not None and "land_length" in msg, f"FAIL_ON_CHECK raised {msg!r}")
 
-    def compute_middle(problems, info):
-        before = len(project.mapLayers())
-        res = processing.run(IDS[0], {"CONFIG": config, "OUTPUT": str(run_b), "BORDER_LINE": 3, "NO_MAP": True},
-                             feedback=Feedback())
-        expect(problems, res["ALL_HOLD"] is True, "checks")
+    def compute_fails(problems, info):
+        fb = Feedback()
+        out = run_b.parent
+        res = processing.runAndLoadResults(IDS[0], {"CONFIG": config, "OUTPUT": str(out), "NO_MAP": True,
+                                                    "BORDER_LINE": 3, "EXTRA_SETS": "official.sea_tolerance_m=1"},
+                                           feedback=fb)
+        info["results"] = {k: res.get(k) for k in ("ALL_HOLD", "CHECKS_FAILED", "RUN_FOLDER")}
+        expect(problems, res["ALL_HOLD"] is False and res["CHECKS_FAILED"] == 1, f"checks {info['results']}")
+        expect(problems, res["RUN_FOLDER"] == str(out / "failed-run") and res["OUTPUT"] == str(out), "folders")
+        expect(problems, res["GPKG"] == str(out / "failed-run" / "border.gpkg"), f"GPKG {res['GPKG']!r}")
+        expect(problems, not (out / "border.gpkg").exists(), "a failed run was published")
+        expect(problems, any("FAILED: sea_length" in e for e in fb.errors), f"errors {fb.errors}")
+        gpkg = out / "failed-run" / "border.gpkg"
+        order = [n.get("name") for n in ET.parse(gpkg.with_name("border.qgs")).getroot().iter("layer-tree-layer")]
+        check_group(problems, info, "tumen-border: run_b (checks FAILED)", order, gpkg)
         expect(problems, res["MAP"] is None and not (run_b / "map.png").exists(), "map.png written with NO_MAP")
-        expect(problems, len(project.mapLayers()) == before, "processing.run loaded layers")
         report = json.loads((run_b / "report.json").read_text(encoding="utf-8"))
         info["border_line"] = report["land"]["border_line"]
         expect(problems, info["border_line"] == "middle", "BORDER_LINE = middle did not reach the run")
@@ -266,7 +276,7 @@ def main(argv: list[str]) -> int:
         expect(problems, not (work / "run_c" / "border.gpkg").exists(), "a canceled run published border.gpkg")
 
     for name, fn in (("provider", provider), ("compute border", compute), ("check a run", check_ok),
-                     ("check a run, failing", check_fails), ("compute border, middle line", compute_middle),
+                     ("check a run, failing", check_fails), ("compute border, middle line, failing check", compute_fails),
                      ("compare two runs", compare), ("missing config", bad_config), ("missing river", bad_river),
                      ("missing command", bad_command), ("cancel", cancel)):
         step(name, fn)

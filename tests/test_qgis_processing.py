@@ -27,7 +27,7 @@ CONFIG = ROOT / "inputs" / "tumen.toml"
 BUILD = ROOT / "scripts" / "build_qgis_plugin.py"
 CHECK_SCRIPT = Path(__file__).resolve().with_name("qgis_processing_check.py")
 PLUGIN = "tumen_border_processing"
-STEPS = ["provider", "compute border", "check a run", "check a run, failing", "compute border, middle line",
+STEPS = ["provider", "compute border", "check a run", "check a run, failing", "compute border, middle line, failing check",
          "compare two runs", "missing config", "missing river", "missing command", "cancel"]
 
 sys.path.insert(0, str(ROOT / "qgis_plugin"))
