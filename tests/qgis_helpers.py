@@ -73,3 +73,12 @@ def summary(proc: subprocess.CompletedProcess) -> dict:
         return json.loads(lines[-1]) if lines else {}
     except json.JSONDecodeError:
         return {}
+
+
+def run_qgis_script(script: str | Path, args: list[str], *, env: dict[str, str] | None = None,
+                    timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``script ARGS`` under Debian's python with QGIS's headless settings (``env`` added to them)."""
+    with tempfile.TemporaryDirectory(prefix="qgis-script-") as tmp:
+        os.chmod(tmp, 0o700)
+        return subprocess.run([QGIS_PYTHON, str(script), *map(str, args)], capture_output=True, text=True,
+                              env={**_clean_env(tmp), **(env or {})}, timeout=timeout, cwd=tmp)
