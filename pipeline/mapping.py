@@ -35,7 +35,7 @@ from shapely.ops import polylabel
 
 from .config import Config
 from .model import Report
-from .styles import MM_PER_PT, StyleTable, view_extent
+from .styles import MM_PER_PT, StyleTable, categories, view_extent
 
 _MARKER = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "star": "*", "cross": "X"}
 _LABEL_Z = 1000.0           # labels and decorations above every layer
@@ -71,21 +71,6 @@ def true_north_deg(proj: Proj, lon: float, lat: float) -> float:
 
 
 # ----------------------------------------------------------------------------------------------- layers
-def _categories(gdf: gpd.GeoDataFrame, rows: pd.DataFrame) -> list[tuple[dict, gpd.GeoDataFrame]]:
-    """(style row, features) per category of the layer; the row with value "" takes every other value."""
-    records = rows.to_dict("records")
-    by = records[0]["by"]
-    if not by:
-        return [(records[0], gdf)]
-    values = gdf[by].astype("string").fillna("") if by in gdf.columns else pd.Series("", index=gdf.index)
-    named = {r["value"] for r in records} - {""}
-    out = []
-    for row in records:
-        mask = values == row["value"] if row["value"] else ~values.isin(named)
-        out.append((row, gdf[mask.to_numpy()]))
-    return out
-
-
 @dataclass(frozen=True)
 class _Drawn:
     """A projected layer split by category: (style row, features) for every category with features."""
@@ -430,7 +415,7 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: C
     drawn = []
     for name in table.layers:
         if name in g:
-            parts = [(row, part) for row, part in _categories(g[name], table.of(name)) if not part.empty]
+            parts = [(row, part) for row, part in categories(g[name], table.of(name)) if not part.empty]
             drawn.append(_Drawn(name, parts[0][0]["geometry"], parts))
     out = cfg.output
     rc = {"font.family": view["font"], "font.size": m["text_size_pt"], "lines.scale_dashes": False,
