@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import mapping as geojson_mapping
 
@@ -56,7 +57,7 @@ def _plain(value: Any) -> Any:
     """A JSON value: numpy scalars as Python ones, NaN and missing values as None."""
     if isinstance(value, np.generic):
         value = value.item()
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return value
 

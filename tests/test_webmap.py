@@ -1,4 +1,5 @@
-"""map.html: pipeline.webmap.render_webmap on the bundled case, then the page of a real run in headless Chromium.
+"""map.html: pipeline.webmap.render_webmap on the bundled case (conftest's ``bundled_case``), then the page of a
+real run in headless Chromium.
 
 The unit tests (fast) parse the page: well-formed, self-contained (no script, style sheet or image from
 elsewhere), every layer and feature in it with every attribute, colours, widths and dashes taken from the style
@@ -21,9 +22,10 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from pipeline import styles, webmap
+from pipeline import export, styles, webmap
 from pipeline.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,14 +36,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="module")
-def case(bundled_case):
-    """(layers, config, report, style table) of the bundled case."""
-    return bundled_case
-
-
-@pytest.fixture(scope="module")
-def page(case):
-    layers, cfg, rep, table = case
+def page(bundled_case):
+    layers, cfg, rep, table = bundled_case
     return webmap.render_webmap(layers, table=table, cfg=cfg, report=rep)
 
 
@@ -101,8 +97,8 @@ def test_the_page_is_well_formed_and_self_contained(page):
     assert "window.L" in page and 'version="1.9.4"' in page, "Leaflet 1.9.4 is inlined"
 
 
-def test_every_layer_feature_and_attribute_is_in_the_page(case, page):
-    layers, _cfg, _rep, table = case
+def test_every_layer_feature_and_attribute_is_in_the_page(bundled_case, page):
+    layers, _cfg, _rep, table = bundled_case
     data = _data(page)
     assert [ly["name"] for ly in data["layers"]] == [n for n in table.layers if n in layers]
     assert set(layers) == {ly["name"] for ly in data["layers"]}
@@ -118,8 +114,8 @@ def test_every_layer_feature_and_attribute_is_in_the_page(case, page):
                 assert f'data-key="{c}"' in f["popup"], (ly["name"], c)
 
 
-def test_colours_widths_and_dashes_come_from_the_style_table(case, page):
-    layers, cfg, rep, table = case
+def test_colours_widths_and_dashes_come_from_the_style_table(bundled_case, page):
+    layers, cfg, rep, table = bundled_case
     data = _data(page)
     for ly in data["layers"]:
         rows = table.of(ly["name"]).to_dict("records")
@@ -149,12 +145,12 @@ def test_colours_widths_and_dashes_come_from_the_style_table(case, page):
     assert lb["styles"][0]["path"]["color"] == "#123456" and "#123456" not in page
 
 
-def test_coordinates_are_rounded_and_in_place(case, page):
+def test_coordinates_are_rounded_and_in_place(bundled_case, page):
     import numpy as np
     import shapely
     from shapely.geometry import shape
 
-    layers = case[0]
+    layers = bundled_case[0]
     for ly in _data(page)["layers"]:
         for f, geom in zip(sorted(ly["features"], key=lambda f: f["properties"]["name"]),
                            layers[ly["name"]].sort_values("name").geometry):
@@ -165,8 +161,8 @@ def test_coordinates_are_rounded_and_in_place(case, page):
             assert np.abs(got * 1e7 - np.round(got * 1e7)).max() < 1e-6, "more than 7 decimals"
 
 
-def test_the_same_arguments_give_the_same_page_and_the_land_length_is_shown(case, page):
-    layers, cfg, rep, table = case
+def test_the_same_arguments_give_the_same_page_and_the_land_length_is_shown(bundled_case, page):
+    layers, cfg, rep, table = bundled_case
     assert webmap.render_webmap(layers, table=table, cfg=cfg, report=rep) == page
     lb = next(ly for ly in _data(page)["layers"] if ly["name"] == "land_boundary")
     assert f">{rep.land.land_boundary_m:,.1f} m</td>" in lb["features"][0]["popup"]
@@ -176,8 +172,8 @@ def test_the_same_arguments_give_the_same_page_and_the_land_length_is_shown(case
     assert (cfg.case.map_title or cfg.case.name) in panel
 
 
-def test_text_from_the_config_cannot_break_the_page(case):
-    layers, cfg, rep, table = case
+def test_text_from_the_config_cannot_break_the_page(bundled_case):
+    layers, cfg, rep, table = bundled_case
     evil = "</script><script>alert(1)</script> & <b>"
     cfg2 = dataclasses.replace(cfg, case=dataclasses.replace(cfg.case, attribution=evil, map_title=evil))
     text = webmap.render_webmap(layers, table=table, cfg=cfg2, report=rep)
@@ -185,12 +181,24 @@ def test_text_from_the_config_cannot_break_the_page(case):
     assert _data(text)["attribution"] == "&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;"
 
 
+def test_output_webmap_false_skips_the_page_and_no_map_keeps_it(bundle, run_cli, previous_outputs, tmp_path):
+    """``--no-map`` skips map.png only (the session's run used it and wrote map.html); ``output.webmap = false``
+    skips map.html, and the manifest does not list it."""
+    assert (previous_outputs / "map.html").is_file() and not (previous_outputs / "map.png").exists()
+    out = tmp_path / "out"
+    code, stdout, stderr = run_cli(["run", "--config", bundle / "tumen.toml", "--out", out, "--no-map", "-q",
+                                    "--set", "output.webmap=false"])
+    assert code == 0, stdout + stderr
+    assert not (out / "map.html").exists() and (out / "report.json").is_file()
+    assert "map.html" not in json.loads((out / export.MANIFEST).read_text(encoding="utf-8"))["files"]
+
+
 @pytest.mark.parametrize("key, value, shown", [
     ("length_m", 17293.574582686233, "17,293.6 m"), ("distance_to_A_m", 0.4123, "0.41 m"),
-    ("area_m2", 123456.7, "123,457 m²"), ("area_km2", 71.4213, "71.421 km²"), ("azimuth_to_tripoint_deg", 226.1149,
-                                                                            "226.11°"),
-    ("lon", 130.63707912, "130.6370791°"), ("lat_second_datum", 42.41792154, "42.4179215°"),
-    ("in_use", 1, "1"), ("name", "A", "A"), ("lon_second_datum", None, "—"), ("area_km2", float("nan"), "—")])
+    ("area_m2", 123456.7, "123,457 m²"), ("area_km2", 71.4213, "71.421 km²"),
+    ("azimuth_to_tripoint_deg", 226.1149, "226.11°"), ("lon", 130.63707912, "130.6370791°"),
+    ("lat_second_datum", 42.41792154, "42.4179215°"), ("in_use", 1, "1"), ("name", "A", "A"),
+    ("lon_second_datum", None, "—"), ("area_km2", float("nan"), "—"), ("side", pd.NA, "—")])
 def test_popup_values_are_formatted_with_their_units(key, value, shown):
     assert webmap.format_value(key, value) == shown
 
