@@ -31,9 +31,9 @@ from matplotlib.transforms import Bbox
 from matplotlib_scalebar.scalebar import ScaleBar
 from PIL import Image
 from pyproj import CRS, Proj, Transformer
-from shapely.ops import polylabel
 
 from .config import Config
+from .geometry import label_spot
 from .model import Report
 from .styles import MM_PER_PT, StyleTable, categories, view_extent
 
@@ -187,11 +187,9 @@ def _panel_labels(ax, drawn: list[_Drawn], panel: str, *, tolerance_m: float) ->
                 if not text or geom is None or geom.is_empty:
                     continue
                 if row["geometry"] == "polygon":
-                    visible = shapely.clip_by_rect(geom, x0, y0, x1, y1)
-                    polys = [p for p in shapely.get_parts(visible) if p.geom_type == "Polygon" and not p.is_empty]
-                    if not polys:
+                    spot = label_spot(geom, (x0, y0, x1, y1), tolerance=tolerance_m)
+                    if spot is None:
                         continue
-                    spot = polylabel(max(polys, key=lambda p: p.area), tolerance=tolerance_m)
                 else:
                     spot = shapely.get_parts(geom)[0].centroid if geom.geom_type != "Point" else geom
                     if not (x0 <= spot.x <= x1 and y0 <= spot.y <= y1):

@@ -29,12 +29,14 @@ import shapely
 from shapely.geometry import mapping as geojson_mapping
 
 from .config import Config
+from .geometry import label_spot
 from .model import Check, Report
 from .styles import StyleTable, categories, view_extent
 
 COORD_DECIMALS = 7
 PX_PER_MM = 96 / 25.4           # CSS pixels (1/96 inch)
 PX_PER_PT = 96 / 72
+M_PER_DEG = 111_320.0           # about a degree of latitude: turns the PNG's label precision into degrees
 
 
 @lru_cache(maxsize=None)
@@ -152,9 +154,12 @@ def _swatch(row: dict) -> str:
             f'border:1px solid {edge}"></span>')
 
 
-def _layer_data(name: str, gdf, table: StyleTable) -> tuple[dict[str, Any], list[str]]:
+def _layer_data(name: str, gdf, table: StyleTable, *, box: tuple[float, float, float, float]
+                ) -> tuple[dict[str, Any], list[str]]:
     """One layer for the page: its styles, features (drawing order: the first category on top), control label,
-    and the CSS of its labels."""
+    and the CSS of its labels. A polygon's label is placed as on the PNG's main panel: at the pole of
+    inaccessibility of its largest part inside ``box``, the first view (lon/lat)."""
+    tolerance_deg = table.map["land_label_tolerance_m"] / M_PER_DEG
     rows = table.of(name)
     parts = categories(gdf, rows)
     css, legend = [], []
@@ -169,6 +174,9 @@ def _layer_data(name: str, gdf, table: StyleTable) -> tuple[dict[str, Any], list
                        "popup": _popup(props, "name")}
             if row["label"] and props.get(row["label"]) not in (None, ""):
                 feature["label"] = str(props[row["label"]])
+                spot = label_spot(geom, box, tolerance=tolerance_deg) if row["geometry"] == "polygon" else None
+                if spot is not None:
+                    feature["label_at"] = [round(spot.y, COORD_DECIMALS), round(spot.x, COORD_DECIMALS)]
             features.append(feature)
     styles = [{"path": _path_style(row), "label": _label_style(row)} for row, _ in parts]
     for i, (row, part) in enumerate(parts):
@@ -236,12 +244,12 @@ def render_webmap(layers: dict[str, Any], *, table: StyleTable, cfg: Config, rep
         The same arguments give the same string.
     """
     web, view = table.web, table.view
+    x0, y0, x1, y1 = view_extent(layers, table)
     drawn, css = [], []
     for name in [n for n in table.layers if n in layers] + [n for n in layers if n not in table.layers]:
-        data, label_css = _layer_data(name, layers[name], table)
+        data, label_css = _layer_data(name, layers[name], table, box=(x0, y0, x1, y1))
         drawn.append(data)
         css += label_css
-    x0, y0, x1, y1 = view_extent(layers, table)
     data = {"layers": drawn, "bounds": [[y0, x0], [y1, x1]], "max_zoom": web["max_zoom"],
             "detail_zoom_steps": web["detail_zoom_steps"], "attribution": html.escape(cfg.case.attribution),
             "offline_base_map": web["offline_base_map"],

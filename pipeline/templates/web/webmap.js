@@ -13,7 +13,7 @@
   D.layers.forEach(function (ly) {
     var pane = "bm_" + ly.name;
     map.createPane(pane).style.zIndex = String(400 + ly.order);
-    var labels = 0;
+    var labels = 0, spots = [];
     var group = L.geoJSON(ly.features, {
       pane: pane,
       style: function (f) { return ly.styles[f.style].path; },
@@ -23,12 +23,18 @@
         if (f.label !== undefined) {
           var s = ly.styles[f.style].label;
           var cls = "bm-label bm-l-" + ly.name + "-" + f.style + (s.on === "insets" ? " bm-detail" : "");
-          layer.bindTooltip(document.createTextNode(f.label), {permanent: true, direction: s.direction,
-            offset: s.offset, className: cls, interactive: false});
+          var options = {permanent: true, direction: s.direction, offset: s.offset, className: cls,
+            interactive: false};
+          if (f.label_at) {      // a polygon's label: where the PNG puts it, not at the polygon's centre
+            spots.push(L.tooltip(options).setLatLng(f.label_at).setContent(document.createTextNode(f.label)));
+          } else {
+            layer.bindTooltip(document.createTextNode(f.label), options);
+          }
           labels += 1;
         }
       }
     }).addTo(map);
+    spots.forEach(function (t) { group.addLayer(t); });
     state.layers[ly.name] = {features: ly.features.length, drawn: 0, labels: labels, group: group};
     overlays.push([ly.control, group]);
   });
