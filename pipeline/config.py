@@ -324,6 +324,7 @@ class OutputCfg:
     gpkg_version: Literal["1.2", "1.3", "1.4"] = setting(
         "1.2", doc="GeoPackage version (1.2 opens without a warning in QGIS 3.22)")
     map: bool = setting(True, doc="draw map.png")
+    webmap: bool = setting(True, doc="write map.html, the web map (works offline; written with --no-map too)")
     timestamp: str = setting("2000-01-01T00:00:00Z", doc="timestamp stored in the GeoPackage (fixed, so reruns "
                                                          "are byte-identical; SOURCE_DATE_EPOCH overrides it)")
     map_width_px: int = setting(2000, doc="map width", unit="px", ge=400)

@@ -45,7 +45,7 @@ TMP_PREFIX = ".tumen-border-tmp-"
 BACKUP_PREFIX = ".tumen-border-backup-"
 FAILED = "failed-run"
 GPKG = "border.gpkg"
-FIXED_FILES = (GPKG, "border.qgs", "map.png", "report.json", "report.md")
+FIXED_FILES = (GPKG, "border.qgs", "map.html", "map.png", "report.json", "report.md")
 
 
 def output_names() -> set[str]:
@@ -384,6 +384,11 @@ def write_all(folder: Path, *, results: Results, report: Report, layers: dict, c
         from . import mapping
 
         (folder / "map.png").write_bytes(mapping.render_map(layers, table=table, cfg=cfg, report=report))
+    if cfg.output.webmap:
+        from . import webmap
+
+        (folder / "map.html").write_text(webmap.render_webmap(layers, table=table, cfg=cfg, report=report),
+                                         encoding="utf-8")
 
 
 def write_junit(path: Path, found: list, *, suite: str) -> None:

@@ -40,6 +40,16 @@ def polygons(geom: BaseGeometry | None) -> list[Polygon]:
     return parts(geom, "Polygon")
 
 
+def label_spot(geom: BaseGeometry, box: tuple[float, float, float, float], *, tolerance: float) -> Point | None:
+    """Where a polygon's label goes inside ``box`` (minx, miny, maxx, maxy): the pole of inaccessibility
+    (``shapely.ops.polylabel``, to ``tolerance`` in the geometry's units) of its largest part in the box; None
+    when no part lies in the box."""
+    from shapely.ops import polylabel
+
+    visible = polygons(shapely.clip_by_rect(geom, *box))
+    return polylabel(max(visible, key=lambda p: p.area), tolerance=tolerance) if visible else None
+
+
 def multiline(geom: BaseGeometry | None) -> MultiLineString:
     return MultiLineString(lines(geom))
 

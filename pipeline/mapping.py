@@ -31,11 +31,11 @@ from matplotlib.transforms import Bbox
 from matplotlib_scalebar.scalebar import ScaleBar
 from PIL import Image
 from pyproj import CRS, Proj, Transformer
-from shapely.ops import polylabel
 
 from .config import Config
+from .geometry import label_spot
 from .model import Report
-from .styles import MM_PER_PT, StyleTable, view_extent
+from .styles import MM_PER_PT, StyleTable, categories, view_extent
 
 _MARKER = {"circle": "o", "square": "s", "diamond": "D", "triangle": "^", "star": "*", "cross": "X"}
 _LABEL_Z = 1000.0           # labels and decorations above every layer
@@ -71,21 +71,6 @@ def true_north_deg(proj: Proj, lon: float, lat: float) -> float:
 
 
 # ----------------------------------------------------------------------------------------------- layers
-def _categories(gdf: gpd.GeoDataFrame, rows: pd.DataFrame) -> list[tuple[dict, gpd.GeoDataFrame]]:
-    """(style row, features) per category of the layer; the row with value "" takes every other value."""
-    records = rows.to_dict("records")
-    by = records[0]["by"]
-    if not by:
-        return [(records[0], gdf)]
-    values = gdf[by].astype("string").fillna("") if by in gdf.columns else pd.Series("", index=gdf.index)
-    named = {r["value"] for r in records} - {""}
-    out = []
-    for row in records:
-        mask = values == row["value"] if row["value"] else ~values.isin(named)
-        out.append((row, gdf[mask.to_numpy()]))
-    return out
-
-
 @dataclass(frozen=True)
 class _Drawn:
     """A projected layer split by category: (style row, features) for every category with features."""
@@ -202,11 +187,9 @@ def _panel_labels(ax, drawn: list[_Drawn], panel: str, *, tolerance_m: float) ->
                 if not text or geom is None or geom.is_empty:
                     continue
                 if row["geometry"] == "polygon":
-                    visible = shapely.clip_by_rect(geom, x0, y0, x1, y1)
-                    polys = [p for p in shapely.get_parts(visible) if p.geom_type == "Polygon" and not p.is_empty]
-                    if not polys:
+                    spot = label_spot(geom, (x0, y0, x1, y1), tolerance=tolerance_m)
+                    if spot is None:
                         continue
-                    spot = polylabel(max(polys, key=lambda p: p.area), tolerance=tolerance_m)
                 else:
                     spot = shapely.get_parts(geom)[0].centroid if geom.geom_type != "Point" else geom
                     if not (x0 <= spot.x <= x1 and y0 <= spot.y <= y1):
@@ -430,7 +413,7 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: C
     drawn = []
     for name in table.layers:
         if name in g:
-            parts = [(row, part) for row, part in _categories(g[name], table.of(name)) if not part.empty]
+            parts = [(row, part) for row, part in categories(g[name], table.of(name)) if not part.empty]
             drawn.append(_Drawn(name, parts[0][0]["geometry"], parts))
     out = cfg.output
     rc = {"font.family": view["font"], "font.size": m["text_size_pt"], "lines.scale_dashes": False,

@@ -2,8 +2,8 @@
 
 :func:`style_table` reads ``pipeline/templates/styles.toml`` (package data) and the state colours of the config
 into a :class:`StyleTable`: one row per layer and category with its colours, symbol, widths, dash, draw order,
-label and legend text. The same rows style the QGIS layers (here) and the PNG map (:mod:`pipeline.mapping`);
-no colour, width or draw order is written anywhere else.
+label and legend text. The same rows style the QGIS layers (here), the PNG map (:mod:`pipeline.mapping`) and
+the web map (:mod:`pipeline.webmap`); no colour, width or draw order is written anywhere else.
 
 The QGIS documents are filled from templates shipped as package data (``templates/qml``, ``templates/project``)
 with :class:`string.Template`: every value is XML-escaped when it is filled in, fragments built from other
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from string import Template
@@ -59,11 +59,13 @@ class StyleTable:
     value"), then :data:`COLUMNS`, with every colour resolved to ``#rrggbb`` ("" = none).
     ``view``: the first view (extent layers, padding, background colour, font, halo).
     ``map``: the layout of the PNG map (see ``styles.toml`` [map]).
+    ``web``: the web map's settings (see ``styles.toml`` [web]).
     """
 
     rows: pd.DataFrame
     view: dict[str, Any]
     map: dict[str, Any]
+    web: dict[str, Any] = field(default_factory=dict)
 
     @property
     def layers(self) -> list[str]:
@@ -203,7 +205,29 @@ def style_table(cfg: Config) -> StyleTable:
     view = dict(data["view"])
     for key in ("background", "halo_colour"):
         view[key] = _resolve_colour(view[key], None, f"[view].{key}")
-    return StyleTable(rows=frame, view=view, map=dict(data["map"]))
+    return StyleTable(rows=frame, view=view, map=dict(data["map"]), web=dict(data.get("web", {})))
+
+
+def categories(gdf: Any, rows: pd.DataFrame) -> list[tuple[dict, Any]]:
+    """(style row, features) per category of a layer, in table order; the row with value "" takes every value
+    no other row names (or every feature, for a single symbol).
+
+    Parameters
+    ----------
+    gdf : the layer's features (a GeoDataFrame; a missing category column counts as "")
+    rows : the layer's style rows, :meth:`StyleTable.of`
+    """
+    records = rows.to_dict("records")
+    by = records[0]["by"]
+    if not by:
+        return [(records[0], gdf)]
+    values = gdf[by].astype("string").fillna("") if by in gdf.columns else pd.Series("", index=gdf.index)
+    named = {r["value"] for r in records} - {""}
+    out = []
+    for row in records:
+        mask = values == row["value"] if row["value"] else ~values.isin(named)
+        out.append((row, gdf[mask.to_numpy()]))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ QML

@@ -11,6 +11,8 @@
 ``previous_outputs`` -- (session) the output folder of one finished ``run --no-map`` on a pristine copy of
                 ``inputs/``: manifest, lock and every file a run writes. Copy it with :func:`copy_outputs`
                 before changing anything; never write into it.
+``bundled_case`` -- (session) (layers, config, report, style table) of the bundled inputs, computed in-process
+                as a run computes them (driver -> report -> layers); nothing is written. Do not modify them.
 ``snapshot(root)`` -- every path under ``root`` with its type, size, mtime (ns) and SHA-256: equal snapshots
                 mean nothing was created, removed, written or touched.
 """
@@ -143,3 +145,16 @@ def previous_outputs(tmp_path_factory) -> Path:
     code, stdout, stderr = _run_cli(["run", "--config", bundle / "tumen.toml", "--out", out, "--no-map", "-q"])
     assert code == 0, stdout + stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def bundled_case():
+    """(layers, config, report, style table) of the bundled case, computed in-process as a run does."""
+    from pipeline import driver, export, report, styles
+    from pipeline.config import load_config
+    from pipeline.layers import build_layers
+
+    cfg = load_config(INPUTS / "tumen.toml")
+    results = driver.compute(cfg)
+    rep = report.build_report(results, cfg, software=export.software_versions())
+    return build_layers(results, cfg, rep), cfg, rep, styles.style_table(cfg)

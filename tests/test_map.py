@@ -2,7 +2,8 @@
 layers, a clear error without the layers it needs, colours that follow the style table, and a north arrow turned
 by the grid convergence that pyproj gives.
 
-The layers are computed once per module in-process (driver -> report -> layers), as a run makes them.
+The layers are computed once per session in-process (conftest's ``bundled_case``: driver -> report -> layers),
+as a run makes them.
 """
 from __future__ import annotations
 
@@ -18,22 +19,16 @@ import pytest
 from PIL import Image
 from pyproj import Proj, Transformer
 
-from pipeline import driver, export, mapping, report, styles
-from pipeline import layers as layers_module
-from pipeline.config import load_config
+from pipeline import mapping, styles
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 STYLES_TOML = ROOT / "pipeline" / "templates" / "styles.toml"
 
 
 @pytest.fixture(scope="module")
-def case():
+def case(bundled_case):
     """(layers, config, report, style table) of the bundled case."""
-    cfg = load_config(CONFIG)
-    results = driver.compute(cfg)
-    rep = report.build_report(results, cfg, software=export.software_versions())
-    return layers_module.build_layers(results, cfg, rep), cfg, rep, styles.style_table(cfg)
+    return bundled_case
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ ALWAYS = ["land", "river", "islands", "maritime_comparison", "coast", "territori
           "channel_middle", "maritime_equidistance", "land_boundary", "maritime_boundary", "boundary_points",
           "monuments", "tripoint"]
 LAYERS = {"straight": ALWAYS, "headlands": ALWAYS + ["thalweg", "reference_border"]}   # 16: every layer
-FILES = ["border.gpkg", "border.qgs", "map.png", "report.json", "report.md"]
+FILES = ["border.gpkg", "border.qgs", "map.html", "map.png", "report.json", "report.md"]
 SPECS = {"straight": STRAIGHT, "headlands": HEADLANDS}
 
 
