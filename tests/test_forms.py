@@ -104,7 +104,7 @@ def closing_utm(canonical) -> LineString:
 
 
 def config_copy(work: Path, base_cfg, name: str, **inputs: str):
-    """A copy of inputs/tumen.toml in its own folder, with absolute paths to the bundled inputs and the
+    """A copy of inputs/tumen/tumen.toml in its own folder, with absolute paths to the bundled inputs and the
     [inputs] keys ``inputs`` (string values) set."""
     folder = work / name
     folder.mkdir(exist_ok=True)

@@ -23,7 +23,7 @@ import pytest
 from qgis_helpers import qgis_unavailable, run_qgis_script, summary
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 BUILD = ROOT / "scripts" / "build_qgis_plugin.py"
 CHECK_SCRIPT = Path(__file__).resolve().with_name("qgis_processing_check.py")
 PLUGIN = "tumen_border_processing"

@@ -29,7 +29,7 @@ from pipeline import export, styles, webmap
 from pipeline.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIG = ROOT / "inputs" / "tumen.toml"
+CONFIG = ROOT / "inputs" / "tumen" / "tumen.toml"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]

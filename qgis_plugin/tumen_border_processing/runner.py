@@ -177,14 +177,14 @@ def stage_progress(line: str) -> float | None:
 
 
 def find_default_config(env: dict | None = None, here: Path | None = None) -> str:
-    """A default configuration for "Compute border": $TUMEN_BORDER_CONFIG, else ``inputs/tumen.toml`` of the
-    repository the plugin sits in (run from a checkout), else ``inputs/tumen.toml`` in the current folder, else ""."""
+    """A default configuration for "Compute border": $TUMEN_BORDER_CONFIG, else ``inputs/tumen/tumen.toml`` of the
+    repository the plugin sits in (run from a checkout), else ``inputs/tumen/tumen.toml`` in the current folder, else ""."""
     env = os.environ if env is None else env
     if env.get(ENV_CONFIG):
         return env[ENV_CONFIG]
     here = Path(__file__).resolve() if here is None else here
     for folder in [*list(here.parents)[:4], Path.cwd()]:
-        candidate = folder / "inputs" / "tumen.toml"
+        candidate = folder / "inputs" / "tumen" / "tumen.toml"
         if candidate.is_file():
             return str(candidate)
     return ""
