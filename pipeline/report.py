@@ -239,6 +239,18 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
         land=shapely.union_all(list(r.inputs.land.values())), frame=r.inputs.frame,
         derived=list(cfg.inputs.derived_from_reference), step_m=cfg.validation.step_m,
         margin_m=cfg.validation.margin_m)
+    if r.reference is not None:
+        tr = cfg.treaty
+        mapped = shapely.union_all([g for g in r.reference.values() if not g.is_empty])
+        for pid in dict.fromkeys([tr.mouth_point, *tr.turning_points, tr.end_point, *tr.beyond_points]):
+            if not pid or pid not in r.inputs.points:
+                continue
+            xy = geo.lonlat_to_metric(np.array([r.inputs.points[pid].lonlat]))
+            d = float(geo.distance_to_line(xy, mapped)[0][0])
+            rows.append(ValidationRow(
+                f"treaty point {pid} vs the reference's mapped border", True, "treaty coordinate vs mapped border",
+                d, f"{pid} lies {d:,.1f} m from the mapped border (the reference's common edge of the two "
+                   "territories); reference only: how the mapped border treats the treaty's points"))
     for pid, d in r.figures.control_offsets_m.items():
         p, c = r.inputs.points[pid], r.inputs.controls[pid]
         rows.append(ValidationRow(

@@ -158,3 +158,26 @@ def test_the_new_treaty_keys_refuse_what_they_cannot_mean(key, value, phrase):
     cfg = load_config(CASES["jakobselva"])
     with pytest.raises(InputError, match=phrase):
         with_overrides(cfg, {key: value})
+
+
+@pytest.mark.parametrize("name", ["jakobselva", "rio_grande"])
+def test_qgis_opens_every_case_styled_like_the_tumen(name, runs):
+    """Real QGIS 3.22 opens each other case's GeoPackage and project, styled from the same table with the
+    case's own colours (the Tumen's run is opened in test_qgis.py)."""
+    from pipeline import styles
+    from qgis_helpers import qgis_unavailable, run_qgis_check, summary
+    from test_qgis import expected
+
+    reason = qgis_unavailable()
+    if reason:
+        pytest.skip(reason)
+    cfg = load_config(CASES[name])
+    table = styles.style_table(cfg)
+    exp = expected(runs[name], table)
+    assert exp["layers"]["coast"]["colours"][cfg.sides.left] == [int(cfg.sides.left_colour[i:i + 2], 16)
+                                                                 for i in (1, 3, 5)]
+    proc = run_qgis_check(runs[name], exp)
+    log = f"exit {proc.returncode}\nSTDOUT:\n{proc.stdout}\nSTDERR:\n{proc.stderr[-4000:]}"
+    assert proc.returncode == 0, log
+    s = summary(proc)
+    assert s.get("ok") is True and set(s["layers"]) == set(exp["layers"]), log
