@@ -1,0 +1,99 @@
+"""The checks the treaty forms brought (issues 19 and 21), each shown to fail in every direction it can fail,
+on figures built for it, with the tolerance read from the config key it names."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from conftest import ROOT
+from pipeline.checks import run_checks
+from pipeline.config import load_config, with_overrides
+from pipeline.model import Figures
+
+TUMEN = load_config(ROOT / "inputs" / "tumen" / "tumen.toml")
+JAKOBSELVA = load_config(ROOT / "inputs" / "jakobselva" / "jakobselva.toml")
+RIO = load_config(ROOT / "inputs" / "rio_grande" / "rio_grande.toml")
+
+
+def figures(**kw) -> Figures:
+    base = dict(land_length_m=17000.0, sea_length_m=22100.0, junction_gap_m=0.0, mouth_offset_m=100.0,
+                end_distance_m={}, crossing_to_end_m={}, limit_error_m={"L": 0.1}, equidistance_error_m=0.0,
+                perpendicular_deviation_deg=0.0, record_disagreement_m=None, scale_error_ppm=1.0)
+    base.update(kw)
+    return Figures(**base)
+
+
+def verdict(cfg, f: Figures, name: str) -> bool:
+    found = {c.name: c for c in run_checks(figures=f, cfg=cfg)}
+    assert name in found, (name, sorted(found))
+    return found[name].passed
+
+
+@pytest.mark.parametrize("value, ok", [(23335.2, True), (23335.2 + 92.6, True), (23335.2 - 92.6, True),
+                                       (23335.2 + 92.7, False), (23335.2 - 92.7, False)])
+def test_segment_length_fails_too_long_and_too_short(value, ok):
+    f = figures(segment_lengths_m={"P1-P2": value, "P2-P3": 18674.7})
+    assert verdict(JAKOBSELVA, f, "sea_segment_P1_P2") is ok
+    assert not any(c.name.startswith("sea_segment_P2") for c in run_checks(figures=f, cfg=JAKOBSELVA))
+
+
+def test_segment_tolerance_is_the_configured_one():
+    cfg = with_overrides(JAKOBSELVA, {"official.segments": [{"from": "P1", "to": "P2", "length_m": 23335.2,
+                                                             "tolerance_m": 1.0}]})
+    assert verdict(cfg, figures(segment_lengths_m={"P1-P2": 23336.1}), "sea_segment_P1_P2")
+    assert not verdict(cfg, figures(segment_lengths_m={"P1-P2": 23336.3}), "sea_segment_P1_P2")
+
+
+@pytest.mark.parametrize("key, check, limit", [
+    ("dividing_angle_deviation_deg", "dividing_line_angle_thalweg", TUMEN.tripoint.max_dividing_angle_error_deg),
+    ("construction_distance_m", "tripoint_constructions_agree_thalweg", TUMEN.tripoint.max_construction_distance_m),
+])
+def test_tripoint_constructions_fail_beyond_their_tolerance(key, check, limit):
+    assert verdict(TUMEN, figures(**{key: {"thalweg": limit}}), check)
+    assert not verdict(TUMEN, figures(**{key: {"thalweg": limit * 1.001}}), check)
+    looser = with_overrides(TUMEN, {f"tripoint.{'max_dividing_angle_error_deg' if 'angle' in check else 'max_construction_distance_m'}": limit * 2})
+    assert verdict(looser, figures(**{key: {"thalweg": limit * 1.5}}), check)
+
+
+def test_control_points_fail_beyond_the_operation_accuracy():
+    assert verdict(RIO, figures(control_offsets_m={"FP": 9.99}), "control_point_FP")
+    assert not verdict(RIO, figures(control_offsets_m={"FP": 10.01}), "control_point_FP")
+    assert not verdict(RIO, figures(control_offsets_m={"T": 46.1}), "control_point_T")   # read as WGS 84
+
+
+def test_boundaries_simple_and_closing_line_on_coast():
+    assert verdict(TUMEN, figures(), "boundaries_simple")
+    assert not verdict(TUMEN, figures(non_simple_lines=["land_boundary"]), "boundaries_simple")
+    snap = TUMEN.land.mouth_snap_m
+    assert verdict(TUMEN, figures(closing_off_coast_m=snap), "closing_line_on_coast")
+    assert not verdict(TUMEN, figures(closing_off_coast_m=snap * 1.02), "closing_line_on_coast")
+
+
+def test_official_lengths_are_checked_only_when_published():
+    names = {c.name for c in run_checks(figures=figures(), cfg=RIO)}
+    assert "land_length" not in names and "sea_length" not in names
+    names = {c.name for c in run_checks(figures=figures(), cfg=TUMEN)}
+    assert {"land_length", "sea_length"} <= names
+
+
+def test_end_point_judged_only_where_the_coast_holds_the_baselines():
+    f = figures(end_distance_m={"NOR": 25306.8, "RUS": 24599.1}, crossing_to_end_m={"NOR": 20164.3})
+    names = {c.name for c in run_checks(figures=f, cfg=JAKOBSELVA)}
+    assert not any(n.startswith(("end_point_breadth", "agreed_line_meets")) for n in names)
+    judged = with_overrides(JAKOBSELVA, {"maritime.judge_end_point": True})
+    assert not verdict(judged, f, "end_point_breadth_NOR") and not verdict(judged, f, "agreed_line_meets_limit_NOR")
+
+
+def test_doubling_back_is_seen():
+    """geometry.reversals: a line that runs past a point and back is counted; a bend is not."""
+    from shapely.geometry import LineString
+    from pipeline.driver import non_simple_lines
+    from pipeline.geometry import reversals
+
+    assert reversals(LineString([(0, 0), (10, 0), (10, 10)])) == 0
+    assert reversals(LineString([(0, 0), (10, 0), (9, 0.01)])) == 1
+    land = LineString([(0, 0), (10, 0), (9.5, 0)])          # past B and back
+    sea = LineString([(9.5, 0), (20, 5)])
+    assert non_simple_lines(land, sea) == ["land_boundary", "land + maritime"]
+    assert non_simple_lines(LineString([(0, 0), (9.5, 0)]), sea) == []
