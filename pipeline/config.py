@@ -120,7 +120,16 @@ class InputsCfg:
     depth_positive: Literal["down", "up"] = setting(
         "down", doc="soundings: down = depths positive downwards; up = elevations (depth = -value)")
     depth_crs: str = setting("EPSG:4326", doc="soundings CSV: CRS of its coordinates (vector files carry their own)")
-    depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid", unit="m", gt=0.0)
+    depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid (the grid over "
+                                            "the river may have at most 50 million cells)", unit="m", gt=0.0)
+    depth_min_relief_m: float = setting(0.1, doc="depth: the range (max - min) of depth across the river's water "
+                                                 "below this is a flat bed with no deepest line: refused when the "
+                                                 "thalweg or the deepest channel is used", unit="m", ge=0.0)
+    soundings_reach_m: float = setting(100.0, doc="soundings: water within this distance of a sounding counts as "
+                                                  "surveyed", unit="m", gt=0.0)
+    soundings_min_coverage: float = setting(0.5, doc="soundings: the fraction of the river's water cells that must "
+                                                     "be surveyed (within inputs.soundings_reach_m of a sounding)",
+                                            ge=0.0, le=1.0)
     reference: Path | None = setting(None, doc="territory polygons with sea, for validation only (optional)")
     reference_layer: str = setting("", doc="layer of the reference file")
     reference_side_field: str = setting("iso_a3", doc="column of the reference file with the country code")
