@@ -24,6 +24,7 @@ from .model import DepthGrid, InputFile, Inputs, TreatyPoint
 from .readers import VectorLayer, read_points, read_vector, require_file, sha256
 
 log = logging.getLogger(__name__)
+MAX_SHORE_POINTS = 2_000_000   # Voronoi sites of the medial axis: about 1 GB of diagram at most
 
 
 # ------------------------------------------------------------------------------------------ geometry checks
@@ -213,6 +214,7 @@ def load_inputs(cfg: Config) -> Inputs:
     frame = geo.to_metric(shapely.segmentize(box(*bounds), 0.001))
 
     water, river_form, river_detail = _river(cfg, geo, repairs)
+    _check_shore_points(cfg, water)
     land_union = shapely.union_all(list(land.values()))
     if not water.intersects(land_union.buffer(cfg.land.mouth_snap_m)):
         where = "inside" if water.intersects(frame) else "outside"
@@ -259,6 +261,17 @@ def load_inputs(cfg: Config) -> Inputs:
     log.info("loaded coast (%d polygons), river (%s), %d treaty points%s; metric CRS %s", len(coast.geometry),
              river_form, len(points), f", depth ({depth_form})" if depth is not None else "", geo.metric.name)
     return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs))
+
+
+def _check_shore_points(cfg: Config, water: BaseGeometry) -> None:
+    """Estimate, before any is made, the shore points ``land.bank_densify_m`` puts on the river's banks (outer
+    ring and islands): more than :data:`MAX_SHORE_POINTS` is refused naming the key (a 1 mm spacing on 50 km
+    of banks would be 50 million Voronoi sites)."""
+    n = water.length / cfg.land.bank_densify_m
+    if n > MAX_SHORE_POINTS:
+        raise InputError(cfg.path, f"land.bank_densify_m = {cfg.land.bank_densify_m:g} m would put {n:.3g} shore "
+                                   f"points on the river's {water.length / 1000:.1f} km of banks (at most "
+                                   f"{MAX_SHORE_POINTS:,}); use a larger spacing")
 
 
 def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],
