@@ -374,7 +374,8 @@ def _close_banks(a: LineString, b: LineString) -> tuple[Polygon, tuple] | None:
 
 
 # ============================================================================================ depth
-def depth_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config) -> DepthGrid:
+def depth_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config,
+               anchors: dict[str, shapely.Point] | None = None) -> DepthGrid:
     """The depth input as a grid: a raster (GeoTIFF) as it is, soundings interpolated (see the module
     docstring); every problem names ``path``.
 
@@ -388,11 +389,14 @@ def depth_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config
         The run's datum path.
     cfg : Config
         ``inputs.depth_*`` settings.
+    anchors : dict, optional
+        Treaty points (name -> point in the metric CRS) that arbitrate when a depth raster and the river miss
+        each other (see :func:`_blame_for_coverage`).
     """
     path = require_file(path, "depth")
     suffix = path.suffix.lower()
     if suffix in GEOTIFF_SUFFIXES or (suffix != ".csv" and is_raster(path)):   # not a CSV: GDAL's XYZ driver
-        return _geotiff_grid(path, water_metric, geo, cfg)
+        return _geotiff_grid(path, water_metric, geo, cfg, anchors or {})
     return _soundings_grid(path, water_metric, geo, cfg)
 
 
@@ -416,7 +420,39 @@ def _check_relief(path: Path, role: str, depth: np.ndarray, cfg: Config) -> floa
     return relief
 
 
-def _geotiff_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config) -> DepthGrid:
+def _blame_for_coverage(path: Path, problem: str, depth: np.ndarray, transform, water: BaseGeometry,
+                        anchors: dict[str, BaseGeometry], cfg: Config) -> InputError:
+    """Which file to blame when a depth raster and the river miss each other: the treaty points arbitrate.
+
+    The river has already passed the checks against the coast and the monument, so by default the depth file
+    is at fault. But when the depth raster's data (its cells holding a value, i.e. where it says the water
+    is) lies nearer to every treaty point in ``anchors`` (the tripoint monument and the mouth point, in the
+    raster's CRS) than the river's water does -- by more than two raster cells -- the river is the one
+    out of place, and the error names the river file.
+    """
+    from scipy.spatial import cKDTree
+
+    rows, cols = np.nonzero(np.isfinite(depth))
+    if anchors and len(rows):
+        cx, cy = transform @ (cols + 0.5, rows + 0.5)
+        tree = cKDTree(np.column_stack([cx, cy]))
+        margin = 2 * abs(transform.a)
+        said = []
+        for name, at in anchors.items():
+            d_depth = float(tree.query([at.x, at.y])[0])
+            d_river = float(water.distance(at))
+            said.append(f"{name}: river {d_river:.0f} m, depth data {d_depth:.0f} m")
+            if d_river <= d_depth + margin:
+                break
+        else:
+            return InputError(cfg.inputs.river, f"river: the water area misses the depth raster {path.name} "
+                                                f"({problem}), whose data lies nearer to the treaty points "
+                                                f"({'; '.join(said)}): the river is out of place")
+    return InputError(path, f"depth raster: {problem}")
+
+
+def _geotiff_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Config,
+                  anchors: dict[str, BaseGeometry]) -> DepthGrid:
     from rasterio.features import rasterize
     from rasterio.transform import array_bounds
     from shapely.geometry import box
@@ -435,14 +471,17 @@ def _geotiff_grid(path: Path, water_metric: BaseGeometry, geo: Geodesy, cfg: Con
     h, w = depth.shape
     grid = box(*array_bounds(h, w, raster.transform))
     covered = water.intersection(grid).area / water.area
+    anchors = {name: geo.from_metric_to(at, raster.crs) for name, at in anchors.items()}
     if covered < 0.99:
-        raise InputError(path, f"depth raster: covers only {covered:.1%} of the river water area (raster bounds "
-                               f"{[round(v) for v in grid.bounds]} in {raster.crs.name}; river "
-                               f"{[round(v) for v in water.bounds]})")
+        raise _blame_for_coverage(path, f"covers only {covered:.1%} of the river water area (raster bounds "
+                                        f"{[round(v) for v in grid.bounds]} in {raster.crs.name}; river "
+                                        f"{[round(v) for v in water.bounds]})", depth, raster.transform, water,
+                                  anchors, cfg)
     inside = rasterize([(water, 1)], out_shape=depth.shape, transform=raster.transform, dtype="uint8").astype(bool)
     frac = float(np.isfinite(depth[inside]).mean()) if inside.any() else 0.0
     if frac < 0.5:
-        raise InputError(path, f"depth raster: only {frac:.1%} of the river's cells hold depth values")
+        raise _blame_for_coverage(path, f"only {frac:.1%} of the river's cells hold depth values", depth,
+                                  raster.transform, water, anchors, cfg)
     relief = _check_relief(path, "depth raster", depth[inside], cfg)
     scaled = f", {raster.scaled}" if raster.scaled else ""
     return DepthGrid(depth, raster.transform, raster.crs, float(res[0]), "geotiff",

@@ -545,6 +545,41 @@ def source_date_epoch(value: str):
     return f
 
 
+# -- the right file blamed: inputs checked against each other in order (coast, river, points, depth)
+def river_cropped_short_of_monument(c: Ctx) -> Path:
+    """The river cut 3 km short of its upstream end: the monument is where the coast's states meet, so the
+    river (not the treaty points) misses the tripoint."""
+    gdf = read_river(c.bundle)
+    water = shapely.union_all(gdf.geometry.values)
+    x0, y0, x1, y1 = water.bounds
+    write_river(c.bundle, gdf.set_geometry([water.intersection(shapely.box(x0 - 1, y0 - 1, x1 + 1, y1 - 3000))],
+                                           crs=gdf.crs))
+    return c.bundle / RIVER
+
+
+def river_moved_north(c: Ctx) -> Path:
+    """The river moved 1.5 km north: it still touches the coast and passes the monument, but the depth raster's
+    data lies nearer to the monument and to the mouth point than the river does."""
+    gdf = read_river(c.bundle)
+    write_river(c.bundle, gdf.set_geometry(gdf.geometry.translate(yoff=1500)))
+    return c.bundle / RIVER
+
+
+def coast_states_overlap(c: Ctx) -> Path:
+    """The DPRK land also holding a piece of Russia's (a disc of 0.005 deg, about 500 m, inside it)."""
+    from shapely.geometry import mapping, shape
+
+    data = json.loads((c.bundle / COAST).read_text())
+    rus = next(shape(f["geometry"]) for f in data["features"] if f["properties"]["iso_a3"] == "RUS")
+    piece = rus.representative_point().buffer(0.005).intersection(rus)
+
+    def grow(feat):
+        if feat["properties"]["iso_a3"] == "PRK":
+            feat["geometry"] = mapping(shape(feat["geometry"]).union(piece))
+    edit_geojson(c.bundle / COAST, grow)
+    return c.bundle / COAST
+
+
 # -- output folder
 def out_empty(c: Ctx) -> None:
     c.out = ""
@@ -753,6 +788,10 @@ CASES = [
     Case("depth-flat-bed", "form", lambda c: write_depth(c.bundle, fill=4.0) or c.bundle / DEPTH, "flat"),
     Case("soundings-cover-a-tenth", "form", soundings_cover_little, "inputs.soundings_reach_m"),
     Case("osm-river-missing-nodes", "form", osm_missing_nodes, "20 node(s)"),
+    # the right file blamed when inputs disagree (rules in pipeline/load.py and pipeline/forms.py)
+    Case("river-cropped-short-of-the-monument", "geometry", river_cropped_short_of_monument, "misses the tripoint"),
+    Case("river-moved-off-the-depth-raster", "geometry", river_moved_north, "misses the depth raster"),
+    Case("coast-states-overlap", "geometry", coast_states_overlap, "overlap over"),
     # errors that surface in a later stage still name their input
     Case("later-depth-dry", "later stage", depth_dry, "depth"),
     Case("later-river-short-of-coast", "later stage", river_short_of_coast, "does not reach the coast"),
