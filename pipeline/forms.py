@@ -7,8 +7,10 @@ River (``inputs.river``):
 polygons
     Any GDAL vector format; read by :mod:`pipeline.load` itself.
 mask
-    A raster (GeoTIFF or any GDAL raster) of water: binary 0/1 (1 = water), or any other values, e.g. water
-    occurrence in percent, where cells >= ``inputs.water_threshold`` are water. The water cells are
+    A raster (GeoTIFF or any GDAL raster) of water, read as physical values (band scale/offset applied):
+    binary 0/1 or 0/255 (the non-zero value = water), or water occurrence in percent (0..100), where cells >=
+    ``inputs.water_threshold`` are water; nodata cells are land; other values are refused (see
+    :func:`mask_water_cells`). The water cells are
     polygonised on their cell edges (``rasterio.features.shapes``, 4-connected); water patches and holes
     (islands) smaller than ``inputs.mask_min_area_m2`` are speckle: patches are dropped, holes filled. Nothing
     is smoothed or buffered, so the water area is exactly the union of the cleaned mask's water cells: it never
@@ -17,7 +19,8 @@ osm
     An OpenStreetMap file (``.osm`` XML or ``.osm.pbf``), read with GDAL's OSM driver (layer
     ``multipolygons``). The river's water is every area tagged ``natural=water`` with ``water`` one of
     :data:`OSM_RIVER_WATER` (``river``; ``riverbank`` and ``rapids``, older values for parts of a river), or
-    tagged ``waterway=riverbank`` (the legacy river-area tag, on multipolygon relations). Everything else is
+    tagged ``waterway=riverbank`` (the legacy river-area tag, on multipolygon relations); an XML file whose
+    river water areas miss nodes or member ways is refused (:func:`osm_completeness`). Everything else is
     ignored and listed in the detail: ponds, lakes, reservoirs, oxbow lakes (``water=oxbow``: cut off from
     the channel, so not part of it), canals, basins, farmland, buildings ...
 banks
@@ -36,6 +39,10 @@ and the nearest sounding for water cells outside their convex hull. Linear, not 
 every sounding, never leaves the range of the measured depths (an RBF overshoots between cross-sections a
 hundred metres apart and can make dry or negative cells in the channel the thalweg follows), and needs no
 shape parameter. Cells whose centre lies outside the water are NaN.
+
+A GeoTIFF's band scale/offset are applied and a stated unit other than metres is refused; soundings must
+survey ``inputs.soundings_min_coverage`` of the water (within ``inputs.soundings_reach_m``); a flat bed
+(relief below ``inputs.depth_min_relief_m``) is refused when the thalweg or the deepest channel is used.
 
 Every problem is an :class:`~pipeline.errors.InputError` naming the file.
 """
