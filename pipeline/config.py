@@ -527,6 +527,9 @@ def validate(cfg: Config) -> None:
     except ValueError:
         raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()   # overrides output.timestamp (export.timestamp)
+    if epoch and not epoch.isdigit():   # reproducible-builds.org: a malformed value is an error, not ignored
+        raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]!r} is not a whole number of seconds since "
+                               "1970-01-01T00:00:00Z")
     if epoch.isdigit() and int(epoch) > LATEST_EPOCH:
         raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]} is after 9999-12-31T23:59:59Z (epoch "
                                f"{LATEST_EPOCH}), the latest time the outputs can store")

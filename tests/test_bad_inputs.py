@@ -713,6 +713,7 @@ CASES = [
     Case("set-map-100000-px", "config", cli_args("--set", "output.map_width_px=100000"), "at most 10000"),
     Case("toml-soundings-cell-1cm", "config", soundings_cell_1cm, "inputs.depth_cell_m"),
     Case("source-date-epoch-after-9999", "config", source_date_epoch("253402300800"), "SOURCE_DATE_EPOCH"),
+    Case("source-date-epoch-not-an-integer", "config", source_date_epoch("1e12"), "not a whole number"),
     Case("flag-negative-tolerance", "config", cli_args("--land-tolerance", "-1"), "at least 0"),
     Case("monument-id-not-in-points", "config", point_id_missing("tripoint", "monument"), "no point with id '424'"),
     Case("mouth-id-not-in-points", "config", point_id_missing("treaty", "mouth_point"), "no point with id '424'"),
