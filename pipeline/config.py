@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+import os
 import re
 import tomllib
 import types
@@ -39,6 +40,7 @@ def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt:
 Side = str          # a state code as it appears in the coast data (e.g. "RUS")
 Colour = str        # "#rrggbb"
 ROLES = ("coast", "river", "depth", "points", "reference", "controls")
+LATEST_EPOCH = 253402300799   # 9999-12-31T23:59:59Z: SOURCE_DATE_EPOCH beyond it has no ISO 8601 form
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -120,7 +122,16 @@ class InputsCfg:
     depth_positive: Literal["down", "up"] = setting(
         "down", doc="soundings: down = depths positive downwards; up = elevations (depth = -value)")
     depth_crs: str = setting("EPSG:4326", doc="soundings CSV: CRS of its coordinates (vector files carry their own)")
-    depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid", unit="m", gt=0.0)
+    depth_cell_m: float = setting(10.0, doc="soundings: cell size of the interpolated depth grid (the grid over "
+                                            "the river may have at most 50 million cells)", unit="m", gt=0.0)
+    depth_min_relief_m: float = setting(0.1, doc="depth: the range (max - min) of depth across the river's water "
+                                                 "below this is a flat bed with no deepest line: refused when the "
+                                                 "thalweg or the deepest channel is used", unit="m", ge=0.0)
+    soundings_reach_m: float = setting(100.0, doc="soundings: water within this distance of a sounding counts as "
+                                                  "surveyed", unit="m", gt=0.0)
+    soundings_min_coverage: float = setting(0.5, doc="soundings: the fraction of the river's water cells that must "
+                                                     "be surveyed (within inputs.soundings_reach_m of a sounding)",
+                                            ge=0.0, le=1.0)
     reference: Path | None = setting(None, doc="territory polygons with sea, for validation only (optional)")
     controls: Path | None = setting(None, doc="independent published coordinates of treaty points (same CSV form as "
                                               "inputs.points, same ids), for validation only: each treaty point as "
@@ -171,7 +182,8 @@ class CrsCfg:
                                       "on WGS 84 centred on the data extent, or a projected CRS")
     max_scale_error_ppm: float = setting(50.0, doc="check: worst scale distortion of that projection over the "
                                                    "extent", unit="ppm", gt=0.0)
-    scale_samples: int = setting(25, doc="grid of n x n points where the scale distortion is measured", ge=2)
+    scale_samples: int = setting(25, doc="grid of n x n points where the scale distortion is measured", ge=2,
+                                 le=1000)
 
 
 @dataclass(frozen=True)
@@ -197,7 +209,8 @@ class LandCfg:
                     "middle of the main channel")
     main_channel: Literal["widest", "deepest"] = setting(
         "widest", doc="rule that picks the main channel where islands split the river (deepest needs depth)")
-    bank_densify_m: float = setting(5.0, doc="spacing of shore points for the Voronoi medial axis", unit="m", gt=0.0)
+    bank_densify_m: float = setting(5.0, doc="spacing of shore points for the Voronoi medial axis (at most 2 "
+                                             "million points on the river's banks)", unit="m", gt=0.0)
     width_exponent: float = setting(2.0, doc="p in edge cost = length x (median width / width)^p", ge=0.0)
     mouth_snap_m: float = setting(1.0, doc="distance within which water counts as touching land", unit="m", gt=0.0)
     min_mouth_width_m: float = setting(20.0, doc="openings to the sea narrower than this are ignored", unit="m",
@@ -210,7 +223,7 @@ class LandCfg:
                                         unit="cells", ge=1)
     simplify_m: float = setting(0.0, doc="Douglas-Peucker tolerance for the middle line (0: none)", unit="m",
                                 ge=0.0)
-    compare_step_m: float = setting(10.0, doc="sample spacing when two lines are compared", unit="m", gt=0.0)
+    compare_step_m: float = setting(10.0, doc="sample spacing when two lines are compared", unit="m", ge=0.01)
     voronoi_tile_sites: int = setting(20000, doc="above this many shore points the medial axis's Voronoi diagram is "
                                                  "computed in tiles (same result inside the water, linear time)",
                                       unit="points", ge=100)
@@ -274,16 +287,16 @@ class MaritimeCfg:
     territorial_sea_nm: float = setting(12.0, doc="breadth of the territorial sea", unit="nmi", gt=0.0)
     nautical_mile_m: float = setting(1852.0, doc="length of the nautical mile", unit="m", gt=0.0)
     coast_densify_m: float = setting(10.0, doc="spacing of baseline points for the equidistance line", unit="m",
-                                     gt=0.0)
-    mouth_densify_m: float = setting(1.0, doc="spacing of baseline points near the mouth", unit="m", gt=0.0)
+                                     ge=0.5)
+    mouth_densify_m: float = setting(1.0, doc="spacing of baseline points near the mouth", unit="m", ge=0.05)
     mouth_densify_radius_m: float = setting(1000.0, doc="radius around the mouth of the finer spacing", unit="m",
                                             ge=0.0)
     search_radius_factor: float = setting(3.0, doc="baseline points within this many territorial-sea breadths "
                                                    "of the mouth seed the equidistance line", gt=1.0)
-    buffer_quad_segs: int = setting(256, doc="segments per quarter circle of the 12-nm buffers", ge=4)
+    buffer_quad_segs: int = setting(256, doc="segments per quarter circle of the 12-nm buffers", ge=4, le=4096)
     line_densify_m: float = setting(100.0, doc="vertex spacing of geodesic lines in the outputs (so that they are "
-                                               "geodesics in any viewer)", unit="m", gt=0.0)
-    limit_check_points: int = setting(200, doc="points per limit checked geodesically", ge=2)
+                                               "geodesics in any viewer)", unit="m", ge=1.0)
+    limit_check_points: int = setting(200, doc="points per limit checked geodesically", ge=2, le=100_000)
     max_limit_error_m: float = setting(1.0, doc="check: worst |geodesic distance of a limit point to its "
                                                 "baseline - breadth|", unit="m", gt=0.0)
     max_equidistance_error_m: float = setting(1.0, doc="check: worst |d(left) - d(right)| along the "
@@ -299,7 +312,7 @@ class MaritimeCfg:
 
 @dataclass(frozen=True)
 class ValidationCfg:
-    step_m: float = setting(10.0, doc="sample spacing of the comparisons with reference lines", unit="m", gt=0.0)
+    step_m: float = setting(10.0, doc="sample spacing of the comparisons with reference lines", unit="m", ge=0.01)
     margin_m: float = setting(100.0, doc="the reference's mapped 12-nm limit is its seaward edge farther than this "
                                          "from land, other territories and the data extent's edge", unit="m",
                               gt=0.0)
@@ -311,7 +324,7 @@ class ValidationCfg:
 @dataclass(frozen=True)
 class CompareCfg:
     step_m: float = setting(10.0, doc="tumen-border compare: sample spacing along the land boundaries", unit="m",
-                            gt=0.0)
+                            ge=0.01)
     tolerance_m: float = setting(1.0, doc="tumen-border compare: the tripoint and the mouth point hold when they "
                                           "moved at most this far", unit="m", gt=0.0)
     min_island_overlap: float = setting(0.5, doc="tumen-border compare: an island of run B is one of run A when it "
@@ -327,9 +340,9 @@ class OutputCfg:
     webmap: bool = setting(True, doc="write map.html, the web map (works offline; written with --no-map too)")
     timestamp: str = setting("2000-01-01T00:00:00Z", doc="timestamp stored in the GeoPackage (fixed, so reruns "
                                                          "are byte-identical; SOURCE_DATE_EPOCH overrides it)")
-    map_width_px: int = setting(2000, doc="map width", unit="px", ge=400)
-    map_height_px: int = setting(1600, doc="map height", unit="px", ge=300)
-    map_dpi: int = setting(150, doc="map resolution", unit="dpi", ge=50)
+    map_width_px: int = setting(2000, doc="map width", unit="px", ge=400, le=10_000)
+    map_height_px: int = setting(1600, doc="map height", unit="px", ge=300, le=10_000)
+    map_dpi: int = setting(150, doc="map resolution", unit="dpi", ge=50, le=1200)
 
 
 @dataclass(frozen=True)
@@ -601,6 +614,13 @@ def validate(cfg: Config) -> None:
         datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")   # a real date and time, not just the shape
     except ValueError:
         raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()   # overrides output.timestamp (export.timestamp)
+    if epoch and not epoch.isdigit():   # reproducible-builds.org: a malformed value is an error, not ignored
+        raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]!r} is not a whole number of seconds since "
+                               "1970-01-01T00:00:00Z")
+    if epoch.isdigit() and int(epoch) > LATEST_EPOCH:
+        raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]} is after 9999-12-31T23:59:59Z (epoch "
+                               f"{LATEST_EPOCH}), the latest time the outputs can store")
     t = cfg.tripoint
     if t.compare_monument and t.monument == t.compare_monument:
         raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")

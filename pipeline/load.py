@@ -24,6 +24,8 @@ from .model import DepthGrid, InputFile, Inputs, TreatyPoint
 from .readers import VectorLayer, read_points, read_vector, require_file, sha256
 
 log = logging.getLogger(__name__)
+MAX_SHORE_POINTS = 2_000_000   # Voronoi sites of the medial axis: about 1 GB of diagram at most
+MAX_COAST_OVERLAP_M2 = 100.0   # two states' land polygons may overlap by digitising slivers up to this area
 
 
 # ------------------------------------------------------------------------------------------ geometry checks
@@ -210,12 +212,14 @@ def load_inputs(cfg: Config) -> Inputs:
             raise InputError(ic.coast, f"coast: no polygon with {ic.coast_side_field} = {code!r} "
                                        f"(found {', '.join(sorted(land_src))})")
     land = {code: _to_metric(geo, g, coast.crs, ic.coast, "coast") for code, g in land_src.items()}
+    _check_coast_overlap(land, ic.coast, ic.coast_side_field, geo)
     for code in sides.pair:
         check_not_degenerate(land[code], ic.coast, "coast", f"the land of {ic.coast_side_field} = {code!r}",
                              cfg.land.min_water_width_m)
     frame = geo.to_metric(shapely.segmentize(box(*bounds), 0.001))
 
     water, river_form, river_detail = _river(cfg, geo, repairs)
+    _check_shore_points(cfg, water)
     land_union = shapely.union_all(list(land.values()))
     if not water.intersects(land_union.buffer(cfg.land.mouth_snap_m)):
         where = "inside" if water.intersects(frame) else "outside"
@@ -229,13 +233,15 @@ def load_inputs(cfg: Config) -> Inputs:
 
     points = treaty_points(ic.points, geo, cfg.treaty.unstated_datum_crs)
     _require_points(cfg, points)
-    _check_monument_by_the_river(cfg, water, points, geo)
+    _check_monument_by_the_river(cfg, water, points, geo, land)
 
     depth = None
     depth_form = depth_detail = ""
     if ic.depth is not None:
         try:
-            depth = forms.depth_grid(ic.depth, water, geo, cfg)
+            anchors = {pid: shapely.Point(geo.lonlat_to_metric(np.array([points[pid].lonlat]))[0])
+                       for pid in (cfg.tripoint.monument, cfg.treaty.mouth_point) if pid}
+            depth = forms.depth_grid(ic.depth, water, geo, cfg, anchors)
         except (ProjError, shapely.errors.GEOSException) as exc:   # PROJ or GEOS failing on the depth file's data
             raise InputError(ic.depth, f"depth: cannot be processed ({type(exc).__name__}: {one_line(exc)})") from None
         depth_form, depth_detail = depth.form, depth.detail
@@ -272,21 +278,55 @@ def load_inputs(cfg: Config) -> Inputs:
     return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs), controls)
 
 
-def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],
-                                 geo: Geodesy) -> None:
-    """Every point A is constructed from (markers, monuments, start point) must lie within
-    ``tripoint.monument_max_distance_m`` of the river's main water area (its largest connected part, which the
-    channel lines follow).
+def _check_shore_points(cfg: Config, water: BaseGeometry) -> None:
+    """Estimate, before any is made, the shore points ``land.bank_densify_m`` puts on the river's banks (outer
+    ring and islands): more than :data:`MAX_SHORE_POINTS` is refused naming the key (a 1 mm spacing on 50 km
+    of banks would be 50 million Voronoi sites)."""
+    n = water.length / cfg.land.bank_densify_m
+    if n > MAX_SHORE_POINTS:
+        raise InputError(cfg.path, f"land.bank_densify_m = {cfg.land.bank_densify_m:g} m would put {n:.3g} shore "
+                                   f"points on the river's {water.length / 1000:.1f} km of banks (at most "
+                                   f"{MAX_SHORE_POINTS:,}); use a larger spacing")
 
-    When one lies that close to a detached part of the water instead, the river file is at fault (its water
-    area falls apart), not the treaty points; otherwise the point is. Distances are planar in the metric
-    CRS, whose scale error (a few ppm) is far below the tolerance.
+
+def _check_coast_overlap(land: dict[str, BaseGeometry], path: Path, field: str, geo: Geodesy) -> None:
+    """The coast's states' lands (metric) must not overlap: each place is one state's land. An overlap larger
+    than :data:`MAX_COAST_OVERLAP_M2` (digitising slivers are smaller) names the coast file, before any other
+    input is compared with the coast."""
+    codes = sorted(land)
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            both = shapely.intersection(land[a], land[b])
+            if both.area > MAX_COAST_OVERLAP_M2:
+                lon, lat = geo.metric_to_lonlat(np.array([both.representative_point().coords[0]]))[0]
+                raise InputError(path, f"coast: the land of {field} = {a!r} and {b!r} overlap over "
+                                       f"{both.area / 1e6:.3g} km2 (around {lat:.5f} N {lon:.5f} E); each place must "
+                                       "be one state's land")
+
+
+def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[str, TreatyPoint],
+                                 geo: Geodesy, land: dict[str, BaseGeometry]) -> None:
+    """Every point A is constructed from (the dividing line's markers, the monument and its other record)
+    must lie within ``tripoint.monument_max_distance_m`` of the river's main water area (its largest connected
+    part, which the channel lines follow).
+
+    Which file is wrong when one does not -- the rule, with the coast (checked before) as the witness:
+
+    * the point lies that close to a detached part of the water: the river file (its water falls apart);
+    * the point lies within the same distance of the land of each state of the border (left, right and,
+      when configured, third) in the coast data -- where the coast says the states meet: the coast
+      corroborates the point, so the river file is at fault (cropped short of the tripoint, or misplaced);
+    * otherwise the treaty points file (the point is where no states meet).
+
+    Distances are planar in the metric CRS, whose scale error (a few ppm) is far below the tolerance.
     """
     limit = cfg.tripoint.monument_max_distance_m
     parts = sorted(geometry.polygons(shapely.union_all(geometry.polygons(water))), key=lambda p: p.area,
                    reverse=True)
+    states = [c for c in (*cfg.sides.pair, cfg.sides.third) if c and c in land]
     for mid in cfg.tripoint.construction_points:
         at = shapely.Point(geo.lonlat_to_metric(np.array([points[mid].lonlat]))[0])
+        what = f"{points[mid].kind} {mid}"
         d_main = parts[0].distance(at) if parts else float("inf")
         if d_main <= limit:
             continue
@@ -294,12 +334,17 @@ def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[
         if d_any <= limit:
             raise InputError(cfg.inputs.river, f"river: the water area falls apart into {len(parts)} disconnected "
                                                f"parts; the largest, which the border follows, lies {d_main:.0f} m "
-                                               f"from {points[mid].kind} {mid} (tripoint.monument_max_distance_m = "
-                                               f"{limit:g} m), a detached part {d_any:.0f} m: join the parts of the "
-                                               "river")
-        raise InputError(cfg.inputs.points, f"treaty points: {points[mid].kind} {mid} lies {d_any:.0f} m from the "
-                                            f"river's water area (more than tripoint.monument_max_distance_m = "
-                                            f"{limit:g} m)")
+                                               f"from {what} (tripoint.monument_max_distance_m = {limit:g} m), a "
+                                               f"detached part {d_any:.0f} m: join the parts of the river")
+        to_land = {c: land[c].distance(at) for c in states}
+        if to_land and max(to_land.values()) <= limit:
+            raise InputError(cfg.inputs.river, f"river: the water area passes {d_any:.0f} m from {what} "
+                                               f"(tripoint.monument_max_distance_m = {limit:g} m), which the coast "
+                                               f"data corroborates (within {max(to_land.values()):.0f} m of the land "
+                                               f"of {', '.join(states)}): the river misses the tripoint (cropped or "
+                                               "misplaced?)")
+        raise InputError(cfg.inputs.points, f"treaty points: {what} lies {d_any:.0f} m from the river's water "
+                                            f"area (more than tripoint.monument_max_distance_m = {limit:g} m)")
 
 
 def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[BaseGeometry, str, str]:

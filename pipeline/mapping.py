@@ -417,7 +417,8 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: C
             drawn.append(_Drawn(name, parts[0][0]["geometry"], parts))
     out = cfg.output
     rc = {"font.family": view["font"], "font.size": m["text_size_pt"], "lines.scale_dashes": False,
-          "axes.linewidth": 0.8, "xtick.labelsize": m["text_size_pt"], "ytick.labelsize": m["text_size_pt"]}
+          "axes.linewidth": 0.8, "xtick.labelsize": m["text_size_pt"], "ytick.labelsize": m["text_size_pt"],
+          "text.parse_math": False}   # labels and titles are the user's text: a "$" is a dollar sign, not TeX
     with matplotlib.rc_context(rc):
         # a Figure without a canvas first: geopandas asks the canvas to redraw after every plot call, which the
         # base canvas ignores; the Agg canvas is attached once everything is plotted

@@ -295,6 +295,8 @@ class Raster:
     res: tuple[float, float]
     nodata: float | None
     tags: dict
+    units: str = ""           # band 1's unit as the file states it ("" when it states none)
+    scaled: str = ""          # "scale 0.01, offset -5" when the file's scale/offset were applied, else ""
 
 
 def is_raster(path: Path) -> bool:
@@ -311,8 +313,19 @@ def is_raster(path: Path) -> bool:
         return False
 
 
+def _scale_offset(src, path: Path, role: str) -> tuple[float, float]:
+    """Band 1's scale and offset (GDAL metadata; 1 and 0 when unset); non-finite or zero scale is an error."""
+    scale = float(src.scales[0]) if src.scales and src.scales[0] is not None else 1.0
+    offset = float(src.offsets[0]) if src.offsets and src.offsets[0] is not None else 0.0
+    if not (math.isfinite(scale) and math.isfinite(offset)) or scale == 0:
+        raise InputError(path, f"{role}: band 1 has scale {scale:g} and offset {offset:g}; physical values need "
+                               "a finite, non-zero scale and a finite offset")
+    return scale, offset
+
+
 def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
-    """Band 1 of a raster as float64 (nodata -> NaN), with its grid; an InputError names the file on failure."""
+    """Band 1 of a raster as float64 physical values (raw x scale + offset, GDAL's band scale/offset; nodata
+    -> NaN), with its grid and stated unit; an InputError names the file on failure."""
     import rasterio
     from pyproj import CRS
     from pyproj.exceptions import CRSError
@@ -335,8 +348,14 @@ def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
             if src.transform.b != 0 or src.transform.d != 0 or src.transform.e >= 0:
                 raise InputError(path, f"{role}: the grid must be north-up without rotation")
             band = src.read(1, masked=True).astype("float64")
-            out = Raster(path, band.filled(np.nan), src.transform, crs, tuple(src.res), src.nodata,
-                         dict(src.tags()))
+            scale, offset = _scale_offset(src, path, role)
+            values = band.filled(np.nan)
+            scaled = ""
+            if (scale, offset) != (1.0, 0.0):   # GDAL's scale/offset: physical value = raw x scale + offset
+                values = values * scale + offset
+                scaled = f"scale {scale:g}, offset {offset:g} applied"
+            out = Raster(path, values, src.transform, crs, tuple(src.res), src.nodata, dict(src.tags()),
+                         (src.units[0] or "").strip() if src.units else "", scaled)
     except InputError:
         raise
     except Exception as exc:  # RasterioIOError and GDAL errors on truncated files
@@ -426,6 +445,50 @@ def read_osm_areas(path: Path, role: str) -> OsmAreas:
     crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else CRS.from_epsg(4326)
     return OsmAreas(path, geometry[keep], [d for d, k in zip(ids, keep) if k], [t for t, k in zip(tags, keep) if k],
                     crs, int((~keep).sum()))
+
+
+@dataclass(frozen=True)
+class OsmRefs:
+    """What an OSM XML file references, to see what is missing from it (GDAL's OSM driver builds ways with
+    missing nodes shorter, or not at all, and multipolygons without their missing member ways, silently).
+
+    ``ways``: way id -> (node refs, tags); ``relations``: relation id -> (member way refs, tags);
+    ``missing_nodes``: way id -> how many of its node refs are not in the file.
+    """
+
+    ways: dict[int, tuple[list[int], dict[str, str]]]
+    relations: dict[int, tuple[list[int], dict[str, str]]]
+    missing_nodes: dict[int, int]
+
+
+def read_osm_refs(path: Path, role: str) -> OsmRefs | None:
+    """The references of an OSM XML file, read in one streaming pass (``xml.etree.ElementTree.iterparse``);
+    None for a PBF file (a binary format this check does not read)."""
+    import xml.etree.ElementTree as ET
+
+    if Path(path).suffix.lower() != ".osm":
+        return None
+    nodes: set[int] = set()
+    ways: dict[int, tuple[list[int], dict[str, str]]] = {}
+    relations: dict[int, tuple[list[int], dict[str, str]]] = {}
+    try:
+        for _, el in ET.iterparse(path, events=("end",)):
+            if el.tag == "node":
+                nodes.add(int(el.get("id")))
+            elif el.tag in ("way", "relation"):
+                tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
+                if el.tag == "way":
+                    ways[int(el.get("id"))] = ([int(n.get("ref")) for n in el.findall("nd")], tags)
+                else:
+                    relations[int(el.get("id"))] = ([int(m.get("ref")) for m in el.findall("member")
+                                                     if m.get("type") == "way"], tags)
+            else:
+                continue
+            el.clear()
+    except (ET.ParseError, TypeError, ValueError) as exc:
+        raise InputError(path, f"{role}: cannot be read as OpenStreetMap XML ({one_line(exc)})") from None
+    missing = {w: sum(r not in nodes for r in refs) for w, (refs, _) in ways.items()}
+    return OsmRefs(ways, relations, {w: n for w, n in missing.items() if n})
 
 
 # ------------------------------------------------------------------------------------------- point tables

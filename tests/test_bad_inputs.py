@@ -143,6 +143,7 @@ class Ctx:
     args: list[str] = field(default_factory=list)
     config: Path | None = None   # the --config argument (default: bundle / CONFIG)
     lock_fd: int | None = None   # a lock held by the test while the run tries (closed after it)
+    env: dict[str, str] = field(default_factory=dict)   # environment variables set for the run
 
 
 @dataclass(frozen=True)
@@ -459,6 +460,126 @@ def river_falls_apart(c: Ctx) -> Path:
     return c.bundle / RIVER
 
 
+# -- forms: what a mask, a depth raster, soundings or an OSM file means
+MASK = "water_mask.tif"
+SOUNDINGS = "soundings.gpkg"
+OSM = "river.osm"
+
+
+def bundle_mask(c: Ctx, values: Callable[[np.ndarray], np.ndarray], **profile) -> Path:
+    """The river as a raster mask (forms_data.write_mask, 0/1) in the bundle, rewritten as ``values(water)``."""
+    import forms_data as D
+
+    info = D.write_mask(c.bundle / MASK)
+    with rasterio.open(info.path) as src:
+        water, p = src.read(1) == 1, dict(src.profile, **profile)
+    with rasterio.open(info.path, "w", **p) as dst:
+        dst.write(values(water).astype(p["dtype"]), 1)
+    edit_toml(c.bundle / CONFIG, "inputs", "river", f'"{MASK}"')
+    edit_toml(c.bundle / CONFIG, "inputs", "river_layer", '""')
+    return info.path
+
+
+def mask_water_as_nodata(c: Ctx) -> Path:
+    return bundle_mask(c, lambda w: np.where(w, 255, 0), nodata=255)
+
+
+def mask_values_not_percent(c: Ctx) -> Path:
+    return bundle_mask(c, lambda w: np.where(w, 1000.0, 0.0), dtype="float32")
+
+
+def mask_all_water(c: Ctx) -> Path:
+    return bundle_mask(c, lambda w: np.full(w.shape, 80.0), dtype="float32")
+
+
+def depth_in_feet(c: Ctx) -> Path:
+    with rasterio.open(c.bundle / DEPTH, "r+") as dst:
+        dst.units = ("ft",)
+    return c.bundle / DEPTH
+
+
+def bundle_soundings(c: Ctx, keep: Callable[[np.ndarray], np.ndarray] | None = None) -> Path:
+    """Soundings sampled from the bundled depth (forms_data.sounding_points) as the depth input."""
+    import forms_data as D
+    from pyproj import CRS
+
+    xy, depth = D.sounding_points()
+    k = keep(xy) if keep else np.ones(len(xy), bool)
+    D.write_soundings_gpkg(c.bundle / SOUNDINGS, xy[k], depth[k], CRS.from_epsg(32652))
+    edit_toml(c.bundle / CONFIG, "inputs", "depth", f'"{SOUNDINGS}"')
+    return c.bundle / SOUNDINGS
+
+
+def soundings_cover_little(c: Ctx) -> Path:
+    return bundle_soundings(c, lambda xy: xy[:, 1] > np.quantile(xy[:, 1], 0.9))   # the upper tenth only
+
+
+def soundings_cell_1cm(c: Ctx) -> Path:
+    bundle_soundings(c)
+    edit_toml(c.bundle / CONFIG, "inputs", "depth_cell_m", "0.01")
+    return c.bundle / CONFIG
+
+
+def osm_missing_nodes(c: Ctx) -> Path:
+    """The river as an OSM multipolygon whose outer way lost 20 of its nodes from the extract."""
+    import forms_data as D
+    from pyproj import Transformer
+
+    poly, crs = D.modelled_river()
+    t = Transformer.from_crs(crs, 4326, always_xy=True)
+    ll = shapely.transform(poly, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+    D.write_osm(c.bundle / OSM, [D.OsmArea(ll, {"natural": "water", "water": "river"}, True)])
+    lines = (c.bundle / OSM).read_text(encoding="utf-8").splitlines()
+    nodes = [i for i, line in enumerate(lines) if line.lstrip().startswith("<node ")]
+    drop = set(nodes[100:120])
+    (c.bundle / OSM).write_text("\n".join(x for i, x in enumerate(lines) if i not in drop) + "\n", encoding="utf-8")
+    edit_toml(c.bundle / CONFIG, "inputs", "river", f'"{OSM}"')
+    edit_toml(c.bundle / CONFIG, "inputs", "river_layer", '""')
+    return c.bundle / OSM
+
+
+def source_date_epoch(value: str):
+    def f(c: Ctx) -> None:
+        c.env["SOURCE_DATE_EPOCH"] = value
+        return None
+    return f
+
+
+# -- the right file blamed: inputs checked against each other in order (coast, river, points, depth)
+def river_cropped_short_of_monument(c: Ctx) -> Path:
+    """The river cut 3 km short of its upstream end: the monument is where the coast's states meet, so the
+    river (not the treaty points) misses the tripoint."""
+    gdf = read_river(c.bundle)
+    water = shapely.union_all(gdf.geometry.values)
+    x0, y0, x1, y1 = water.bounds
+    write_river(c.bundle, gdf.set_geometry([water.intersection(shapely.box(x0 - 1, y0 - 1, x1 + 1, y1 - 3000))],
+                                           crs=gdf.crs))
+    return c.bundle / RIVER
+
+
+def river_moved_north(c: Ctx) -> Path:
+    """The river moved 1.5 km north: it still touches the coast and passes the monument, but the depth raster's
+    data lies nearer to the monument and to the mouth point than the river does."""
+    gdf = read_river(c.bundle)
+    write_river(c.bundle, gdf.set_geometry(gdf.geometry.translate(yoff=1500)))
+    return c.bundle / RIVER
+
+
+def coast_states_overlap(c: Ctx) -> Path:
+    """The DPRK land also holding a piece of Russia's (a disc of 0.005 deg, about 500 m, inside it)."""
+    from shapely.geometry import mapping, shape
+
+    data = json.loads((c.bundle / COAST).read_text())
+    rus = next(shape(f["geometry"]) for f in data["features"] if f["properties"]["iso_a3"] == "RUS")
+    piece = rus.representative_point().buffer(0.005).intersection(rus)
+
+    def grow(feat):
+        if feat["properties"]["iso_a3"] == "PRK":
+            feat["geometry"] = mapping(shape(feat["geometry"]).union(piece))
+    edit_geojson(c.bundle / COAST, grow)
+    return c.bundle / COAST
+
+
 # -- output folder
 def out_empty(c: Ctx) -> None:
     c.out = ""
@@ -586,6 +707,13 @@ CASES = [
     Case("toml-deepest-without-depth", "config", toml_deepest_without_depth, "needs inputs.depth"),
     Case("set-unknown-key", "config", cli_args("--set", "land.bank_spacing_m=5"), "unknown setting"),
     Case("set-out-of-range", "config", cli_args("--set", "maritime.territorial_sea_nm=-12"), "greater than 0"),
+    # settings a machine cannot honour (a range, or an estimate from the data before anything is allocated)
+    Case("toml-bank-spacing-1mm", "config", toml("land", "bank_densify_m", "0.001"), "shore points"),
+    Case("toml-buffer-segments-1e8", "config", toml("maritime", "buffer_quad_segs", "100000000"), "at most 4096"),
+    Case("set-map-100000-px", "config", cli_args("--set", "output.map_width_px=100000"), "at most 10000"),
+    Case("toml-soundings-cell-1cm", "config", soundings_cell_1cm, "inputs.depth_cell_m"),
+    Case("source-date-epoch-after-9999", "config", source_date_epoch("253402300800"), "SOURCE_DATE_EPOCH"),
+    Case("source-date-epoch-not-an-integer", "config", source_date_epoch("1e12"), "not a whole number"),
     Case("flag-negative-tolerance", "config", cli_args("--land-tolerance", "-1"), "at least 0"),
     Case("monument-id-not-in-points", "config", point_id_missing("tripoint", "monument"), "no point with id '424'"),
     Case("mouth-id-not-in-points", "config", point_id_missing("treaty", "mouth_point"), "no point with id '424'"),
@@ -653,6 +781,18 @@ CASES = [
     Case("depth-not-covering-river", "depth", depth_cropped, "covers only"),
     Case("depth-all-nodata", "depth", depth_all_nodata, "nodata"),
     Case("depth-non-square-cells", "depth", depth_non_square, "square"),
+    # forms: each input read for what its form means, or refused naming it
+    Case("mask-water-as-nodata", "form", mask_water_as_nodata, "is the water marked as nodata"),
+    Case("mask-values-not-percent", "form", mask_values_not_percent, "neither a binary mask"),
+    Case("mask-every-cell-water", "form", mask_all_water, "every cell is water"),
+    Case("depth-unit-feet", "form", depth_in_feet, "'ft'"),
+    Case("depth-flat-bed", "form", lambda c: write_depth(c.bundle, fill=4.0) or c.bundle / DEPTH, "flat"),
+    Case("soundings-cover-a-tenth", "form", soundings_cover_little, "inputs.soundings_reach_m"),
+    Case("osm-river-missing-nodes", "form", osm_missing_nodes, "20 node(s)"),
+    # the right file blamed when inputs disagree (rules in pipeline/load.py and pipeline/forms.py)
+    Case("river-cropped-short-of-the-monument", "geometry", river_cropped_short_of_monument, "misses the tripoint"),
+    Case("river-moved-off-the-depth-raster", "geometry", river_moved_north, "misses the depth raster"),
+    Case("coast-states-overlap", "geometry", coast_states_overlap, "overlap over"),
     # errors that surface in a later stage still name their input
     Case("later-depth-dry", "later stage", depth_dry, "depth"),
     Case("later-river-short-of-coast", "later stage", river_short_of_coast, "does not reach the coast"),
@@ -693,6 +833,8 @@ def run_case(case: Case, bundle: Path, previous_outputs: Path, run_cli, tmp_path
     (tmp_path / "cwd").mkdir()
     monkeypatch.chdir(tmp_path / "cwd")     # whatever a run writes by mistake into "." stays in tmp_path
     culprit = case.corrupt(ctx)
+    for k, v in ctx.env.items():
+        monkeypatch.setenv(k, v)
     before = snapshot(tmp_path)
     repo_inputs = snapshot(INPUTS)
     try:
@@ -729,12 +871,13 @@ def test_the_table_covers_every_category():
     for c in CASES:
         counts[c.category] = counts.get(c.category, 0) + 1
     assert len(CASES) >= 40 and len({c.id for c in CASES}) == len(CASES)
-    assert set(counts) == {"config", "file", "crs", "coordinates", "geometry", "points", "depth", "later stage",
-                           "output"}, counts
+    assert set(counts) == {"config", "file", "crs", "coordinates", "geometry", "points", "depth", "form",
+                           "later stage", "output"}, counts
 
 
 # GDAL and PROJ talk most when a file is corrupt; in a subprocess, stderr is exactly what a user sees
-ISOLATED = ["truncated-river-gpkg", "river-gpkg-garbage-srs", "river-nan-vertex"]
+ISOLATED = ["truncated-river-gpkg", "river-gpkg-garbage-srs", "river-nan-vertex", "mask-values-not-percent",
+            "osm-river-missing-nodes", "depth-unit-feet"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in ISOLATED], ids=ISOLATED)
@@ -836,3 +979,16 @@ def test_a_library_failure_inside_a_stage_names_the_stage_input(stage, fails, cu
     assert len(errors) == 1 and same_path(named_path(errors[0]), bundle / culprit), detail
     assert type(fails()).__name__ in errors[0], detail
     assert snapshot(tmp_path) == before
+
+
+# ------------------------------------------------------------------------------------------ odd but valid text
+def test_dollar_signs_in_labels_are_drawn_as_text(bundle: Path, run_cli, tmp_path: Path):
+    """A map title, state label and attribution holding "$" are the user's text, not matplotlib's mathtext
+    (which would draw "$5 to $" in italics without the dollars, and fail on "$\\frac$" with a traceback): the
+    run draws the map and exits 0."""
+    edit_toml(bundle / CONFIG, "case", "map_title", '"From $5 to $x^{ here"')
+    edit_toml(bundle / CONFIG, "sides", "left_label", '"RU $\\\\frac$"')
+    edit_toml(bundle / CONFIG, "case", "attribution", '"costs US$ 5 and $$ and \\\\$"')
+    code, stdout, stderr = run_cli(["run", "--config", bundle / CONFIG, "--out", tmp_path / "out", "-q"])
+    assert code == 0 and "Traceback" not in stdout + stderr, stdout + stderr
+    assert (tmp_path / "out" / "map.png").stat().st_size > 10_000

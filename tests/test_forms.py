@@ -461,3 +461,159 @@ def test_bad_soundings(case, message, work, soundings, canonical, base_cfg):
     assert e.value.path == path and message in e.value.problem, e.value.problem
     if "column" in case:
         assert "z" in e.value.problem      # the columns the file has are listed
+
+
+# ============================================================================================ hostile variants
+def _rewrite_mask(src: Path, dst: Path, values: np.ndarray, **profile) -> Path:
+    import rasterio
+
+    with rasterio.open(src) as s:
+        p = dict(s.profile, **profile)
+    with rasterio.open(dst, "w", **p) as d:
+        d.write(values.astype(p["dtype"]), 1)
+    return dst
+
+
+MASK_VARIANTS = {   # name -> (water value, land value, profile changes): the same water as the 0/1 mask
+    "0/255": (255, 0, {}),
+    "NaN land": (1.0, np.nan, {"dtype": "float32", "nodata": np.nan}),
+    "int16 nodata land": (1, -32768, {"dtype": "int16", "nodata": -32768}),
+    "255 water, land nodata 0": (255, 0, {"nodata": 0}),
+}
+
+
+@pytest.mark.parametrize("variant", list(MASK_VARIANTS))
+def test_mask_variants_give_the_same_lines(variant, work, base_cfg, mask, form_run, canonical):
+    """0/255 masks and masks with land as nodata (NaN, the band's nodata value) hold the same water as the 0/1
+    mask: the whole run gives the 0/1 mask's lines exactly, within the mask tolerance of the canonical run."""
+    import rasterio
+
+    wet_value, land_value, profile = MASK_VARIANTS[variant]
+    with rasterio.open(mask.path) as s:
+        water = s.read(1) == 1
+    path = _rewrite_mask(mask.path, work / f"mask_{re.sub(r'[^a-z0-9]+', '_', variant)}.tif",
+                         np.where(water, wet_value, land_value), **profile)
+    r = compute(config_copy(work, base_cfg, f"mask-{variant.replace('/', '-')}", river=str(path), river_layer=""))
+    ref = form_run("mask")
+    assert r.inputs.water.equals(ref.inputs.water), variant
+    for line in ("land", "middle"):
+        got = r.land.line if line == "land" else r.channel.middle.line
+        assert hausdorff_m(got, ref.land.line if line == "land" else ref.channel.middle.line) < 1e-6, line
+        want = canonical.land.line if line == "land" else canonical.channel.middle.line
+        assert hausdorff_m(got, want) <= TOLERANCE_M["mask"][line], line
+    assert r.passed
+
+
+@pytest.mark.parametrize("values, message", [
+    (lambda w: np.where(w, 1000.0, 0.0), "neither a binary mask"),
+    (lambda w: np.where(w, 0.9, -0.3), "neither a binary mask"),
+    (lambda w: np.where(w, 0.9, 0.1), "a fraction 0..1"),
+    (lambda w: np.full(w.shape, 80.0), "every cell is water"),
+])
+def test_masks_whose_values_defeat_the_threshold_are_refused(values, message, work, mask, base_cfg):
+    import rasterio
+
+    with rasterio.open(mask.path) as s:
+        water = s.read(1) == 1
+    path = _rewrite_mask(mask.path, work / "odd_values.tif", values(water), dtype="float32")
+    with pytest.raises(InputError) as e:
+        forms.water_area(path, "mask", base_cfg)
+    assert e.value.path == path and message in e.value.problem, e.value.problem
+
+
+def test_depth_with_scale_and_offset_gives_the_canonical_thalweg(work, base_cfg, canonical):
+    """A depth GeoTIFF storing (depth - 5) / 0.5 with scale 0.5 and offset 5 (float64: exact) holds the bundled
+    depth as physical values: the run gives the canonical lines exactly. Read raw, most depths would be
+    negative."""
+    import rasterio
+
+    with rasterio.open(D.MODELLED_DEPTH) as s:
+        p, band = s.profile, s.read(1, masked=True)
+    raw = np.where(band.mask, -9999.0, (band.filled(0).astype("float64") - 5.0) / 0.5)
+    path = work / "depth_scaled.tif"
+    with rasterio.open(path, "w", **dict(p, dtype="float64", nodata=-9999.0)) as d:
+        d.write(raw, 1)
+        d.scales, d.offsets, d.units = (0.5,), (5.0,), ("metre",)
+    r = compute(config_copy(work, base_cfg, "depth-scaled", depth=str(path)))
+    assert "scale 0.5, offset 5 applied" in r.inputs.files["depth"].detail
+    assert np.array_equal(np.nan_to_num(r.inputs.depth.depth, nan=-1), np.nan_to_num(canonical.inputs.depth.depth,
+                                                                                     nan=-1))
+    for got, want in ((r.land.line, canonical.land.line), (r.channel.thalweg.line, canonical.channel.thalweg.line)):
+        assert hausdorff_m(got, want) < 1e-6
+
+
+def test_a_flat_bed_warns_when_only_the_middle_line_is_used(work, base_cfg, canonical, caplog):
+    """With land.border_line = "middle" a flat bed is not refused (the depth feeds only the report's thalweg):
+    a warning says the thalweg is meaningless. With the thalweg in use it is refused (tests/test_bad_inputs)."""
+    import logging
+
+    import rasterio
+
+    with rasterio.open(D.MODELLED_DEPTH) as s:
+        p, band = s.profile, s.read(1)
+    path = work / "flat.tif"
+    with rasterio.open(path, "w", **p) as d:
+        d.write(np.where(band == p["nodata"], band, 4.0).astype(p["dtype"]), 1)
+    geo, water = canonical.inputs.geo, canonical.inputs.water
+    with pytest.raises(InputError) as e:
+        forms.depth_grid(path, water, geo, base_cfg)
+    assert e.value.path == path and "flat" in e.value.problem
+    with caplog.at_level(logging.WARNING, logger="pipeline"):
+        forms.depth_grid(path, water, geo, with_overrides(base_cfg, {"land.border_line": "middle"}))
+    assert any("flat" in r.getMessage() and "meaningless" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:3857", "EPSG:32652 (CSV x/y)"])
+def test_soundings_are_read_in_their_stated_crs(crs, work, soundings, soundings_gpkg, canonical, base_cfg):
+    """The same soundings written in another CRS (pyproj) give the same depth grid as in UTM: the same cells,
+    and the same depth to 1 mm in at least 95 % of them. (The soundings lie on a regular pattern, so their
+    Delaunay triangulation has co-circular quads whose diagonal a last-digit change flips: there the linear
+    interpolation differs by up to a few decimetres. Read in the wrong CRS, they would lie kilometres away.)"""
+    xy, depth = soundings
+    geo, water = canonical.inputs.geo, canonical.inputs.water
+    want = forms.depth_grid(soundings_gpkg, water, geo, base_cfg)
+    cfg = base_cfg
+    if "CSV" in crs:
+        path = work / "soundings_utm.csv"
+        D.write_soundings_csv(path, xy, depth, column="depth", axes=("x", "y"))
+        cfg = with_overrides(base_cfg, {"inputs.depth_crs": "EPSG:32652"})
+    else:
+        dst = CRS.from_user_input(crs)
+        moved = np.column_stack(Transformer.from_crs(UTM, dst, always_xy=True).transform(xy[:, 0], xy[:, 1]))
+        path = work / f"soundings_{dst.to_epsg()}.gpkg"
+        D.write_soundings_gpkg(path, moved, depth, dst)
+    got = forms.depth_grid(path, water, geo, cfg)
+    assert got.transform == want.transform and got.depth.shape == want.depth.shape
+    assert (np.isfinite(got.depth) == np.isfinite(want.depth)).all()
+    err = np.abs(got.depth - want.depth)[np.isfinite(want.depth)]
+    assert (err <= 1e-3).mean() >= 0.95 and err.max() < 0.5, (float((err <= 1e-3).mean()), float(err.max()))
+
+
+def test_soundings_coverage_is_measured_and_enforced(work, soundings, canonical, base_cfg):
+    xy, depth = soundings
+    geo, water = canonical.inputs.geo, canonical.inputs.water
+    keep = xy[:, 1] > np.quantile(xy[:, 1], 0.8)          # the upper fifth of the river only
+    path = work / "upper_fifth.gpkg"
+    D.write_soundings_gpkg(path, xy[keep], depth[keep], UTM)
+    with pytest.raises(InputError) as e:
+        forms.depth_grid(path, water, geo, base_cfg)
+    assert e.value.path == path and "inputs.soundings_reach_m" in e.value.problem
+    grid = forms.depth_grid(path, water, geo, with_overrides(base_cfg, {"inputs.soundings_min_coverage": 0.1}))
+    assert re.search(r"\d+% of the water within 100 m of one", grid.detail), grid.detail
+
+
+def test_osm_incomplete_decoy_is_noted_not_refused(work, river, base_cfg):
+    """A way of a decoy area that references a node missing from the file: the river is complete, so the file is
+    read, and the detail says one other area is incomplete."""
+    ll = to_crs(river, UTM, D.WGS84)
+    areas = [D.OsmArea(ll, {"natural": "water", "water": "river"}, True)]
+    name, shape = D.decoy_areas(river)[1]
+    areas.append(D.OsmArea(to_crs(shape, UTM, D.WGS84), DECOY_TAGS[name], as_relation=False))
+    path = work / "decoy_incomplete.osm"
+    D.write_osm(path, areas)
+    text = path.read_text().splitlines()
+    last_nd = max(i for i, t in enumerate(text) if "<nd ref=" in t)
+    text.insert(last_nd, '    <nd ref="-9999999"/>')
+    path.write_text("\n".join(text) + "\n")
+    _, _, detail = forms.water_area(path, "osm", base_cfg)
+    assert "1 other area(s) incomplete" in detail, detail
