@@ -558,10 +558,11 @@ def river_cropped_short_of_monument(c: Ctx) -> Path:
 
 
 def river_moved_north(c: Ctx) -> Path:
-    """The river moved 1.5 km north: it still touches the coast and passes the monument, but the depth raster's
-    data lies nearer to the monument and to the mouth point than the river does."""
+    """The river moved 1.2 km north: it still touches the coast and passes the monument and both markers of the
+    dividing line within 1 km, but the depth raster's data lies nearer to the monument and to the mouth point
+    than the river does."""
     gdf = read_river(c.bundle)
-    write_river(c.bundle, gdf.set_geometry(gdf.geometry.translate(yoff=1500)))
+    write_river(c.bundle, gdf.set_geometry(gdf.geometry.translate(yoff=1200)))
     return c.bundle / RIVER
 
 
