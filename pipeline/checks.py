@@ -90,46 +90,46 @@ def _named(what: str, names: list[str]) -> str:
 def file_checks(*, not_as_written: list[str], md_differs: list[str], geojson_differs: list[str],
                 in_use_wrong: list[str]) -> list[Check]:
     """Checks that count problems found in a run's files (each list names them; an empty list passes)."""
-    return [
-        at_most("files_as_written", len(not_as_written), 0, "files",
-                _named("files missing or not as the manifest says they were written (sha256)", not_as_written),
-                "an output edited, replaced, added or deleted after the run (only a rerun may change them)"),
-        at_most("report_md_renders_report_json", len(md_differs), 0, "lines",
-                _named("lines of report.md that differ from report.json rendered again", md_differs),
-                "a report.md edited by hand, or one that does not show the figures of report.json"),
-        at_most("geojson_equals_gpkg", len(geojson_differs), 0, "layers",
-                _named("GeoJSON files that differ from their border.gpkg layer (geometry or attributes)",
-                       geojson_differs),
-                "a GeoJSON file or a GeoPackage layer edited without the other, or one of them missing"),
-        at_most("in_use_flags", len(in_use_wrong), 0, "layers",
-                _named("layers whose in_use flag disagrees with the line or method report.json says is in use",
-                       in_use_wrong),
-                "channel or maritime layers swapped, or an in_use flag edited"),
+    rows = [
+        ("files_as_written", not_as_written, "files",
+         "files missing or not as the manifest says they were written (sha256)",
+         "an output edited, replaced, added or deleted after the run (only a rerun may change them)"),
+        ("report_md_renders_report_json", md_differs, "lines",
+         "lines of report.md that differ from report.json rendered again",
+         "a report.md edited by hand, or one that does not show the figures of report.json"),
+        ("geojson_equals_gpkg", geojson_differs, "layers",
+         "GeoJSON files that differ from their border.gpkg layer (geometry or attributes)",
+         "a GeoJSON file or a GeoPackage layer edited without the other, or one of them missing"),
+        ("in_use_flags", in_use_wrong, "layers",
+         "layers whose in_use flag disagrees with the line or method report.json says is in use",
+         "channel or maritime layers swapped, or an in_use flag edited"),
     ]
+    return [at_most(name, len(found), 0, unit, _named(what, found), catches)
+            for name, found, unit, what, catches in rows]
 
 
 def geometry_checks(*, tripoint_spread_m: float, tripoint_worst: str, follows_line_m: float, mouth_mismatch_m: float,
                     mouth_worst: str, end_spread_m: float, end_worst: str, lengths_mismatch_m: float,
                     lengths_worst: str, tolerance_m: float) -> list[Check]:
     """Checks that the report's points and lengths are those of the geometry in border.gpkg (metres, geodesic)."""
-    return [
-        at_most("tripoint_is_land_boundary_start", tripoint_spread_m, tolerance_m, "m",
-                "largest distance between tripoint A in report.json, on the tripoint and boundary_points layers, "
-                f"and the land boundary's first vertex (worst: {tripoint_worst})",
-                "a land boundary that does not start at the tripoint, a moved or deleted tripoint, an edited report"),
-        at_most("land_boundary_follows_line_in_use", follows_line_m, tolerance_m, "m",
-                "largest distance from the land boundary's vertices (A to the closing line) to the channel line "
-                "report.json says is in use",
-                "a land boundary that follows another line than the one the report names, or moved boundaries"),
-        at_most("mouth_offset_from_layers", mouth_mismatch_m, tolerance_m, "m",
-                "report.json's mouth crossing and offset against the crossing and the treaty mouth point of the "
-                f"boundary_points layer (worst: {mouth_worst})",
-                "an edited mouth offset, crossing or treaty point"),
-        at_most("end_point_is_maritime_boundary_end", end_spread_m, tolerance_m, "m",
-                "largest distance between the end point in report.json, on the boundary_points layer, and the "
-                f"maritime boundary's last vertex (worst: {end_worst})",
-                "a maritime boundary that does not end at the end point, moved boundaries, an edited report"),
-        at_most("stored_length_report", lengths_mismatch_m, tolerance_m, "m",
-                f"worst |length in report.json - geodesic length of its layer| (worst: {lengths_worst})",
-                "a report whose lengths do not describe the lines"),
+    rows = [
+        ("tripoint_is_land_boundary_start", tripoint_spread_m,
+         "largest distance between tripoint A in report.json, on the tripoint and boundary_points layers, and the "
+         f"land boundary's first vertex (worst: {tripoint_worst})",
+         "a land boundary that does not start at the tripoint, a moved or deleted tripoint, an edited report"),
+        ("land_boundary_follows_line_in_use", follows_line_m,
+         "largest distance from the land boundary's vertices (A to the closing line) to the channel line "
+         "report.json says is in use",
+         "a land boundary that follows another line than the one the report names, or moved boundaries"),
+        ("mouth_offset_from_layers", mouth_mismatch_m,
+         "report.json's mouth crossing and offset against the crossing and the treaty mouth point of the "
+         f"boundary_points layer (worst: {mouth_worst})", "an edited mouth offset, crossing or treaty point"),
+        ("end_point_is_maritime_boundary_end", end_spread_m,
+         "largest distance between the end point in report.json, on the boundary_points layer, and the maritime "
+         f"boundary's last vertex (worst: {end_worst})",
+         "a maritime boundary that does not end at the end point, moved boundaries, an edited report"),
+        ("stored_length_report", lengths_mismatch_m,
+         f"worst |length in report.json - geodesic length of its layer| (worst: {lengths_worst})",
+         "a report whose lengths do not describe the lines"),
     ]
+    return [at_most(name, value, tolerance_m, "m", detail, catches) for name, value, detail, catches in rows]

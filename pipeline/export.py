@@ -35,6 +35,7 @@ from .config import Config
 from .errors import OutputError
 from .layers import LAYERS
 from .model import Report, Results
+from .readers import sha256 as digest
 
 log = logging.getLogger(__name__)
 
@@ -105,15 +106,6 @@ def read_manifest(folder: Path) -> tuple[str | None, dict[str, str]]:
     if command is None and files:
         command = "compare" if set(files) <= set(COMPARE_FILES) else "run"
     return command, files
-
-
-def digest(path: Path) -> str:
-    """The SHA-256 of a file's bytes (read in blocks)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def refuse_unsafe(folder: Path, owned: dict[str, str], names: set[str]) -> None:
