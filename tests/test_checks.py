@@ -167,3 +167,37 @@ def _geometry_name(k: str) -> str:
     return {"tripoint_spread_m": "tripoint_is_land_boundary_start", "follows_line_m": "land_boundary_follows_line_in_use",
             "mouth_mismatch_m": "mouth_offset_from_layers", "end_spread_m": "end_point_is_maritime_boundary_end",
             "lengths_mismatch_m": "stored_length_report"}[k]
+
+
+# ------------------------------------------------------------- what each check says (JUnit and the report show it)
+UNITS = {"tripoint_perpendicular": "deg", "projection_scale_error": "ppm", "files_as_written": "files",
+         "report_md_renders_report_json": "lines", "geojson_equals_gpkg": "layers", "in_use_flags": "layers"}
+WITHIN = {"land_length", "sea_length", "end_point_breadth_RUS", "end_point_breadth_PRK"}
+ADDED_BY_CHECK = {"files_as_written", "report_md_renders_report_json", "geojson_equals_gpkg", "in_use_flags",
+                  "tripoint_is_land_boundary_start", "land_boundary_follows_line_in_use", "mouth_offset_from_layers",
+                  "end_point_is_maritime_boundary_end", "stored_length_report"}
+
+
+def every_check():
+    return [*verdicts(BASE).values(), *file_verdicts().values(), *geometry_verdicts().values()]
+
+
+def test_every_check_is_well_formed_with_its_unit_kind_and_texts():
+    found = every_check()
+    assert {c.name for c in found} >= ADDED_BY_CHECK and len({c.name for c in found}) == len(found)
+    for c in found:
+        assert isinstance(c.value, float) and isinstance(c.tolerance, float), c
+        assert c.unit == UNITS.get(c.name, "m"), (c.name, c.unit)
+        assert c.kind == ("within" if c.name in WITHIN else "at most"), (c.name, c.kind)
+        assert c.kind == "within" or c.target == 0.0, (c.name, c.target)
+        assert isinstance(c.detail, str) and len(c.detail) > 20 and isinstance(c.catches, str) and len(c.catches) > 20
+        assert c.line().startswith(f"PASS  {c.name}: ") and c.detail in c.line()
+
+
+def test_a_file_check_names_up_to_six_culprits():
+    six = [f"f{i}" for i in range(6)]
+    line = file_verdicts(not_as_written=six)["files_as_written"].detail
+    assert line.endswith("f0, f1, f2, f3, f4, f5"), line
+    line = file_verdicts(not_as_written=[*six, "f6"])["files_as_written"].detail
+    assert line.endswith("f0, f1, f2, f3, f4, f5 ...") and "f6" not in line, line
+    assert file_verdicts()["files_as_written"].detail.endswith(": none")
