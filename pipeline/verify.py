@@ -53,8 +53,9 @@ def _no_constant(name: str):
     raise ValueError(f"holds {name}, which is not a JSON number (a report never holds one)")
 
 
-def read_table(path: Path, layer: str | None = None):
-    """(geometries, {field: values}) of one layer of a GeoPackage (or a GeoJSON file), in EPSG:4326."""
+def read_table(path: Path, layer: str | None = None, *, allow_empty: bool = False):
+    """(geometries, {field: values}) of one layer of a GeoPackage (or a GeoJSON file), in EPSG:4326; an empty
+    layer is an InputError unless ``allow_empty`` (e.g. a case without monuments)."""
     import pyogrio
 
     try:
@@ -62,6 +63,8 @@ def read_table(path: Path, layer: str | None = None):
     except Exception as exc:  # DataSourceError, DataLayerError
         raise InputError(path, f"cannot read layer {layer!r} ({str(exc).splitlines()[0]})") from None
     if geoms is None or len(geoms) == 0:
+        if allow_empty:
+            return np.array([], dtype=object), dict(zip(meta["fields"], fields))
         raise InputError(path, f"layer {layer!r} is empty")
     geoms = shapely.from_wkb(geoms)
     if (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
@@ -321,11 +324,13 @@ def geojson_differences(out_dir: Path, gpkg: Path) -> list[str]:
         if not path.is_file():
             out.append(f"{name} (no {path.name})")
             continue
-        a_geoms, a_fields = read_table(gpkg, name)
+        a_geoms, a_fields = read_table(gpkg, name, allow_empty=True)
         try:
-            b_geoms, b_fields = read_table(path)
+            b_geoms, b_fields = read_table(path, allow_empty=True)
         except InputError:
             out.append(f"{name} ({path.name} unreadable)")
+            continue
+        if len(a_geoms) == 0 and len(b_geoms) == 0:      # an empty layer: GeoJSON keeps no field list
             continue
         same = len(a_geoms) == len(b_geoms) and bool(np.all(
             (shapely.get_type_id(a_geoms) == shapely.get_type_id(b_geoms))

@@ -559,3 +559,13 @@ def test_compare_of_a_run_missing_a_layer_or_column_is_one_error_line(case, done
     errors = [x for x in stderr.splitlines() if x.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(f"error: {done / 'border.gpkg'}: ") and phrase in errors[0], stderr
     assert snapshot(tmp_path) == before
+
+
+def test_an_empty_layer_is_checked_not_refused(done, run_cli):
+    """A case without monuments writes an empty layer (and a GeoJSON file without features, which keeps no
+    field list): check compares them as equal instead of refusing the run (found on the Jakobselva case)."""
+    sql(done / "border.gpkg", "DELETE FROM monuments")
+    (done / "monuments.geojson").write_text('{"type": "FeatureCollection", "features": []}\n')
+    forge_manifest(done)
+    code, stdout, stderr = check(run_cli, done)
+    assert code == 0, stdout + stderr
