@@ -11,7 +11,12 @@ Safety rules (each tested):
   symlinks are resolved), then moved into place file by file with ``os.replace``; if any move fails, every
   file already moved is put back from a backup folder, so the previous outputs are restored. Signals are
   held off while files move. Temporary and backup folders are removed on every exit path.
-* Only files listed in the previous manifest are ever replaced or removed.
+* Only files listed in the previous manifest are ever replaced or removed, and only while their bytes are the
+  ones it lists (sha256): a file edited since (a ``border.qgs`` saved in QGIS) is the user's and is refused, so
+  is a GeoPackage with an SQLite journal beside it (open in another program), and a folder another command
+  wrote (the manifest records ``run`` or ``compare``); checked before computing and again just before the swap.
+* ``check --junit-xml`` writes only a new file or one it wrote before (root ``generator`` attribute), never a
+  file a manifest lists (:func:`refuse_junit_target`).
 * Reruns on the same inputs give the same bytes: the GeoPackage's timestamps are fixed
   (``output.timestamp``, or ``SOURCE_DATE_EPOCH``), the map has no date, JSON is written sorted as built.
 """
