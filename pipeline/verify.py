@@ -7,8 +7,14 @@
   ``report.json``) is recomputed from its geometry (a mismatch over ``STORED_LENGTH_TOLERANCE_M``, or a
   missing value, fails). A boundary layer without ``length_m``, a feature without geometry, or NaN in
   ``report.json`` is bad input (exit 2).
-* The run's other figures (from the report) are judged again with the current config's tolerances, by the
-  same :func:`pipeline.checks.run_checks` the run used.
+* The run's other figures are judged again with the current config's tolerances, by the same
+  :func:`pipeline.checks.run_checks` the run used: the mouth offset re-derived from ``boundary_points``, the
+  rest as ``report.json`` states them.
+* The files are then checked against one another (:func:`pipeline.checks.file_checks` and
+  :func:`pipeline.checks.geometry_checks`): each file's sha256 against the manifest, report.md against
+  report.json rendered again, every GeoJSON file against its GeoPackage layer (driven by the layers the
+  GeoPackage holds, so new layers are covered), the ``in_use`` flags, tripoint A, the mouth, the end point and
+  the report's lengths against the geometry.
 """
 from __future__ import annotations
 
