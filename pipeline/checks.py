@@ -19,6 +19,12 @@ def at_most(name: str, value: float, limit: float, unit: str, detail: str, catch
     return Check(name, float(value), 0.0, float(limit), unit, "at most", bool(value <= limit), detail, catches)
 
 
+def worst(values) -> float:
+    """The largest value; NaN when any is NaN (``max`` would skip a NaN after the first element)."""
+    values = [float(v) for v in values]
+    return float("nan") if any(v != v for v in values) else max(values)
+
+
 def length_checks(*, land_length_m: float, sea_length_m: float, cfg: Config,
                   segment_lengths_m: dict[str, float] | None = None) -> list[Check]:
     """The official lengths: land (when one is published), sea, and each published segment of the agreed line
@@ -78,7 +84,7 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
             out.append(at_most(f"agreed_line_meets_limit_{side}", abs(d), m.end_tolerance_m, "m",
                                f"where the agreed line (continued past its end) crosses the {side} 12-nm limit, "
                                "to the end point", "an agreed line aimed away from where the limits meet"))
-    out.append(at_most("territorial_sea_limit_error", max(f.limit_error_m.values()), m.max_limit_error_m, "m",
+    out.append(at_most("territorial_sea_limit_error", worst(f.limit_error_m.values()), m.max_limit_error_m, "m",
                        "worst |geodesic distance of a limit point to its baseline - 12 nm|",
                        "12-nm limits drawn with the wrong radius or distorted by the projection"))
     out.append(at_most("equidistance_error", f.equidistance_error_m, m.max_equidistance_error_m, "m",
@@ -116,3 +122,56 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
                        "worst scale distortion of the metric CRS over the data extent",
                        "a metric CRS unsuited to the area (buffers and Voronoi diagrams would be distorted)"))
     return tuple(out)
+
+
+# ------------------------------------------------------------------------ the files of a run (tumen-border check)
+def _named(what: str, names: list[str]) -> str:
+    return f"{what}: {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}" if names else f"{what}: none"
+
+
+def file_checks(*, not_as_written: list[str], md_differs: list[str], geojson_differs: list[str],
+                in_use_wrong: list[str]) -> list[Check]:
+    """Checks that count problems found in a run's files (each list names them; an empty list passes)."""
+    rows = [
+        ("files_as_written", not_as_written, "files",
+         "files missing or not as the manifest says they were written (sha256)",
+         "an output edited, replaced, added or deleted after the run (only a rerun may change them)"),
+        ("report_md_renders_report_json", md_differs, "lines",
+         "lines of report.md that differ from report.json rendered again",
+         "a report.md edited by hand, or one that does not show the figures of report.json"),
+        ("geojson_equals_gpkg", geojson_differs, "layers",
+         "GeoJSON files that differ from their border.gpkg layer (geometry or attributes)",
+         "a GeoJSON file or a GeoPackage layer edited without the other, or one of them missing"),
+        ("in_use_flags", in_use_wrong, "layers",
+         "layers whose in_use flag disagrees with the line or method report.json says is in use",
+         "channel or maritime layers swapped, or an in_use flag edited"),
+    ]
+    return [at_most(name, len(found), 0, unit, _named(what, found), catches)
+            for name, found, unit, what, catches in rows]
+
+
+def geometry_checks(*, tripoint_spread_m: float, tripoint_worst: str, follows_line_m: float, mouth_mismatch_m: float,
+                    mouth_worst: str, end_spread_m: float, end_worst: str, lengths_mismatch_m: float,
+                    lengths_worst: str, tolerance_m: float) -> list[Check]:
+    """Checks that the report's points and lengths are those of the geometry in border.gpkg (metres, geodesic)."""
+    rows = [
+        ("tripoint_is_land_boundary_start", tripoint_spread_m,
+         "largest distance between tripoint A in report.json, on the tripoint and boundary_points layers, and the "
+         f"land boundary's first vertex (worst: {tripoint_worst})",
+         "a land boundary that does not start at the tripoint, a moved or deleted tripoint, an edited report"),
+        ("land_boundary_follows_line_in_use", follows_line_m,
+         "largest distance from the land boundary's vertices (A to the closing line) to the channel line "
+         "report.json says is in use",
+         "a land boundary that follows another line than the one the report names, or moved boundaries"),
+        ("mouth_offset_from_layers", mouth_mismatch_m,
+         "report.json's mouth crossing and offset against the crossing and the treaty mouth point of the "
+         f"boundary_points layer (worst: {mouth_worst})", "an edited mouth offset, crossing or treaty point"),
+        ("end_point_is_maritime_boundary_end", end_spread_m,
+         "largest distance between the end point in report.json, on the boundary_points layer, and the maritime "
+         f"boundary's last vertex (worst: {end_worst})",
+         "a maritime boundary that does not end at the end point, moved boundaries, an edited report"),
+        ("stored_length_report", lengths_mismatch_m,
+         f"worst |length in report.json - geodesic length of its layer| (worst: {lengths_worst})",
+         "a report whose lengths do not describe the lines"),
+    ]
+    return [at_most(name, value, tolerance_m, "m", detail, catches) for name, value, detail, catches in rows]

@@ -46,6 +46,9 @@ def handled(fn):
         except PipelineError as exc:
             click.echo(f"error: {exc.message}", err=True)
             code = exc.exit_code
+        except OSError as exc:       # a path the system refuses (ENAMETOOLONG, ELOOP ...), met before a file was named
+            click.echo(f"error: {os_error_line(exc)}", err=True)
+            code = 2
         except Interrupted as exc:
             click.echo(f"interrupted by signal {exc.signum}; nothing was left half-written in the output folder",
                        err=True)
@@ -55,6 +58,19 @@ def handled(fn):
                 signal.signal(s, h)
         sys.exit(code)
     return wrapper
+
+
+def os_error_line(exc: OSError) -> str:
+    """``<path>: <problem>`` for an OSError that reached the CLI (one line, the path shortened if huge)."""
+    import errno
+
+    name = str(exc.filename) if exc.filename is not None else ""
+    if len(name) > 200:
+        name = f"{name[:80]}...{name[-80:]} ({len(name)} characters)"
+    problem = exc.strerror or str(exc)
+    if exc.errno == errno.ENAMETOOLONG:
+        problem += " (the path or one of its names is longer than this system allows; use a shorter one)"
+    return f"{name}: {problem}" if name else problem
 
 
 def _parse_sets(sets: tuple[str, ...]) -> dict:

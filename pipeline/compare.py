@@ -19,7 +19,8 @@ from . import geometry
 from .errors import InputError
 from .geodesy import GEOD, Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
 from .model import Report
-from .verify import REPORT, read_line, read_run_files
+from .errors import one_line
+from .verify import REPORT, read_column, read_line, read_run_files
 
 COMPARE_SCHEMA = "river-sea-border-compare/1"
 
@@ -79,15 +80,16 @@ def read_run(folder: Path) -> Run:
     folder = Path(folder)
     gpkg, rep = read_run_files(folder)
     land = read_line(gpkg, "land_boundary")
-    layers = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    try:
+        layers = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
+    except Exception as exc:      # DataSourceError: not a GeoPackage GDAL can open
+        raise InputError(gpkg, f"cannot be read ({one_line(exc)})") from None
     islands = []
     if "islands" in layers:
-        meta, _, geoms, fields = pyogrio.raw.read(gpkg, layer="islands")
-        sides = fields[list(meta["fields"]).index("side")]
-        islands = list(zip(shapely.from_wkb(geoms), [str(s) for s in sides]))
-    meta, _, geoms, fields = pyogrio.raw.read(gpkg, layer="boundary_points")
-    labels = fields[list(meta["fields"]).index("label")]
-    points = {str(lab): g for lab, g in zip(labels, shapely.from_wkb(geoms))}
+        geoms, sides = read_column(gpkg, "islands", "side")
+        islands = list(zip(geoms, [str(s) for s in sides]))
+    geoms, labels = read_column(gpkg, "boundary_points", "label")
+    points = {str(lab): g for lab, g in zip(labels, geoms)}
     return Run(folder, rep, land, islands, points)
 
 

@@ -145,15 +145,6 @@ def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
     return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]))[0])
 
 
-def non_simple_lines(land, sea) -> list[str]:
-    """Names of the boundary lines that are not simple (cross or touch themselves) or double back (turn by
-    more than 170 deg at a vertex, :func:`pipeline.geometry.reversals`): the land boundary, the maritime
-    boundary, and the two joined at B as one line."""
-    whole = LineString([*land.coords, *sea.coords[1:]])
-    return [name for name, g in (("land_boundary", land), ("maritime_boundary", sea), ("land + maritime", whole))
-            if not (g.is_valid and g.is_simple) or geometry.reversals(g)]
-
-
 def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp, closing_line, coast) -> Figures:
     """The figures the checks judge, measured on the ellipsoid from the typed results."""
     geo = inp.geo
@@ -184,13 +175,15 @@ def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp, cl
     ends = np.asarray(closing_line.coords)[[0, -1]]
     off_coast = float(geo.distance_to_line(ends, coast)[0].max())
     return Figures(
-        closing_off_coast_m=off_coast, non_simple_lines=non_simple_lines(land, sea), segment_lengths_m=segments, control_offsets_m=controls, land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
+        land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
         mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
         limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
         perpendicular_deviation_deg=(tp.perpendicular.perpendicular_deviation_deg if tp.perpendicular is not None
                                      else None),
         record_disagreement_m=record, scale_error_ppm=geo.scale_error_ppm(cfg.crs.scale_samples),
-        dividing_angle_deviation_deg=dividing, construction_distance_m=constructions)
+        dividing_angle_deviation_deg=dividing, construction_distance_m=constructions, segment_lengths_m=segments,
+        control_offsets_m=controls, non_simple_lines=geometry.non_simple_lines(land, sea),
+        closing_off_coast_m=off_coast)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,12 @@ Safety rules (each tested):
   symlinks are resolved), then moved into place file by file with ``os.replace``; if any move fails, every
   file already moved is put back from a backup folder, so the previous outputs are restored. Signals are
   held off while files move. Temporary and backup folders are removed on every exit path.
-* Only files listed in the previous manifest are ever replaced or removed.
+* Only files listed in the previous manifest are ever replaced or removed, and only while their bytes are the
+  ones it lists (sha256): a file edited since (a ``border.qgs`` saved in QGIS) is the user's and is refused, so
+  is a GeoPackage with an SQLite journal beside it (open in another program), and a folder another command
+  wrote (the manifest records ``run`` or ``compare``); checked before computing and again just before the swap.
+* ``check --junit-xml`` writes only a new file or one it wrote before (root ``generator`` attribute), never a
+  file a manifest lists (:func:`refuse_junit_target`).
 * Reruns on the same inputs give the same bytes: the GeoPackage's timestamps are fixed
   (``output.timestamp``, or ``SOURCE_DATE_EPOCH``), the map has no date, JSON is written sorted as built.
 """
@@ -35,6 +40,7 @@ from .config import Config
 from .errors import OutputError
 from .layers import LAYERS
 from .model import Report, Results
+from .readers import sha256 as digest
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,10 @@ BACKUP_PREFIX = ".tumen-border-backup-"
 FAILED = "failed-run"
 GPKG = "border.gpkg"
 FIXED_FILES = (GPKG, "border.qgs", "map.html", "map.png", "report.json", "report.md")
+COMPARE_FILES = ("compare.gpkg", "compare.json", "compare.md")
+COMMANDS = ("run", "compare")                 # the commands that publish into a folder, recorded in its manifest
+SQLITE_JOURNALS = ("-wal", "-shm", "-journal")
+JUNIT_GENERATOR = "tumen-border check"        # the marker of a JUnit file this tool wrote (root attribute)
 
 
 def output_names() -> set[str]:
@@ -75,24 +85,54 @@ def timestamp(default: str) -> str:
     return default
 
 
-def _read_manifest(folder: Path) -> dict[str, str]:
+def read_manifest(folder: Path) -> tuple[str | None, dict[str, str]]:
+    """(the command that wrote ``folder``, {file name: sha256}) from its manifest; (None, {}) without one.
+
+    Manifests written before the command was recorded are read too: one that lists only ``compare`` files was
+    written by ``compare``, any other by ``run``.
+    """
     path = folder / MANIFEST
     if not path.is_file():
-        return {}
+        return None, {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         files = data["files"]
-        if data.get("tool") != TOOL or not isinstance(files, dict):
+        command = data.get("command")
+        if data.get("tool") != TOOL or not isinstance(files, dict) or command not in (None, *COMMANDS):
             raise ValueError
         files = {str(k): str(v) for k, v in files.items()}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise OutputError(path, "the manifest of an earlier run is unreadable; remove the output folder's files "
                                 "by hand or choose another --out") from None
     stray = sorted(n for n in files if n not in output_names() | set(COMPARE_FILES))   # never trust it blindly
     if stray:
         raise OutputError(path, f"the manifest lists {', '.join(stray[:4])}, which this tool never writes, so it is "
                                 "not this tool's manifest; remove it by hand or choose another --out")
-    return files
+    if command is None and files:
+        command = "compare" if set(files) <= set(COMPARE_FILES) else "run"
+    return command, files
+
+
+def refuse_unsafe(folder: Path, owned: dict[str, str], names: set[str]) -> None:
+    """OutputError unless every file a publish into ``folder`` would replace can be replaced without loss.
+
+    * a GeoPackage with an SQLite journal beside it (``-wal``, ``-shm``, ``-journal``) is open in another
+      program (QGIS) or was not closed cleanly: replacing it would break that program's view or lose its edits;
+    * a file whose bytes differ from the manifest's sha256 was changed after this tool wrote it (a
+      ``border.qgs`` saved in QGIS, a report edited by hand): it is the user's now and is never replaced.
+    """
+    for name in sorted(n for n in set(owned) | names if n.endswith(".gpkg")):
+        for suffix in SQLITE_JOURNALS:
+            if (folder / f"{name}{suffix}").exists():
+                raise OutputError(folder / f"{name}{suffix}", f"an SQLite journal beside {name}: the GeoPackage is "
+                                  "open in another program (QGIS?) or was not closed cleanly; close it, then run "
+                                  "again (nothing was touched)")
+    for name, sha in sorted(owned.items()):
+        path = folder / name
+        if path.is_file() and digest(path) != sha:
+            raise OutputError(path, "was changed after tumen-border wrote it (its sha256 differs from the manifest's), "
+                                    "so it is yours now and is not replaced: move or rename it (save an edited "
+                                    "border.qgs under another name), or choose another --out")
 
 
 def _inside(a: Path, b: Path) -> bool:
@@ -108,11 +148,12 @@ def input_folders(cfg: Config) -> set[Path]:
     return protected
 
 
-def check_folder(out_dir: Path, *, protected: set[Path], names: set[str]) -> Path:
+def check_folder(out_dir: Path, *, protected: set[Path], names: set[str], command: str = "run") -> Path:
     """The resolved output folder, after every check that can be made before computing (OutputError if one fails).
 
     ``protected``: folders the output folder must not be, contain or lie inside; ``names``: the files a run
-    may write there, none of which may exist unless a manifest of this tool lists it.
+    may write there, none of which may exist unless a manifest of this tool lists it; ``command``: the command
+    that will write (a folder another command wrote is refused, see also :func:`refuse_unsafe`).
     """
     if str(out_dir).strip() == "":
         raise OutputError(None, "the output folder is empty ('--out \"\"'); give a folder")
@@ -132,13 +173,18 @@ def check_folder(out_dir: Path, *, protected: set[Path], names: set[str]) -> Pat
             what = "is" if real == folder else "lies inside" if _inside(real, folder) else "contains"
             raise OutputError(out, f"the output folder {what} the input folder {folder}; choose another --out")
     if real.is_dir():
-        owned = set(_read_manifest(real))
+        owner, files = read_manifest(real)
+        if owner is not None and owner != command:
+            raise OutputError(out, f"holds the outputs of `tumen-border {owner}` (its manifest says so), which "
+                                   f"`tumen-border {command}` never replaces; choose another --out")
+        owned = set(files)
         foreign = sorted(n for n in names if (real / n).exists() and n not in owned)
         if (real / FAILED).exists() and not (real / FAILED / MANIFEST).is_file():
             foreign.append(FAILED)
         if foreign:
             raise OutputError(out, f"holds {', '.join(foreign[:4])}{' ...' if len(foreign) > 4 else ''}, which this "
                                    "tool did not write (no manifest lists it); move it away or choose another --out")
+        refuse_unsafe(real, files, names)
         need = sum((real / n).stat().st_size for n in owned if (real / n).is_file())   # a rerun writes as much
         free = shutil.disk_usage(real).free
         if free < need:
@@ -153,6 +199,7 @@ class Target:
 
     folder: Path
     named: Path
+    command: str = "run"
 
     @contextmanager
     def lock(self):
@@ -177,7 +224,7 @@ class Target:
         """Write every output and publish it: into the folder when every check passed, else into ``failed-run``."""
         dest = self.folder if report.passed else self.folder / FAILED
         if not report.passed and dest.exists():
-            check_folder(dest, protected=input_folders(cfg), names=output_names())
+            check_folder(dest, protected=input_folders(cfg), names=output_names(), command=self.command)
         return self.publish_files(dest, lambda tmp: write_all(tmp, results=results, report=report, layers=layers,
                                                               cfg=cfg))
 
@@ -191,7 +238,7 @@ class Target:
             tmp.mkdir()
             write(tmp)
             dest.mkdir(exist_ok=True)
-            swap(tmp, dest)
+            swap(tmp, dest, command=self.command)
         except OSError as exc:        # named by the output folder: exc.filename is often in the temporary one
             raise OutputError(self.named, _os_problem(exc)) from None
         except (DataSourceError, DataLayerError) as exc:    # GDAL failed to write (e.g. the disk is full)
@@ -206,13 +253,11 @@ def prepare(out_dir: Path, cfg: Config) -> Target:
     return Target(check_folder(out_dir, protected=input_folders(cfg), names=output_names()), Path(out_dir))
 
 
-COMPARE_FILES = ("compare.gpkg", "compare.json", "compare.md")
-
 
 def prepare_compare(out_dir: Path, runs: list[Path]) -> Target:
     """Check the output folder of ``tumen-border compare``: not one of the run folders, nor inside one."""
-    return Target(check_folder(out_dir, protected={Path(r).resolve() for r in runs}, names=set(COMPARE_FILES)),
-                  Path(out_dir))
+    return Target(check_folder(out_dir, protected={Path(r).resolve() for r in runs}, names=set(COMPARE_FILES),
+                               command="compare"), Path(out_dir), "compare")
 
 
 def write_comparison(folder: Path, comparison, *, timestamp: str, gpkg_version: str) -> None:
@@ -295,20 +340,25 @@ def _signals_held():
             signal.raise_signal(arrived[0])
 
 
-def swap(tmp: Path, dest: Path) -> None:
-    """Move every file of ``tmp`` into ``dest``, replacing only files the previous manifest lists; all or nothing."""
-    old = _read_manifest(dest)
+def swap(tmp: Path, dest: Path, *, command: str = "run") -> None:
+    """Move every file of ``tmp`` into ``dest``, replacing only files the previous manifest lists, each with the
+    bytes it lists, and only when ``command`` wrote them; all or nothing. The checks of :func:`check_folder` are
+    made again here: the folder may have changed while the run computed."""
+    owner, old = read_manifest(dest)
     new = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
+    if owner is not None and owner != command:
+        raise OutputError(dest, f"holds the outputs of `tumen-border {owner}`; nothing was published")
     foreign = sorted(n for n in new if (dest / n).exists() and n not in old)
     if foreign:
         raise OutputError(dest, f"holds {', '.join(foreign)}, which this tool did not write; nothing was published")
+    refuse_unsafe(dest, old, set(new))
     backup = dest / f"{BACKUP_PREFIX}{os.getpid()}"
     shutil.rmtree(backup, ignore_errors=True)
     backup.mkdir()
     moved: list[str] = []       # files moved from dest into backup
     placed: list[str] = []      # files moved from tmp into dest
     manifest = tmp / MANIFEST
-    manifest.write_text(json.dumps({"tool": TOOL, "files": new}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    manifest.write_text(json.dumps({"tool": TOOL, "command": command, "files": new}, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     with _signals_held():
         try:
             for name in sorted(set(old) | {MANIFEST}):       # the previous run's files go to the backup
@@ -395,11 +445,14 @@ def write_junit(path: Path, found: list, *, suite: str) -> None:
     """The checks as JUnit XML, one test case per check (a failure element for each failed check).
 
     Written atomically (a temporary file renamed into place); an OSError becomes an OutputError naming ``path``.
+    Never over a file of a run (see :func:`refuse_junit_target`).
     """
     import xml.etree.ElementTree as ET
 
+    refuse_junit_target(Path(path))
     failures = sum(not c.passed for c in found)
-    root = ET.Element("testsuites", {"tests": str(len(found)), "failures": str(failures)})
+    root = ET.Element("testsuites", {"tests": str(len(found)), "failures": str(failures),
+                                     "generator": JUNIT_GENERATOR})
     ts = ET.SubElement(root, "testsuite", {"name": suite, "tests": str(len(found)), "failures": str(failures),
                                            "errors": "0", "skipped": "0"})
     for c in found:
@@ -417,3 +470,36 @@ def write_junit(path: Path, found: list, *, suite: str) -> None:
         raise OutputError(path, f"cannot be written ({exc.strerror})") from None
     finally:
         tmp.unlink(missing_ok=True)     # on every exit path, a signal included (gone after the rename)
+
+
+def _is_own_junit(path: Path) -> bool:
+    """Whether ``path`` is a JUnit file this tool wrote: root ``testsuites`` with ``generator`` = ours."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        if path.stat().st_size > 50_000_000:
+            return False
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return False
+    return root.tag == "testsuites" and root.get("generator") == JUNIT_GENERATOR
+
+
+def refuse_junit_target(path: Path) -> None:
+    """OutputError unless ``check --junit-xml`` may write ``path``: not a folder, not the manifest or the lock,
+    not a file a manifest beside it lists (a file of a run or a comparison, even one that is missing), and,
+    when it exists, a JUnit file this tool wrote before (recognised by its root element and marker)."""
+    if path.is_dir():
+        raise OutputError(path, "is a folder; give a file name for the JUnit XML")
+    if path.name in (MANIFEST, LOCK):
+        raise OutputError(path, "is tumen-border's own bookkeeping file; write the JUnit XML elsewhere")
+    try:
+        owner, files = read_manifest(path.parent)
+    except OutputError:
+        owner, files = "unknown", {}
+    if path.name in files or (owner is not None and path.name in output_names() | set(COMPARE_FILES)):
+        raise OutputError(path, f"is a file of the tumen-border outputs in {path.parent} (written by: {owner}); write the JUnit "
+                                "XML elsewhere (nothing was touched)")
+    if path.exists() and not _is_own_junit(path):
+        raise OutputError(path, "exists and is not a JUnit file that `tumen-border check` wrote; it is not replaced "
+                                "(choose a new file name)")

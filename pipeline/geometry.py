@@ -87,6 +87,15 @@ def reversals(line: LineString, max_turn_deg: float = 170.0, min_segment: float 
     return int(np.count_nonzero(cos < np.cos(np.radians(max_turn_deg))))
 
 
+def non_simple_lines(land, sea) -> list[str]:
+    """Names of the boundary lines that are not simple (cross or touch themselves) or double back (turn by
+    more than 170 deg at a vertex, :func:`reversals`): the land boundary, the maritime
+    boundary, and the two joined at B as one line."""
+    whole = LineString([*land.coords, *sea.coords[1:]])
+    return [name for name, g in (("land_boundary", land), ("maritime_boundary", sea), ("land + maritime", whole))
+            if not (g.is_valid and g.is_simple) or reversals(g)]
+
+
 def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndarray:
     """For each point of ``xy`` (n, 2): +1 if it lies left of ``line`` (looking along it), -1 right, 0 on it.
 

@@ -670,6 +670,26 @@ def out_manifest_escapes(c: Ctx) -> Path:
     return _manifest_claiming(c, "../inputs/tumen.toml")
 
 
+def out_edited_qgs(c: Ctx) -> Path:
+    """The analyst saved border.qgs in QGIS after the run: it is the user's now (refused, not replaced)."""
+    with open(c.out / "border.qgs", "a", encoding="utf-8") as f:
+        f.write("<!-- saved in QGIS -->\n")
+    return c.out / "border.qgs"
+
+
+def out_gpkg_journal(c: Ctx) -> Path:
+    """A -wal file beside border.gpkg: the GeoPackage is open in another program."""
+    (c.out / "border.gpkg-wal").write_bytes(b"")
+    return c.out / "border.gpkg-wal"
+
+
+def out_holds_a_comparison(c: Ctx) -> Path:
+    """The folder's manifest says `compare` wrote it."""
+    m = c.out / ".tumen-border-manifest.json"
+    m.write_text(json.dumps({**json.loads(m.read_text()), "command": "compare"}))
+    return c.out
+
+
 def out_locked(c: Ctx) -> Path:
     """Another run holds the lock (held here with fcntl.flock on the lock file, as a run does)."""
     fd = os.open(Path(c.out) / ".tumen-border.lock", os.O_RDWR)
@@ -815,6 +835,9 @@ CASES = [
     Case("out-manifest-claims-a-foreign-file", "output", out_manifest_claims_foreign, "thesis.docx"),
     Case("out-manifest-escapes-the-folder", "output", out_manifest_escapes, "manifest"),
     Case("out-locked-by-another-run", "output", out_locked, "another tumen-border run"),
+    Case("out-output-edited-by-the-user", "output", out_edited_qgs, "changed after tumen-border wrote it"),
+    Case("out-gpkg-open-elsewhere", "output", out_gpkg_journal, "open in another program"),
+    Case("out-holds-a-comparison", "output", out_holds_a_comparison, "tumen-border compare"),
 ]
 
 

@@ -9,6 +9,7 @@ GeoPackage's geometry, not taken from the tool.
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import sqlite3
@@ -76,6 +77,16 @@ def lines_by_name(stdout: str) -> dict[str, str]:
     return out
 
 
+# what editing a file also fails, besides the check the edit is aimed at: the manifest's sha256, and the copy
+# of the same content in another file (the GeoJSON of a layer; report.md rendered from report.json)
+GPKG_EDITED = {"files_as_written", "geojson_equals_gpkg"}
+REPORT_EDITED = {"files_as_written", "report_md_renders_report_json"}
+
+
+def failed(stdout: str) -> set[str]:
+    return {n for n, s in lines_by_name(stdout).items() if s == "FAIL"}
+
+
 def junit(path: Path) -> tuple[ET.Element, dict[str, ET.Element]]:
     root = ET.parse(path).getroot()
     suites = root.findall("testsuite")
@@ -129,7 +140,7 @@ def test_a_length_m_edited_with_sqlite3_fails(layer, done, run_cli, tmp_path):
     code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml")
     assert code == 1, stdout + stderr
     printed = lines_by_name(stdout)
-    assert [n for n, s in printed.items() if s == "FAIL"] == [f"stored_length_{layer}"], stdout
+    assert failed(stdout) == {f"stored_length_{layer}", *GPKG_EDITED}, stdout
     line = next(x for x in stdout.splitlines() if f"stored_length_{layer}:" in x)
     assert f"{abs(99999 - first):,.4f} m" in line, (line, first)      # the value measured here with pyproj
     assert junit(tmp_path / "checks.xml")[1][f"stored_length_{layer}"].find("failure") is not None
@@ -150,7 +161,7 @@ def test_a_length_in_report_json_that_does_not_match_the_line_fails(done, run_cl
     edit_report(done, lambda d: d["land"].update(land_boundary_m=99999.0))
     code, stdout, stderr = check(run_cli, done)
     assert code == 1, stdout + stderr
-    assert [n for n, s in lines_by_name(stdout).items() if s == "FAIL"] == ["stored_length_report"], stdout
+    assert failed(stdout) == {"stored_length_report", *REPORT_EDITED}, stdout
 
 
 def test_a_moved_vertex_fails_the_stored_length(done, run_cli):
@@ -307,3 +318,254 @@ def test_bad_run_folder_gives_one_clear_error(bad, done, run_cli, tmp_path):
 
 def test_the_bad_folder_table_covers_schema_lengths_and_files():
     assert len(BAD) >= 20 and len({b.id for b in BAD}) == len(BAD)
+
+
+# ============================================================ both directions through the command line
+@pytest.mark.parametrize("what", ["land", "sea"])
+def test_check_fails_a_line_too_long_and_a_line_too_short(what, done, run_cli):
+    """The official length set (with --set) so that the measured line is just past the tolerance, both ways:
+    the line measured here with pyproj is then too long, then too short; just inside, it passes."""
+    from pipeline.config import load_config
+
+    layer = {"land": "land_boundary", "sea": "maritime_boundary"}[what]
+    (length,) = geodesic_length(done / "border.gpkg", layer)
+    tol = getattr(load_config(CONFIG).official, f"{what}_tolerance_m")
+    for official, verdict in ((length - tol - 0.01, "FAIL"), (length + tol + 0.01, "FAIL"),
+                              (length - tol + 0.01, "PASS"), (length + tol - 0.01, "PASS")):
+        code, stdout, stderr = check(run_cli, done, "--set", f"official.{what}_length_m={official!r}")
+        assert lines_by_name(stdout)[f"{what}_length"] == verdict, (official, length, stdout)
+        assert code == (1 if verdict == "FAIL" else 0), stdout + stderr
+
+
+# ============================================================================== JUnit: summary and targets
+def test_junit_root_summarises_tests_and_failures(done, run_cli, tmp_path):
+    code, stdout, _ = check(run_cli, done, "--land-tolerance", "1", "--sea-tolerance", "1",
+                            "--junit-xml", tmp_path / "checks.xml")
+    assert code == 1
+    root = ET.parse(tmp_path / "checks.xml").getroot()
+    cases = root.findall("testsuite/testcase")
+    failures = [c for c in cases if c.find("failure") is not None]
+    assert root.tag == "testsuites" and root.get("generator") == "tumen-border check"
+    assert int(root.get("tests")) == len(cases) == len(lines_by_name(stdout))
+    assert int(root.get("failures")) == len(failures) == 2 == sum(v == "FAIL" for v in lines_by_name(stdout).values())
+
+
+def test_junit_written_before_by_check_is_replaced(done, run_cli, tmp_path):
+    for extra in ((), ("--land-tolerance", "1")):
+        code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml", *extra)
+        assert code in (0, 1), stdout + stderr
+    assert int(ET.parse(tmp_path / "checks.xml").getroot().get("failures")) == 1
+
+
+def _pytest_junit(d: Path, t: Path) -> Path:
+    p = t / "pytest.xml"
+    p.write_text('<?xml version="1.0"?>\n<testsuites tests="1" failures="0"><testsuite name="pytest"/></testsuites>\n')
+    return p
+
+
+def _users_file(d: Path, t: Path) -> Path:
+    p = t / "notes.xml"
+    p.write_text("my notes\n")
+    return p
+
+
+def _missing_listed(d: Path, t: Path) -> Path:
+    (d / "report.md").unlink()            # still listed in the manifest: the run's, even while missing
+    return d / "report.md"
+
+
+JUNIT_TARGETS = {
+    "report.json": lambda d, t: d / "report.json",
+    "border.gpkg": lambda d, t: d / "border.gpkg",
+    "manifest": lambda d, t: d / ".tumen-border-manifest.json",
+    "lock": lambda d, t: d / ".tumen-border.lock",
+    "listed-but-missing": _missing_listed,
+    "new-file-with-a-run-name": lambda d, t: d / "compare.json",
+    "users-file": _users_file,
+    "another-tools-junit": _pytest_junit,
+    "a-folder": lambda d, t: t,
+}
+
+
+@pytest.mark.parametrize("target", list(JUNIT_TARGETS))
+def test_junit_never_overwrites_a_run_file_or_a_file_it_did_not_write(target, done, run_cli, tmp_path):
+    path = JUNIT_TARGETS[target](done, tmp_path)
+    before = snapshot(tmp_path)
+    code, stdout, stderr = check(run_cli, done, "--junit-xml", path)
+    assert code == 2 and "Traceback" not in stderr, stdout + stderr
+    errors = [x for x in stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {path}: "), stderr
+    assert snapshot(tmp_path) == before
+
+
+# ============================================================================== tampering `check` notices
+def forge_manifest(folder: Path) -> None:
+    """Rewrite the manifest with the files' current sha256 (a thorough forger): the checks that catch the
+    tampering below must not rely on the manifest alone."""
+    import hashlib
+
+    path = folder / ".tumen-border-manifest.json"
+    m = json.loads(path.read_text())
+    m["files"] = {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in m["files"]
+                  if (folder / n).exists()}
+    path.write_text(json.dumps(m))
+
+
+def write_layer(folder: Path, layer: str, gdf) -> None:
+    """Replace a layer in border.gpkg and its GeoJSON file, as the run writes them."""
+    pyogrio.write_dataframe(gdf, folder / "border.gpkg", layer=layer, driver="GPKG")
+    pyogrio.write_dataframe(gdf, folder / f"{layer}.geojson", driver="GeoJSON",
+                            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": "8", "WRITE_NAME": "NO"})
+
+
+def read(folder: Path, layer: str):
+    return gpd.read_file(folder / "border.gpkg", layer=layer, engine="pyogrio")
+
+
+def move_both_boundaries(d: Path) -> None:
+    """Both boundaries moved 820 m east (GeoPackage and GeoJSON), their length_m recomputed: lengths kept."""
+    for layer in ("land_boundary", "maritime_boundary"):
+        gdf = read(d, layer)
+        gdf = gdf.set_geometry(gdf.geometry.translate(xoff=820 / (111_320 * math.cos(math.radians(42.3)))))
+        gdf["length_m"] = [GEOD.geometry_length(g) for g in gdf.geometry]
+        write_layer(d, layer, gdf)
+
+
+def edit_geojson_only(d: Path) -> None:
+    data = json.loads((d / "thalweg.geojson").read_text())
+    data["features"][0]["geometry"]["coordinates"][3][0] += 0.001
+    (d / "thalweg.geojson").write_text(json.dumps(data))
+
+
+def cut_land_start(d: Path) -> None:
+    """The land boundary's first 5 vertices removed, length_m and report.json's lengths updated to match."""
+    gdf = read(d, "land_boundary")
+    gdf = gdf.set_geometry([shapely.LineString(shapely.get_coordinates(gdf.geometry.iloc[0])[5:])], crs=gdf.crs)
+    gdf["length_m"] = [GEOD.geometry_length(g) for g in gdf.geometry]
+    write_layer(d, "land_boundary", gdf)
+    new = float(gdf["length_m"].iloc[0])
+    edit_report(d, lambda r: r.update(total_length_m=r["total_length_m"] - r["land"]["land_boundary_m"] + new)
+                or r["land"].update(land_boundary_m=new))
+
+
+def render_again(d: Path) -> None:
+    from pipeline.report import render_markdown
+    from pipeline.verify import read_report
+
+    (d / "report.md").write_text(render_markdown(read_report(d / "report.json")))
+
+
+def drop_tripoint_layer(d: Path) -> None:
+    sql(d / "border.gpkg", "DELETE FROM gpkg_geometry_columns WHERE table_name = 'tripoint'",
+        "DELETE FROM gpkg_contents WHERE table_name = 'tripoint'", "DROP TABLE tripoint")
+    (d / "tripoint.geojson").unlink()
+
+
+def swap_channel_layers(d: Path) -> None:
+    """The thalweg and middle-line layers swapped whole (features and attributes)."""
+    thalweg, middle = read(d, "thalweg"), read(d, "channel_middle")
+    write_layer(d, "thalweg", middle)
+    write_layer(d, "channel_middle", thalweg)
+
+
+def swap_channel_geometries(d: Path) -> None:
+    """Only the geometries swapped (names, in_use flags and length_m kept)."""
+    thalweg, middle = read(d, "thalweg"), read(d, "channel_middle")
+    write_layer(d, "thalweg", thalweg.set_geometry(list(middle.geometry), crs=thalweg.crs))
+    write_layer(d, "channel_middle", middle.set_geometry(list(thalweg.geometry), crs=middle.crs))
+
+
+TAMPER = {
+    # case: (tampering, forge the manifest and report.md afterwards?, checks that must fail)
+    "boundaries-moved-820-m": (move_both_boundaries, True,
+                               {"tripoint_is_land_boundary_start", "end_point_is_maritime_boundary_end",
+                                "land_boundary_follows_line_in_use", "mouth_offset_from_layers"}),
+    "geojson-edited-not-gpkg": (edit_geojson_only, False, {"geojson_equals_gpkg", "files_as_written"}),
+    "land-start-cut-length-updated": (cut_land_start, True, {"tripoint_is_land_boundary_start"}),
+    "report-tripoint-edited": (lambda d: edit_report(d, lambda r: r["tripoint"].update(lat=r["tripoint"]["lat"] + 1e-4)),
+                               True, {"tripoint_is_land_boundary_start"}),
+    "report-mouth-offset-edited": (lambda d: edit_report(d, lambda r: r["mouth"].update(offset_m=21.2)), True,
+                                   {"mouth_offset_from_layers"}),
+    "report-crossing-edited": (lambda d: edit_report(d, lambda r: r["mouth"]["crossing"].__setitem__(0, 130.7)),
+                               True, {"mouth_offset_from_layers"}),
+    "report-end-point-edited": (lambda d: edit_report(d, lambda r: r["maritime"].update(end=[130.9, 42.15])), True,
+                                {"end_point_is_maritime_boundary_end"}),
+    "tripoint-layer-deleted": (drop_tripoint_layer, True, {"tripoint_is_land_boundary_start"}),
+    "channel-layers-swapped": (swap_channel_layers, True,
+                               {"in_use_flags", "land_boundary_follows_line_in_use", "stored_length_report"}),
+    "channel-geometries-swapped": (swap_channel_geometries, True,
+                                   {"land_boundary_follows_line_in_use", "stored_length_report",
+                                    "stored_length_thalweg", "stored_length_channel_middle"}),
+    "in-use-flag-edited": (lambda d: sql(d / "border.gpkg", "UPDATE maritime_equidistance SET in_use = 1"), False,
+                           {"in_use_flags", "files_as_written", "geojson_equals_gpkg"}),
+    "report-md-edited": (lambda d: (d / "report.md").write_text((d / "report.md").read_text().replace("17,2", "17,0")),
+                         False, {"report_md_renders_report_json", "files_as_written"}),
+    "file-deleted": (lambda d: (d / "closing_line.geojson").unlink(), False,
+                     {"files_as_written", "geojson_equals_gpkg"}),
+    "file-added": (lambda d: (d / "map.png").write_bytes(b"\x89PNG not the run's"), False, {"files_as_written"}),
+    "manifest-deleted": (lambda d: (d / ".tumen-border-manifest.json").unlink(), False, {"files_as_written"}),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPER))
+def test_check_notices_tampering_and_names_it(case, done, run_cli, tmp_path):
+    tamper, forge, expected = TAMPER[case]
+    tamper(done)
+    if forge:
+        render_again(done)
+        forge_manifest(done)
+    code, stdout, stderr = check(run_cli, done, "--junit-xml", tmp_path / "checks.xml")
+    assert code == 1 and "Traceback" not in stderr, stdout + stderr
+    assert expected <= failed(stdout), (expected - failed(stdout), stdout)
+    if not forge:
+        assert failed(stdout) == expected, stdout
+    cases = junit(tmp_path / "checks.xml")[1]
+    assert all(cases[n].find("failure") is not None for n in expected)
+
+
+def test_report_json_holds_unrounded_figures(done):
+    """The README promises report.json's figures unrounded: they equal the geometry's, measured here with
+    pyproj, to 1e-6 m, and are not numbers rounded to a few decimals."""
+    rep = json.loads((done / "report.json").read_text())
+    (land,) = geodesic_length(done / "border.gpkg", "land_boundary")
+    (sea,) = geodesic_length(done / "border.gpkg", "maritime_boundary")
+    assert abs(rep["land"]["land_boundary_m"] - land) < 1e-6 and abs(rep["maritime"]["length_m"] - sea) < 1e-6
+    figures = [rep["land"]["land_boundary_m"], rep["maritime"]["length_m"], rep["mouth"]["offset_m"],
+               rep["tripoint"]["lon"], rep["tripoint"]["lat"], rep["crs"]["max_scale_error_ppm"],
+               *rep["maritime"]["end_distance_to_baselines_m"].values()]
+    assert all(v != round(v, 6) for v in figures), figures
+
+
+# ============================================================================== compare: runs missing parts
+COMPARE_BAD = {
+    "islands-without-side": ("ALTER TABLE islands DROP COLUMN side", "no 'side' column"),
+    "points-without-label": ("ALTER TABLE boundary_points DROP COLUMN label", "no 'label' column"),
+    "points-layer-dropped": ("DROP TABLE boundary_points", "cannot read layer 'boundary_points'"),
+    "land-boundary-dropped": ("DROP TABLE land_boundary", "cannot read layer 'land_boundary'"),
+}
+
+
+@pytest.mark.parametrize("case", list(COMPARE_BAD))
+def test_compare_of_a_run_missing_a_layer_or_column_is_one_error_line(case, done, previous_outputs, run_cli,
+                                                                      tmp_path):
+    statement, phrase = COMPARE_BAD[case]
+    table = statement.split()[2]
+    sql(done / "border.gpkg", *([f"DELETE FROM gpkg_geometry_columns WHERE table_name = '{table}'",
+                                 f"DELETE FROM gpkg_contents WHERE table_name = '{table}'"]
+                                if statement.startswith("DROP") else []), statement)
+    before = snapshot(tmp_path)
+    code, stdout, stderr = run_cli(["compare", previous_outputs, done, "--out", tmp_path / "cmp", "--config", CONFIG])
+    assert code == 2 and "Traceback" not in stdout + stderr, stdout + stderr
+    errors = [x for x in stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {done / 'border.gpkg'}: ") and phrase in errors[0], stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_an_empty_layer_is_checked_not_refused(done, run_cli):
+    """A case without monuments writes an empty layer (and a GeoJSON file without features, which keeps no
+    field list): check compares them as equal instead of refusing the run (found on the Jakobselva case)."""
+    sql(done / "border.gpkg", "DELETE FROM monuments")
+    (done / "monuments.geojson").write_text('{"type": "FeatureCollection", "features": []}\n')
+    forge_manifest(done)
+    code, stdout, stderr = check(run_cli, done)
+    assert code == 0, stdout + stderr

@@ -549,3 +549,150 @@ def farthest(a, b, step_m: float = 1.0) -> float:
     """Largest distance from points every ``step_m`` along ``a`` (vertices included) to ``b`` (planar metres)."""
     pts = shapely.points(shapely.get_coordinates(shapely.segmentize(a, step_m)))
     return float(shapely.distance(pts, b).max())
+
+
+# ============================================================= hostile use: files of another run, command or user
+def assert_refused(code: int, stdout: str, stderr: str, culprit: Path, needle: str) -> str:
+    line = the_error(stdout, stderr)
+    assert code == 2 and line.startswith(f"error: {culprit}: ") and needle in line, line
+    return line
+
+
+def compare_cli(run_cli, a: Path, b: Path, out: Path):
+    return run_cli(["compare", a, b, "--out", out, "--config", ROOT / "inputs" / "tumen" / CONFIG])
+
+
+def test_compare_into_a_folder_holding_a_run_is_refused(previous_outputs, prev, run_cli, tmp_path):
+    """Before: compare moved the run's 21 files to its backup and deleted them with it."""
+    before = snapshot(tmp_path)
+    code, stdout, stderr = compare_cli(run_cli, previous_outputs, previous_outputs, prev)
+    assert_refused(code, stdout, stderr, prev, "holds the outputs of `tumen-border run`")
+    assert snapshot(tmp_path) == before
+
+
+def test_run_into_a_folder_holding_a_comparison_is_refused(fast, bundle, previous_outputs, run_cli, tmp_path):
+    out = tmp_path / "cmp"
+    code, stdout, stderr = compare_cli(run_cli, previous_outputs, previous_outputs, out)
+    assert code == 0, stdout + stderr
+    assert json.loads((out / MANIFEST).read_text())["command"] == "compare"
+    assert_refused_untouched(run_cli, bundle, out, fast, tmp_path, "holds the outputs of `tumen-border compare`")
+
+
+def test_a_manifest_without_the_command_is_read_by_its_files(fast, bundle, previous_outputs, run_cli, tmp_path):
+    """Manifests written before the command was recorded: one listing only compare files is a comparison's."""
+    out = tmp_path / "cmp"
+    code, stdout, stderr = compare_cli(run_cli, previous_outputs, previous_outputs, out)
+    assert code == 0, stdout + stderr
+    m = json.loads((out / MANIFEST).read_text())
+    del m["command"]
+    (out / MANIFEST).write_text(json.dumps(m))
+    assert_refused_untouched(run_cli, bundle, out, fast, tmp_path, "holds the outputs of `tumen-border compare`")
+
+
+@pytest.mark.parametrize("name", ["border.qgs", "report.md", "land_boundary.geojson", "border.gpkg"])
+def test_an_output_edited_after_the_run_is_the_users_and_is_not_replaced(name, fast, bundle, prev, run_cli,
+                                                                        tmp_path):
+    """The analyst saved border.qgs in QGIS (or edited another output): a rerun refuses, naming the file; the
+    choice for border.qgs is to refuse (not to write beside it), so the user decides what to keep."""
+    with open(prev / name, "ab") as f:
+        f.write(b"\n<!-- the analyst's edit -->\n")
+    before = snapshot(tmp_path)
+    code, stdout, stderr = run(run_cli, bundle, prev)
+    assert_refused(code, stdout, stderr, prev / name, "changed after tumen-border wrote it")
+    assert fast == [] and snapshot(tmp_path) == before
+
+
+def test_an_output_edited_while_the_run_computes_is_not_replaced(fast, bundle, prev, run_cli, tmp_path,
+                                                                 monkeypatch):
+    """Edited after the folder check, before the publish: the publish checks again and publishes nothing."""
+    import pipeline.export as export
+
+    real_write_all = export.write_all
+    mine = (prev / "border.qgs").read_bytes() + b"<!-- saved in QGIS during the run -->\n"
+
+    def write_all(folder, **kw):
+        real_write_all(folder, **kw)
+        (prev / "border.qgs").write_bytes(mine)
+
+    monkeypatch.setattr(export, "write_all", write_all)
+    before = {k: v for k, v in files_of(snapshot(prev)).items() if k != "border.qgs"}
+    code, stdout, stderr = run(run_cli, bundle, prev)
+    assert_refused(code, stdout, stderr, prev / "border.qgs", "changed after tumen-border wrote it")
+    assert (prev / "border.qgs").read_bytes() == mine
+    assert {k: v for k, v in files_of(snapshot(prev)).items() if k != "border.qgs"} == before
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal"])
+def test_a_geopackage_with_an_sqlite_journal_beside_it_is_not_replaced(suffix, fast, bundle, prev, run_cli,
+                                                                       tmp_path):
+    (prev / f"border.gpkg{suffix}").write_bytes(b"")
+    before = snapshot(tmp_path)
+    code, stdout, stderr = run(run_cli, bundle, prev)
+    assert_refused(code, stdout, stderr, prev / f"border.gpkg{suffix}", "open in another program")
+    assert fast == [] and snapshot(tmp_path) == before
+
+
+def test_a_geopackage_held_open_in_wal_mode_by_another_process_is_not_replaced(fast, bundle, prev, run_cli):
+    """Real: another process (as QGIS does) opens border.gpkg in WAL mode and holds a read transaction."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sqlite3, sys; con = sqlite3.connect(sys.argv[1], isolation_level=None); "
+                               "con.execute('PRAGMA journal_mode=WAL'); con.execute('BEGIN'); "
+                               "con.execute('SELECT count(*) FROM gpkg_contents').fetchall(); "
+                               "print('open', flush=True); sys.stdin.read()", str(prev / "border.gpkg")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert (prev / "border.gpkg-wal").exists() or (prev / "border.gpkg-shm").exists()
+        gpkg = (prev / "border.gpkg").read_bytes()
+        code, stdout, stderr = run(run_cli, bundle, prev)
+        line = the_error(stdout, stderr)
+        assert code == 2 and "open in another program" in line, line
+        assert fast == [] and (prev / "border.gpkg").read_bytes() == gpkg
+    finally:
+        holder.communicate("")
+
+
+def test_the_lock_is_released_after_a_failed_check_and_after_an_error(fast, computed, bundle, prev, run_cli,
+                                                                      monkeypatch):
+    """After exit 1 (a check failed) and exit 2 (an error while writing), another process can take the lock."""
+    import dataclasses
+
+    import pipeline.driver as driver
+    import pipeline.export as export
+
+    def lock_free() -> bool:
+        probe = subprocess.run([sys.executable, "-c", "import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+                                "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)", str(prev / LOCK)])
+        return probe.returncode == 0
+
+    failing = dataclasses.replace(computed.checks[0], passed=False)
+    monkeypatch.setattr(driver, "compute",
+                        lambda cfg, timings=None: dataclasses.replace(computed, checks=(failing, *computed.checks[1:])))
+    code, stdout, stderr = run(run_cli, bundle, prev)
+    assert code == 1 and lock_free(), stdout + stderr
+    monkeypatch.setattr(driver, "compute", lambda cfg, timings=None: computed)
+    monkeypatch.setattr(export, "write_all", lambda folder, **kw: (_ for _ in ()).throw(OSError(errno.EIO, "I/O")))
+    code, stdout, stderr = run(run_cli, bundle, prev)
+    assert code == 2 and lock_free(), stdout + stderr
+
+
+LONG = "x" * 300      # one name over NAME_MAX (255 on Linux file systems)
+
+
+@pytest.mark.parametrize("command", ["run --out", "check OUT_DIR", "check --junit-xml", "compare --out",
+                                     "compare RUN_A"])
+def test_a_path_over_the_systems_limits_is_one_error_line(command, fast, bundle, previous_outputs, run_cli,
+                                                          tmp_path):
+    long = tmp_path / LONG / "x"
+    config = ["--config", bundle / CONFIG]
+    args = {"run --out": ["run", *config, "--out", long, "--no-map", "-q"],
+            "check OUT_DIR": ["check", long, *config],
+            "check --junit-xml": ["check", previous_outputs, *config, "--junit-xml", long],
+            "compare --out": ["compare", previous_outputs, previous_outputs, "--out", long, *config],
+            "compare RUN_A": ["compare", long, previous_outputs, "--out", tmp_path / "cmp", *config]}[command]
+    before = snapshot(tmp_path)
+    code, stdout, stderr = run_cli(args)
+    line = the_error(stdout, stderr)
+    assert code == 2 and "too long" in line and LONG[:60] in line, line
+    assert snapshot(tmp_path) == before

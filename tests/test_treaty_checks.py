@@ -88,7 +88,7 @@ def test_end_point_judged_only_where_the_coast_holds_the_baselines():
 def test_doubling_back_is_seen():
     """geometry.reversals: a line that runs past a point and back is counted; a bend is not."""
     from shapely.geometry import LineString
-    from pipeline.driver import non_simple_lines
+    from pipeline.geometry import non_simple_lines
     from pipeline.geometry import reversals
 
     assert reversals(LineString([(0, 0), (10, 0), (10, 10)])) == 0
