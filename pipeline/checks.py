@@ -60,10 +60,10 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
                        "boundary lines that cross, touch or double back on themselves (land, sea, and both joined"
                        + (f"; here: {', '.join(f.non_simple_lines)})" if f.non_simple_lines else ")"),
                        "a land boundary that runs past the mouth point and back, a sea line that folds"))
-    out.append(at_most("closing_line_on_coast", f.closing_off_coast_m, cfg.land.mouth_snap_m * 1.01, "m",
+    out.append(at_most("closing_line_on_coast", f.closing_off_coast_m, cfg.mouth.max_closing_off_coast_m, "m",
                        "worst geodesic distance of the mouth's closing line's ends to the coast (UNCLOS art. 9: "
-                       "between points on the low-water line of the banks), within the distance at which water "
-                       "counts as touching land (land.mouth_snap_m, +1 %: geodesic vs planar)",
+                       "between points on the low-water line of the banks; the ends lie where the water leaves "
+                       "land.mouth_snap_m of the land)",
                        "a closing line drawn off the coast (e.g. at the snapping distance), so boundaries "
                        "cross it twice"))
     out.append(at_most("land_sea_junction", f.junction_gap_m, cfg.mouth.max_junction_gap_m, "m",

@@ -277,6 +277,9 @@ class MouthCfg:
                                              "far from the treaty mouth point", unit="m", gt=0.0)
     max_junction_gap_m: float = setting(0.01, doc="check: land boundary's end to maritime boundary's start",
                                         unit="m", gt=0.0)
+    max_closing_off_coast_m: float = setting(1.05, doc="check: the mouth's closing line's ends at most this far "
+                                                       "from the coast (they lie where the water's outer ring leaves "
+                                                       "land.mouth_snap_m of the land)", unit="m", gt=0.0)
 
 
 @dataclass(frozen=True)

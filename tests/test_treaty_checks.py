@@ -65,9 +65,9 @@ def test_control_points_fail_beyond_the_operation_accuracy():
 def test_boundaries_simple_and_closing_line_on_coast():
     assert verdict(TUMEN, figures(), "boundaries_simple")
     assert not verdict(TUMEN, figures(non_simple_lines=["land_boundary"]), "boundaries_simple")
-    snap = TUMEN.land.mouth_snap_m
-    assert verdict(TUMEN, figures(closing_off_coast_m=snap), "closing_line_on_coast")
-    assert not verdict(TUMEN, figures(closing_off_coast_m=snap * 1.02), "closing_line_on_coast")
+    limit = TUMEN.mouth.max_closing_off_coast_m
+    assert verdict(TUMEN, figures(closing_off_coast_m=limit), "closing_line_on_coast")
+    assert not verdict(TUMEN, figures(closing_off_coast_m=limit * 1.001), "closing_line_on_coast")
 
 
 def test_official_lengths_are_checked_only_when_published():
