@@ -96,18 +96,20 @@ def run_checks(*, figures: Figures, cfg: Config) -> tuple[Check, ...]:
                            "deg", "deviation from 90 deg between the channel's direction (over "
                            f"{t.direction_window_m:g} m) and the geodesic to the monument, at the perpendicular's foot",
                            "a foot that is not the foot of the perpendicular"))
-    for line, dev in f.dividing_angle_deviation_deg.items():
-        out.append(at_most(f"dividing_line_angle_{line}", dev, t.max_dividing_angle_error_deg, "deg",
-                           f"|angle - 90 deg| between the dividing line and the {line} line's direction at A "
-                           "(the dividing line is perpendicular to the centre line by Art. 1(1))",
-                           "a channel line that crosses the dividing line askew (a misplaced channel near the "
-                           "tripoint, or markers read in the wrong datum)"))
-    for line, d in f.construction_distance_m.items():
-        out.append(at_most(f"tripoint_constructions_agree_{line}", d, t.max_construction_distance_m, "m",
-                           f"on the {line} line: A on the dividing line (Art. 3(1)) to the foot of the "
-                           "perpendicular from the monument (Art. 1(1))",
-                           "two readings of the treaty that disagree: a channel misplaced at the tripoint, or a "
-                           "marker in the wrong datum"))
+    per_line = (  # the two constructions of the 1998 agreement, judged on each channel line
+        ("dividing_line_angle", f.dividing_angle_deviation_deg, t.max_dividing_angle_error_deg, "deg",
+         "|angle - 90 deg| between the dividing line and the {line} line's direction at A (the dividing line is "
+         "perpendicular to the centre line by Art. 1(1))",
+         "a channel line that crosses the dividing line askew (a misplaced channel near the tripoint, or markers "
+         "read in the wrong datum)"),
+        ("tripoint_constructions_agree", f.construction_distance_m, t.max_construction_distance_m, "m",
+         "on the {line} line: A on the dividing line (Art. 3(1)) to the foot of the perpendicular from the "
+         "monument (Art. 1(1))",
+         "two readings of the treaty that disagree: a channel misplaced at the tripoint, or a marker in the wrong "
+         "datum"))
+    for name, values, limit, unit, detail, catches in per_line:
+        for line, value in values.items():
+            out.append(at_most(f"{name}_{line}", value, limit, unit, detail.format(line=line), catches))
     if f.record_disagreement_m is not None:
         out.append(at_most("monument_records_agree", f.record_disagreement_m, cfg.tripoint.max_record_disagreement_m,
                            "m", "distance between the two records of the monument after their datum transforms",
