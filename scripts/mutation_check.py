@@ -105,28 +105,28 @@ FAULTS: tuple[Fault, ...] = (
     # ---------------------------------------------------------------- further faults the built-in checks miss
     Fault("F13", "treaty point B moved 111 m (north-east, across the line B-E) where the run uses it",
           "pipeline/driver.py",
-          "junction = Point(geo.lonlat_to_metric(np.array([points[mouth_id].lonlat]))[0])",
-          "junction = Point(geo.lonlat_to_metric(np.array([points[mouth_id].lonlat]) + [0.00095, 0.0007])[0])"),
+          "    return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]))[0])",
+          "    return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]) + [0.00095, 0.0007])[0])"),
     Fault("F14", "B and E (no datum stated) read as WGS 84 instead of the configured Pulkovo 1942",
           "pipeline/load.py",
           "        crs_used = r.crs or unstated_crs",
           '        crs_used = r.crs or "EPSG:4326"'),
     Fault("F15", "E read as WGS 84 where the run uses it (the agreed line ends 93 m off)",
           "pipeline/driver.py",
-          "end_point_ll=points[end_id].lonlat if end_id else None",
-          "end_point_ll=(points[end_id].lon, points[end_id].lat) if end_id else None"),
+          "agreed_points=[(i, points[i].lonlat) for i in chain]",
+          "agreed_points=[(i, (points[i].lon, points[i].lat)) for i in chain]"),
     Fault("F16", "the least accurate datum operation instead of the best (Pulkovo 1942 to WGS 84 (1))",
           "pipeline/geodesy.py",
           "    return group.transformers[0]",
           "    return group.transformers[-1]"),
-    Fault("F17", "tripoint A 5 m down the line from the foot of the perpendicular",
+    Fault("F17", "tripoint A 5 m down the line from where the dividing line crosses it",
           "pipeline/tripoint.py",
-          "    p = line.interpolate(s)",
-          "    p = line.interpolate(s + 5.0)"),
+          "    s = float(line.project(x))",
+          "    s = float(line.project(x)) + 5.0; x = line.interpolate(s)"),
     Fault("F18", "the foot from the other record of sign 423 computed from its untransformed figure",
           "pipeline/tripoint.py",
-          "s, d = geo.foot_on_line(line, monument.lon_wgs84, monument.lat_wgs84, resolution_m=resolution_m)",
-          "s, d = geo.foot_on_line(line, monument.lon, monument.lat, resolution_m=resolution_m)"),
+          "    lon_m, lat_m = monument.lonlat",
+          "    lon_m, lat_m = monument.lon, monument.lat"),
     Fault("F19", "monument distances and azimuths from the published (untransformed) figures",
           "pipeline/tripoint.py",
           "        az, d = inverse(m.lon_wgs84, m.lat_wgs84, a.lon, a.lat)",
@@ -186,6 +186,33 @@ FAULTS: tuple[Fault, ...] = (
           "    k = 0 if span[0] >= span[1] else 1",
           "    k = 0 if box[2] - box[0] >= box[3] - box[1] else 1",
           ("tests/test_toolkit.py",)),
+    # ---------------------------------------------------------------- the treaty forms (issues 19 and 21)
+    Fault("F37", "the perpendicular's foot 5 m down the line from where it meets the channel at a right angle",
+          "pipeline/tripoint.py",
+          "    p = line.interpolate(s)",
+          "    p = line.interpolate(s + 5.0)",
+          ("tests/test_tripoint.py",)),
+    Fault("F33", "the channel's direction at the foot taken from one segment (2 m), not the stated window",
+          "pipeline/tripoint.py",
+          "    ss = np.clip([station_m - window_m / 2, station_m + window_m / 2], 0.0, line.length)",
+          "    ss = np.clip([station_m - 1.0, station_m + 1.0], 0.0, line.length)",
+          ("tests/test_tripoint.py",)),
+    Fault("F34", "the dividing line drawn from marker 1 at the azimuth of the perpendicular, not through marker 2",
+          "pipeline/tripoint.py",
+          "    az, d = inverse(m1.lon_wgs84, m1.lat_wgs84, m2.lon_wgs84, m2.lat_wgs84)",
+          "    az, d = inverse(m1.lon_wgs84, m1.lat_wgs84, m2.lon_wgs84, m2.lat_wgs84); az = az + 8.0",
+          (*ORACLES, "tests/test_tripoint.py")),
+    Fault("F35", "the agreed line's turning points skipped (a straight line from the mouth point to the end point)",
+          "pipeline/driver.py",
+          "        chain = [*tr.turning_points, tr.end_point] if tr.end_point else []",
+          "        chain = [tr.end_point] if tr.end_point else []",
+          ("tests/test_cases.py",)),
+    Fault("F36", "the Rio Grande's NAD27 figures read as WGS 84 (controls compared after no transform)",
+          "pipeline/driver.py",
+          "    controls = {pid: float(inverse(*inp.points[pid].lonlat, *c.lonlat)[1]) for pid, c in inp.controls.items()}",
+          "    controls = {pid: float(inverse(inp.points[pid].lon, inp.points[pid].lat, *c.lonlat)[1]) for pid, c in "
+          "inp.controls.items()}",
+          ("tests/test_cases.py",)),
 )
 
 
@@ -216,8 +243,9 @@ def imported_pipeline(repo: Path) -> Path:
 def pytest(repo: Path, tests: tuple[str, ...], timeout_s: float, full: bool = False) -> tuple[int, str, float]:
     """(pytest exit code, its output, seconds); exit code -1 on a timeout. ``full``: no ``-x``."""
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "pytest", *tests, *([] if full else ["-x"]), "-q", "-p", "no:cacheprovider",
-           "-rfE", "--no-header"]
+    # one process (-n 0): under pytest-xdist, -x stops the session with exit 2 ("interrupted"), not 1
+    cmd = [sys.executable, "-m", "pytest", *tests, *([] if full else ["-x"]), "-n", "0", "-q", "-p",
+           "no:cacheprovider", "-rfE", "--no-header"]
     try:
         proc = subprocess.run(cmd, cwd=repo, env=env_for(repo), capture_output=True, text=True, timeout=timeout_s)
         return proc.returncode, proc.stdout + proc.stderr, time.perf_counter() - t0
