@@ -151,7 +151,8 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
 
     pts: list[tuple[dict, Point]] = []
     a = r.tripoint.foot
-    pts.append(({"name": "A: tripoint", "label": "A", "kind": "tripoint", "datum": "WGS 84",
+    pts.append(({"name": "A: tripoint" if r.tripoint.rule != "start_point" else "A: start of the land line (model "
+                 "choice)", "label": "A", "kind": "tripoint", "datum": "WGS 84",
                  "source": f"computed: {a.construction} on the {line_name}"}, Point(a.lon, a.lat)))
     pts.append(({"name": "Channel line meets the closing line", "label": "mouth", "kind": "computed point",
                  "datum": "WGS 84", "source": "computed"}, Point(*geo.point_lonlat(lb.crossing))))

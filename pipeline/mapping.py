@@ -457,7 +457,8 @@ def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: C
             ax.set_xticks([])
             ax.set_yticks([])
         gamma, arrow_boxes = _north_arrow(main, proj, inv, m, renderer)
-        titles = [_panel_title(insets[0], m["tripoint_inset_title"], m),
+        first = m["start_inset_title"] if report.tripoint.rule == "start_point" else m["tripoint_inset_title"]
+        titles = [_panel_title(insets[0], first, m),
                   _panel_title(insets[1], m["mouth_inset_title"], m)]
         for ax, panel, extra in ((main, "main", arrow_boxes + frame_boxes), (insets[0], "insets", [titles[0]]),
                                  (insets[1], "insets", [titles[1]])):
