@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
 from . import checks, geometry, land_line, maritime, tripoint, validate
 from .config import Config

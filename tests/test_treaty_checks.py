@@ -2,7 +2,6 @@
 on figures built for it, with the tolerance read from the config key it names."""
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
