@@ -669,8 +669,13 @@ def main(argv=None) -> int:
                 v = "FAIL"
             else:
                 v = "PASS" if covers else "PASS so far (10-1000 km not all requested)"
+            done = [(r["L"], r[key]) for r in rk if r.get("ok")]
+            local = ", ".join(f"{l0:g}-{l1:g} {math.log(v1 / v0) / math.log(l1 / l0):.2f}"
+                              for (l0, v0), (l1, v1) in zip(done[:-1], done[1:]))
             print(f"  {kind:8s} {label:6s} slope {fmt(s, '.2f'):>5s} over {span or '-':14s} target <= "
                   f"{TARGETS['slope']} from 10 to 1000 km: {v}")
+            if local:
+                print(f"           (local slopes between consecutive sizes: {local})")
             verdicts.append(v)
     for kind in courses:
         r1000 = next((r for r in rows if r["course"] == kind and r["L"] == 1000), None)
