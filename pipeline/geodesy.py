@@ -239,6 +239,14 @@ class Geodesy:
         d, _ = self.distance_to_line(xy, b)
         return float(d.max()), float(d.mean())
 
+    def point_scale(self, xy: np.ndarray) -> np.ndarray:
+        """Point scale factor of the metric CRS at metric points ``xy`` (n, 2): projected length / length on the
+        ellipsoid (one number per point: the metric CRS is conformal; pyproj's ``get_factors``)."""
+        from pyproj import Proj
+
+        ll = self.metric_to_lonlat(np.atleast_2d(xy))
+        return np.asarray(Proj(self.metric).get_factors(ll[:, 0], ll[:, 1]).meridional_scale, float)
+
     def scale_error_ppm(self, n: int) -> float:
         """Worst |scale factor - 1| of the metric CRS over an n x n grid of the area, in ppm."""
         from pyproj import Proj
