@@ -16,10 +16,9 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from . import geometry
-from .errors import InputError
+from .errors import InputError, one_line
 from .geodesy import GEOD, Geodesy, geodesic_area_m2, inverse, resolve_metric_crs
 from .model import Report
-from .errors import one_line
 from .verify import REPORT, read_column, read_line, read_run_files
 
 COMPARE_SCHEMA = "river-sea-border-compare/1"
@@ -153,7 +152,7 @@ def compare_runs(a: Run, b: Run, *, step_m: float, tolerance_m: float, min_overl
         # geodesic from marker 1 at run A's azimuth; run B's A must lie on it (off = its distance from it)
         m1 = next(m for m in a.report.tripoint.monuments if m.id == da.marker1)
         pb = b.points["A"]
-        az, s = inverse(m1.lon, m1.lat, pb.x, pb.y)
+        _, s = inverse(m1.lon, m1.lat, pb.x, pb.y)
         lon, lat, _ = GEOD.fwd(m1.lon, m1.lat, da.azimuth_deg, float(s))
         divider, off = f"{da.marker1}–{da.marker2}", float(inverse(lon, lat, pb.x, pb.y)[1])
     if mouth_id:

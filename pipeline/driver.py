@@ -87,11 +87,8 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
 
     points = inp.points
     with stage("tripoint", timings), blame(cfg, "points"):
-        lines = {channel.in_use: channel.line}
-        if channel.other is not None:
-            lines["middle" if channel.in_use == "thalweg" else "thalweg"] = channel.other
-        tp = tripoint.locate_tripoint(lines=lines, in_use=channel.in_use, settings=cfg.tripoint, points=points,
-                                      geo=geo)
+        tp = tripoint.locate_tripoint(lines=channel.by_name, in_use=channel.in_use, settings=cfg.tripoint,
+                                      points=points, geo=geo)
 
     with stage("land_boundary", timings), blame(cfg, "river"):
         tr = cfg.treaty

@@ -510,7 +510,6 @@ def land_boundary(*, channel: ChannelLines, station_m: float, tripoint: Point, o
     if other is not None:
         if other_station_m is None:   # the other line's nearest point to the tripoint
             other_station_m = float(other.project(tripoint))
-        parts["middle" if channel.in_use == "thalweg" else "thalweg"] = substring(other, other_station_m,
-                                                                                  other.length)
+        parts[channel.other_name] = substring(other, other_station_m, other.length)
     return LandBoundary(LineString(coords), parts["middle"], parts.get("thalweg"), crossing,
                         junction if junction is not None else crossing, junction_id)

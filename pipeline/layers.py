@@ -20,8 +20,9 @@ from .model import Report, Results
 LAYERS = {
     "land": "MultiPolygon", "river": "MultiPolygon", "islands": "Polygon", "maritime_comparison": "Polygon",
     "coast": "MultiLineString", "reference_border": "LineString", "territorial_sea_limits": "MultiLineString",
-    "closing_line": "LineString", "dividing_line": "LineString", "channel_middle": "LineString", "thalweg": "LineString",
-    "maritime_equidistance": "LineString", "land_boundary": "LineString", "maritime_boundary": "LineString", "maritime_beyond": "LineString",
+    "closing_line": "LineString", "dividing_line": "LineString", "channel_middle": "LineString",
+    "thalweg": "LineString", "maritime_equidistance": "LineString", "land_boundary": "LineString",
+    "maritime_boundary": "LineString", "maritime_beyond": "LineString",
     "boundary_points": "Point", "monuments": "Point", "tripoint": "Point",
 }
 
@@ -142,8 +143,8 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
         [{"name": f"{pair} maritime boundary (territorial sea)", "kind": "maritime boundary", "method": method,
           "source": cfg.treaty.source if mar.method == "treaty" else case.coast_source}], [ll(mar.boundary)])
 
+    tr = cfg.treaty
     if mar.beyond is not None:
-        tr = cfg.treaty
         out["maritime_beyond"] = _line_rows(
             [{"name": f"Treaty line beyond {tr.end_point}: " + " → ".join([tr.end_point, *tr.beyond_points]),
               "kind": "treaty line beyond the territorial sea", "method": "geodesics between the treaty's points",
@@ -160,7 +161,6 @@ def build_layers(r: Results, cfg: Config, report: Report) -> dict[str, gpd.GeoDa
         pts.append(({"name": f"B: {lb.junction_id} (computed: {cfg.treaty.mouth_rule})", "label": "B",
                      "kind": "treaty point", "datum": "WGS 84", "source": "computed"},
                     Point(*geo.point_lonlat(lb.junction))))
-    tr = cfg.treaty
     for pid, label in ((tr.mouth_point, "mouth point"), *((t, "turning point") for t in tr.turning_points),
                        (tr.end_point, "end point"), *((t, "point beyond the end point") for t in tr.beyond_points)):
         if not pid:

@@ -266,7 +266,8 @@ def load_inputs(cfg: Config) -> Inputs:
                                           f"in {ic.points.name}")
 
     base = cfg.folder
-    detail = {"controls": ("csv", f"{len(controls)} control points, validation only"),"coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
+    detail = {"controls": ("csv", f"{len(controls)} control points, validation only"),
+              "coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
               "river": (river_form, river_detail), "depth": (depth_form, depth_detail),
               "points": ("csv", f"{len(points)} points"),
               "reference": ("vector", "reference only, never used to compute")}

@@ -169,8 +169,8 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
 
     def fix(xy: np.ndarray) -> np.ndarray:
         _, _, q = seg.nearest(xy)
-        k = (geo.point_scale(q) + 4 * geo.point_scale((q + xy) / 2) + geo.point_scale(xy)) / 6
-        return q + (xy - q) * k[:, None]
+        k0, km, k1 = geo.point_scale(np.vstack([q, (q + xy) / 2, xy])).reshape(3, len(xy))
+        return q + (xy - q) * ((k0 + 4 * km + k1) / 6)[:, None]
 
     return shapely.transform(limit, fix)
 
@@ -206,12 +206,6 @@ def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry | geometry.Segm
 
 
 # --------------------------------------------------------------------------------------- agreed line
-def geodesic_line(*, start_ll: tuple[float, float], end_ll: tuple[float, float], geo: Geodesy,
-                  step_m: float) -> LineString:
-    """The WGS-84 geodesic between two lon/lat points, in the metric CRS, vertices at most ``step_m`` apart."""
-    return LineString(geo.lonlat_to_metric(geodesic_path(start_ll, end_ll, step_m)))
-
-
 def agreed_line(*, start: tuple[str, Point], points: list[tuple[str, tuple[float, float]]], kinds: list[str],
                 geo: Geodesy, step_m: float) -> tuple[LineString, tuple[AgreedSegment, ...]]:
     """The agreed line from ``start`` (id, metric point) through ``points`` ((id, (lon, lat)) WGS 84, the last

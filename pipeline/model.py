@@ -141,6 +141,15 @@ class ChannelLines:
         return self.thalweg.line if self.in_use == "thalweg" else self.middle.line
 
     @property
+    def other_name(self) -> Literal["thalweg", "middle"]:
+        return "middle" if self.in_use == "thalweg" else "thalweg"
+
+    @property
+    def by_name(self) -> dict[str, LineString]:
+        """The line in use first, then the other line (when there is one), by name."""
+        return {self.in_use: self.line, **({self.other_name: self.other} if self.other is not None else {})}
+
+    @property
     def other(self) -> LineString | None:
         if self.in_use == "thalweg":
             return self.middle.line

@@ -15,9 +15,9 @@ from . import geometry, land_line, validate
 from .config import Config
 from .geodesy import geodesic_area_m2, inverse
 from .tripoint import distance_m
-from .model import (REPORT_SCHEMA, SegmentRow, ValidationRow, AreaRow, CrsReport, DatumRow, DividingReport, FootReport, IslandRow, LandReport, LimitCrossing,
-                    MaritimeReport, MethodRow, MouthReport, Report, Results, TripointReport,
-                    to_jsonable)
+from .model import (REPORT_SCHEMA, AreaRow, CrsReport, DatumRow, DividingReport, FootReport, IslandRow, LandReport,
+                    LimitCrossing, MaritimeReport, MethodRow, MouthReport, Report, Results, SegmentRow,
+                    TripointReport, ValidationRow, to_jsonable)
 
 MOUTH_RULES = {
     "point": "the treaty's mouth point, a fixed coordinate",

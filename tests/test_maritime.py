@@ -286,12 +286,19 @@ def check_on_geodesic(ll: np.ndarray, start: tuple[float, float], azi1: float) -
     return worst
 
 
+def agreed(b, e) -> LineString:
+    """The agreed line B -> E as the pipeline draws it (one geodesic segment from B's metric point)."""
+    start = Point(GEO.lonlat_to_metric(np.array([b]))[0])
+    line, _ = mar.agreed_line(start=("B", start), points=[("E", e)], kinds=[], geo=GEO, step_m=LINE_DENSIFY_M)
+    return line
+
+
 def test_geodesic_line_between_the_treaty_points():
-    """maritime.geodesic_line B -> E: geodesic length and initial azimuth as geographiclib's inverse solution
+    """maritime.agreed_line B -> E (one geodesic segment): geodesic length and initial azimuth as geographiclib's inverse solution
     (1 mm, 1e-6 deg), every vertex on the geodesic, vertices at most line_densify_m apart."""
     b, e = F.treaty_points_wgs84()["B"], F.treaty_points_wgs84()["E"]
     inv = F.GL.Inverse(b[1], b[0], e[1], e[0])
-    line = mar.geodesic_line(start_ll=b, end_ll=e, geo=GEO, step_m=LINE_DENSIFY_M)
+    line = agreed(b, e)
     ll = line_lonlat(line)
     steps = np.array([F.gl_distance(*p, *q) for p, q in zip(ll[:-1], ll[1:])])
     length = float(steps.sum())
@@ -310,7 +317,7 @@ def test_geodesic_line_between_the_treaty_points():
 def test_extended_continues_the_geodesic():
     b, e = F.treaty_points_wgs84()["B"], F.treaty_points_wgs84()["E"]
     inv = F.GL.Inverse(b[1], b[0], e[1], e[0])
-    line = mar.geodesic_line(start_ll=b, end_ll=e, geo=GEO, step_m=LINE_DENSIFY_M)
+    line = agreed(b, e)
     more = mar.extended(line, geo=GEO, length_m=R / 4, step_m=LINE_DENSIFY_M)
     ll = line_lonlat(more)
     assert np.array_equal(np.asarray(more.coords)[:len(line.coords)], np.asarray(line.coords))
