@@ -18,12 +18,12 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from . import checks, geometry, land_line, maritime, tripoint, validate
+from . import checks, land_line, maritime, tripoint, validate
 from .config import Config
 from .errors import GeometryError, InputError, one_line
-from .geodesy import GEOD, inverse
+from .geodesy import GEOD
 from .load import load_inputs
-from .model import Figures, Inputs, Report, Results
+from .model import Report, Results
 
 log = logging.getLogger(__name__)
 
@@ -121,11 +121,10 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
             reference = validate.reference_lines(reference=inp.reference, sides=sides, tripoint=tp.foot.point,
                                                  junction=land.junction, snap_m=cfg.land.mouth_snap_m)
 
+    results = Results(inp, channel, tp, land, mar, reference, (), {}, timings)
     with stage("checks", timings):
-        figures = measure(cfg=cfg, inp=inp, land=land.line, sea=mar.boundary, crossing=land.crossing, mar=mar,
-                          tp=tp, closing_line=channel.mouth.closing_line, coast=land_union.boundary)
-        found = checks.run_checks(figures=figures, cfg=cfg)
-    return Results(inp, channel, tp, land, mar, reference, found, figures, timings)
+        figures, found = checks.run_checks(results, cfg)
+    return replace(results, checks=found, figures=figures)
 
 
 #: the label of a mouth point computed by ``treaty.mouth_rule = "closing_line_centre"``
@@ -140,47 +139,6 @@ def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
         (mid,) = GEOD.npts(lon1, lat1, lon2, lat2, 1)
         return MOUTH_CENTRE, Point(geo.lonlat_to_metric(np.array([mid]))[0])
     return point.id, Point(geo.lonlat_to_metric(np.array([point.lonlat]))[0])
-
-
-def measure(*, cfg: Config, inp: Inputs, land, sea, crossing: Point, mar, tp, closing_line, coast) -> Figures:
-    """The figures the checks judge, measured on the ellipsoid from the typed results."""
-    geo = inp.geo
-    mouth_offset = None
-    if cfg.treaty.mouth_point:
-        lon, lat = geo.point_lonlat(crossing)
-        mouth_offset = float(inverse(lon, lat, *inp.points[cfg.treaty.mouth_point].lonlat)[1])
-    gap = float(inverse(*geo.point_lonlat(Point(land.coords[-1])), *geo.point_lonlat(Point(sea.coords[0])))[1])
-    cross: dict[str, float | None] = {}
-    if cfg.treaty.end_point:
-        end_ll = inp.points[cfg.treaty.end_point].lonlat
-        for side, p in mar.limit_crossings.items():
-            if p is None:
-                cross[side] = None
-                continue
-            lon, lat = geo.point_lonlat(p)
-            cross[side] = float(inverse(lon, lat, *end_ll)[1])
-    record = None
-    if tp.from_compare_monument is not None:
-        a, b = inp.points[cfg.tripoint.monument], inp.points[cfg.tripoint.compare_monument]
-        record = float(inverse(a.lon_wgs84, a.lat_wgs84, b.lon_wgs84, b.lat_wgs84)[1])
-    dividing, constructions = {}, {}
-    if tp.dividing is not None:
-        dividing = {f.line: f.perpendicular_deviation_deg for f in (tp.foot, tp.on_other_line) if f is not None}
-        constructions = dict(tp.dividing.construction_distance_m)
-    segments = {f"{g.start}-{g.end}": g.length_m for g in mar.segments}
-    controls = {pid: float(inverse(*inp.points[pid].lonlat, *c.lonlat)[1]) for pid, c in inp.controls.items()}
-    ends = np.asarray(closing_line.coords)[[0, -1]]
-    off_coast = float(geo.distance_to_line(ends, coast)[0].max())
-    return Figures(
-        land_length_m=geo.length_m(land), sea_length_m=geo.length_m(sea), junction_gap_m=gap,
-        mouth_offset_m=mouth_offset, end_distance_m=dict(mar.end_distance_m), crossing_to_end_m=cross,
-        limit_error_m=dict(mar.limit_error_m), equidistance_error_m=mar.equidistance_error_m,
-        perpendicular_deviation_deg=(tp.perpendicular.perpendicular_deviation_deg if tp.perpendicular is not None
-                                     else None),
-        record_disagreement_m=record, scale_error_ppm=geo.scale_error_ppm(cfg.crs.scale_samples),
-        dividing_angle_deviation_deg=dividing, construction_distance_m=constructions, segment_lengths_m=segments,
-        control_offsets_m=controls, non_simple_lines=geometry.non_simple_lines(land, sea),
-        closing_off_coast_m=off_coast)
 
 
 @dataclass(frozen=True)

@@ -603,29 +603,6 @@ def _build(hint: Any, data: Any, where: str) -> Any:
 
 
 @dataclass(frozen=True)
-class Figures:
-    """The measured figures the checks judge (metres and degrees, unrounded)."""
-
-    land_length_m: float
-    sea_length_m: float
-    junction_gap_m: float
-    mouth_offset_m: float | None
-    end_distance_m: dict[str, float]
-    crossing_to_end_m: dict[str, float | None]
-    limit_error_m: dict[str, float]
-    equidistance_error_m: float
-    perpendicular_deviation_deg: float | None
-    record_disagreement_m: float | None
-    scale_error_ppm: float
-    dividing_angle_deviation_deg: dict[str, float] = field(default_factory=dict)   # line -> |angle - 90|
-    construction_distance_m: dict[str, float] = field(default_factory=dict)        # line -> A to the foot
-    segment_lengths_m: dict[str, float] = field(default_factory=dict)              # "FROM-TO" -> geodesic m
-    control_offsets_m: dict[str, float] = field(default_factory=dict)              # id -> point to its control
-    non_simple_lines: list[str] = field(default_factory=list)   # boundary lines that cross or touch themselves
-    closing_off_coast_m: float = 0.0                             # the closing line's ends to the coast (m)
-
-
-@dataclass(frozen=True)
 class Results:
     """Everything one run computed, before presentation."""
 
@@ -636,7 +613,8 @@ class Results:
     maritime: MaritimeResult
     reference: dict[str, LineString] | None
     checks: tuple[Check, ...]
-    figures: Figures                       # what the checks judged, also what the report states
+    figures: dict[str, Any]                # check name -> the figure it judged (pipeline.checks), also what the
+                                           # report states
     timings: dict[str, float] = field(default_factory=dict)
 
     @property

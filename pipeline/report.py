@@ -72,7 +72,7 @@ def land_report(r: Results, cfg: Config) -> LandReport:
     return LandReport(
         border_line=ch.in_use, border_line_reason=reason,
         main_channel_rule=ch.middle.islands[0].rule if ch.middle.islands else cfg.land.main_channel,
-        land_boundary_m=r.figures.land_length_m, channel_part_m=geo.length_m(in_use_part),
+        land_boundary_m=r.figures["land_length"], channel_part_m=geo.length_m(in_use_part),
         junction_segment_m=geo.length_m(junction) if junction is not None else 0.0,
         middle_m=geo.length_m(lb.middle_part),
         thalweg_m=geo.length_m(lb.thalweg_part) if lb.thalweg_part is not None else None,
@@ -111,10 +111,10 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
         lon_second_datum=tp.lon_second, lat_second_datum=tp.lat_second,
         second_datum_operation=tp.second_operation, station_m=a.station_m,
         distance_to_monument_m=a.distance_m, angle_deviation_deg=_nan_none(a.perpendicular_deviation_deg),
-        perpendicular_deviation_deg=r.figures.perpendicular_deviation_deg,
+        perpendicular_deviation_deg=r.figures["tripoint_perpendicular"],
         monuments=list(tp.monuments),
         on_other_line=_foot_report(tp.on_other_line, a), from_compare_monument=_foot_report(tp.from_compare_monument, a),
-        record_disagreement_m=r.figures.record_disagreement_m, dividing=dividing,
+        record_disagreement_m=r.figures["monument_records_agree"], dividing=dividing,
         perpendicular=_foot_report(tp.perpendicular, a), perpendicular_other=_foot_report(tp.perpendicular_other, a))
 
 
@@ -139,8 +139,8 @@ def mouth_report(r: Results, cfg: Config) -> MouthReport:
         closing_line_ends=[list(v) for v in geo.metric_to_lonlat(np.asarray(mouth.closing_line.coords))],
         other_openings_m=[geo.length_m(o) for o in mouth.other_openings], crossing=list(crossing),
         treaty_point=cfg.treaty.mouth_point, treaty_lonlat=list(b.lonlat) if b is not None else None,
-        offset_m=r.figures.mouth_offset_m, offset_azimuth_deg=az, junction=_ll(geo, lb.junction),
-        junction_gap_m=r.figures.junction_gap_m, rule=cfg.treaty.mouth_rule, rule_text=MOUTH_RULES[cfg.treaty.mouth_rule]
+        offset_m=r.figures["mouth_offset_to_treaty_point"], offset_azimuth_deg=az, junction=_ll(geo, lb.junction),
+        junction_gap_m=r.figures["land_sea_junction"], rule=cfg.treaty.mouth_rule, rule_text=MOUTH_RULES[cfg.treaty.mouth_rule]
         if r.maritime.method == "treaty" else "no mouth point: the maritime boundary starts where the channel line "
                                                "meets the closing line")
 
@@ -155,7 +155,7 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
             crossings.append(LimitCrossing(side, None, None, None))
             continue
         lon, lat = geo.point_lonlat(p)
-        crossings.append(LimitCrossing(side, lon, lat, r.figures.crossing_to_end_m[side]))
+        crossings.append(LimitCrossing(side, lon, lat, r.figures["agreed_line_meets_limit"][side]))
     methods = []
     lines = [("treaty", mar.agreed), ("equidistance", mar.equidistance)]
     for name, line in lines:
@@ -175,7 +175,7 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
         by_side[key] = by_side.get(key, 0.0) + a.area_km2
     agreed_az = mar.segments[0].azimuth_deg if mar.segments else None
     return MaritimeReport(
-        method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=r.figures.sea_length_m,
+        method=mar.method, breadth_m=cfg.territorial_sea_m, length_m=r.figures["sea_length"],
         start=_ll(geo, Point(mar.boundary.coords[0])), end=_ll(geo, Point(mar.boundary.coords[-1])),
         end_point=end_id, end_point_lonlat=list(e.lonlat) if e is not None else None,
         end_distance_to_baselines_m=dict(mar.end_distance_m), limit_crossings=crossings,
@@ -228,7 +228,7 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
     mar = maritime_report(r, cfg)
     mouth = mouth_report(r, cfg)
     tp = tripoint_report(r, cfg)
-    record = r.figures.record_disagreement_m
+    record = r.figures["monument_records_agree"]
     end_d = dict(r.maritime.end_distance_m)
     rows = validate.validations(
         geo=geo, sides=sides, breadth_m=cfg.territorial_sea_m, end_distance_m=end_d,
@@ -251,7 +251,7 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
                 f"treaty point {pid} vs the reference's mapped border", True, "treaty coordinate vs mapped border",
                 d, f"{pid} lies {d:,.1f} m from the mapped border (the reference's common edge of the two "
                    "territories); reference only: how the mapped border treats the treaty's points"))
-    for pid, d in r.figures.control_offsets_m.items():
+    for pid, d in r.figures["control_point"].items():
         p, c = r.inputs.points[pid], r.inputs.controls[pid]
         rows.append(ValidationRow(
             f"treaty point {pid} as read vs its control figure", True,
@@ -265,7 +265,7 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
     if cfg.inputs.modelled:
         notes.append(f"MODELLED inputs: {', '.join(cfg.inputs.modelled)}. Figures that depend on them (land length, "
                      "tripoint, thalweg, mouth offset, islands) are model results, not survey results.")
-    scale = r.figures.scale_error_ppm
+    scale = r.figures["projection_scale_error"]
     return Report(
         schema=REPORT_SCHEMA, case=cfg.case.name,
         sides={"left": sides[0], "right": sides[1], "third": cfg.sides.third},
@@ -273,9 +273,9 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
         legal_chain=legal_chain(r, cfg), legal_source=cfg.treaty.source, official_source=cfg.official.source,
         passed=r.passed, checks=list(r.checks), total_length_m=land.land_boundary_m + mar.length_m, land=land,
         tripoint=tp, datums=datum_rows(r), mouth=mouth, maritime=mar, validation=rows,
-        crs=CrsReport(geo.metric.name, scale, scale * 1e-6 * r.figures.sea_length_m),
+        crs=CrsReport(geo.metric.name, scale, scale * 1e-6 * r.figures["sea_length"]),
         inputs=dict(r.inputs.files), modelled=list(cfg.inputs.modelled), repairs=list(r.inputs.repairs),
-        notes=notes, software=software, control_offsets_m=dict(r.figures.control_offsets_m))
+        notes=notes, software=software, control_offsets_m=dict(r.figures["control_point"]))
 
 
 def to_json(report: Report) -> str:

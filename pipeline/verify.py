@@ -1,20 +1,12 @@
 """``tumen-border check OUTDIR``: re-judge a finished run from its files, trusting the geometry, not the numbers.
 
-* ``report.json`` is rebuilt with the schema it was written with (:func:`pipeline.model.from_jsonable`):
-  a missing key or a wrong type is bad input (exit 2).
-* The land and maritime boundary lengths are measured again on WGS 84 from ``border.gpkg``, and so is the
-  gap where they meet; every stored ``length_m`` (each line layer's, and the two boundary lengths in
-  ``report.json``) is recomputed from its geometry (a mismatch over ``STORED_LENGTH_TOLERANCE_M``, or a
-  missing value, fails). A boundary layer without ``length_m``, a feature without geometry, or NaN in
-  ``report.json`` is bad input (exit 2).
-* The run's other figures are judged again with the current config's tolerances, by the same
-  :func:`pipeline.checks.run_checks` the run used: the mouth offset re-derived from ``boundary_points``, the
-  rest as ``report.json`` states them.
-* The files are then checked against one another (:func:`pipeline.checks.file_checks` and
-  :func:`pipeline.checks.geometry_checks`): each file's sha256 against the manifest, report.md against
-  report.json rendered again, every GeoJSON file against its GeoPackage layer (driven by the layers the
-  GeoPackage holds, so new layers are covered), the ``in_use`` flags, tripoint A, the mouth, the end point and
-  the report's lengths against the geometry.
+Every check is defined once in :mod:`pipeline.checks`; each definition says how its figure is re-measured from
+a run's files. This module is what those definitions read the files with: :class:`RunFiles` (``border.gpkg``'s
+layers in lon/lat, ``report.json`` rebuilt with the schema it was written with, the labelled points), the
+geodesic helpers they measure with, and the functions that compare the files with one another (the manifest's
+sha256, report.md against report.json rendered again, each GeoJSON file against its GeoPackage layer, the
+``in_use`` flags). A missing key or a wrong type in ``report.json``, a boundary layer without ``length_m``, a
+feature without geometry, or NaN in ``report.json`` is bad input (exit 2).
 """
 from __future__ import annotations
 
@@ -25,15 +17,12 @@ import numpy as np
 import shapely
 
 from . import checks
-from .geometry import non_simple_lines
 from .config import Config
 from .errors import InputError
-from .geodesy import geodesic_length_m, inverse
-from .model import REPORT_SCHEMA, Check, Figures, Report, SchemaError, from_jsonable
+from .geodesy import inverse
+from .model import REPORT_SCHEMA, Check, Report, SchemaError, from_jsonable
 
-STORED_LENGTH_TOLERANCE_M = 0.01
 GEOJSON_TOLERANCE_DEG = 1e-7        # GeoJSON keeps 8 decimals (RFC 7946); 1e-7 degrees is about 1 cm
-BOUNDARY_LAYERS = ("land_boundary", "maritime_boundary")
 GPKG, REPORT = "border.gpkg", "report.json"
 
 
@@ -91,42 +80,6 @@ def read_column(gpkg: Path, layer: str, column: str):
     return geoms, fields[column]
 
 
-def read_layer(gpkg: Path, layer: str):
-    """(geometries, length_m column or None) of one GeoPackage layer, in EPSG:4326."""
-    geoms, fields = read_table(gpkg, layer)
-    lengths = np.asarray(fields["length_m"], float) if "length_m" in fields else None
-    return geoms, lengths
-
-
-def _worst(measured, stored) -> float:
-    """max |measured - stored|; infinite when a stored value is missing (NULL) or not finite."""
-    diff = np.abs(np.asarray(measured, float) - np.asarray(stored, float))
-    return float(diff.max()) if np.isfinite(diff).all() else float("inf")
-
-
-def stored_length_checks(gpkg: Path) -> list[Check]:
-    """One check per line layer: every feature's stored ``length_m`` against its geometry's geodesic length.
-
-    The two boundary layers must carry ``length_m`` (their lengths are the figures the run is judged by).
-    """
-    import pyogrio
-
-    out = []
-    for name, gtype in pyogrio.list_layers(gpkg):
-        if gtype is None or "line" not in str(gtype).lower():
-            continue
-        geoms, lengths = read_layer(gpkg, str(name))
-        if lengths is None:
-            if name in BOUNDARY_LAYERS:
-                raise InputError(gpkg, f"layer {name!r} has no length_m column")
-            continue
-        worst = _worst([geodesic_length_m(g) for g in geoms], lengths)
-        out.append(checks.at_most(f"stored_length_{name}", worst, STORED_LENGTH_TOLERANCE_M, "m",
-                                  f"worst |stored length_m - geodesic length of the geometry| in layer {name}",
-                                  "a length_m attribute that does not describe its geometry"))
-    return out
-
-
 def read_run_files(out_dir: Path) -> tuple[Path, Report]:
     """(path of border.gpkg, the report) of a finished run; InputError naming what is missing or malformed."""
     out_dir = Path(out_dir)
@@ -139,86 +92,132 @@ def read_run_files(out_dir: Path) -> tuple[Path, Report]:
 
 
 def read_line(gpkg: Path, layer: str):
-    """The features of a line layer merged into one LineString (InputError if they are not one connected line)."""
-    line = shapely.line_merge(shapely.union_all(read_layer(gpkg, layer)[0]))
+    """The features of a line layer of ``gpkg`` merged into one lon/lat LineString.
+
+    Parameters
+    ----------
+    gpkg : Path
+        A GeoPackage written by a run (EPSG:4326 layers).
+    layer : str
+        The layer's name.
+
+    Returns
+    -------
+    LineString
+        lon/lat; InputError naming the file if the features are not one connected line.
+    """
+    line = shapely.line_merge(shapely.union_all(read_table(gpkg, layer)[0]))
     if line.geom_type != "LineString":
         raise InputError(gpkg, f"{layer} must be one connected line")
     return line
 
 
+class RunFiles:
+    """A finished run's files, read once: what the checks' ``files`` figures measure (lon/lat, EPSG:4326).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The run's output folder (``border.gpkg`` and ``report.json`` must be in it).
+
+    Attributes
+    ----------
+    out_dir, gpkg : Path
+        The folder, and its GeoPackage.
+    report : Report
+        ``report.json``, rebuilt strictly with its schema.
+    land, sea : LineString
+        The land and the maritime boundary (each layer's features merged into one line), lon/lat.
+    points : dict
+        The ``boundary_points`` layer by label (``A``, ``mouth``, treaty point ids ...), lon/lat Points.
+    layers : dict
+        Layer name -> geometry type (None for a table without geometry).
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = Path(out_dir)
+        self.gpkg, self.report = read_run_files(self.out_dir)
+        self.land, self.sea = self.line("land_boundary"), self.line("maritime_boundary")
+        self.layers = _layer_names(self.gpkg)
+        self.points = self._labelled_points()
+        self._mouth_offset: float | None = None
+
+    def table(self, layer: str, *, allow_empty: bool = False):
+        """(geometries, {field: values}) of ``layer``; see :func:`read_table`."""
+        return read_table(self.gpkg, layer, allow_empty=allow_empty)
+
+    def column(self, layer: str, column: str):
+        """(geometries, values of ``column``) of ``layer``; InputError naming a missing column."""
+        return read_column(self.gpkg, layer, column)
+
+    def geometries(self, layer: str):
+        """The geometries of ``layer`` (lon/lat)."""
+        return self.table(layer)[0]
+
+    def frame(self, layer: str):
+        """``layer`` as a GeoDataFrame (lon/lat)."""
+        import pyogrio
+
+        return pyogrio.read_dataframe(self.gpkg, layer=layer)
+
+    def line(self, layer: str):
+        """The features of a line layer merged into one LineString (see :func:`read_line`)."""
+        return read_line(self.gpkg, layer)
+
+    def _labelled_points(self) -> dict[str, shapely.Point]:
+        if "boundary_points" not in self.layers:
+            return {}
+        geoms, labels = self.column("boundary_points", "label")
+        return {str(lab): g for lab, g in zip(labels, geoms)}
+
+    @property
+    def mouth_offset_m(self) -> float | None:
+        """The mouth offset re-derived from ``boundary_points``: the crossing (``mouth``) to the treaty mouth point
+        (m, geodesic); None when the report names no treaty mouth point, inf when a point is missing."""
+        m = self.report.mouth
+        if not m.treaty_point:
+            return None
+        if self._mouth_offset is None:
+            self._mouth_offset = self.distance(self.points.get("mouth"), self.points.get(m.treaty_point))
+        return self._mouth_offset
+
+    # the geodesic helpers the figures measure with
+    @staticmethod
+    def distance(p, q) -> float:
+        """Geodesic distance (m) between two lon/lat points; inf when one is missing (see :func:`_dist`)."""
+        return _dist(p, q)
+
+    @staticmethod
+    def spread(named: dict[str, object]) -> tuple[float, str]:
+        """(largest geodesic distance (m) between any two of the named lon/lat points, which two)."""
+        return _spread(named)
+
+    @staticmethod
+    def distance_to_line(lonlat: np.ndarray, line) -> float:
+        """Largest geodesic distance (m) from lon/lat points (n, 2) to a lon/lat line."""
+        return _distance_to_line(lonlat, line)
+
+
 def verify_outputs(out_dir: Path, cfg: Config) -> list[Check]:
-    """Every check of the run, judged again from the files in ``out_dir`` with ``cfg``'s tolerances, then the
-    checks that the files are as written and that report.json and report.md describe border.gpkg."""
-    gpkg, rep = read_run_files(out_dir)
-    land, sea = read_line(gpkg, "land_boundary"), read_line(gpkg, "maritime_boundary")
-    (x0, y0), (x1, y1) = land.coords[-1], sea.coords[0]
-    points = _labelled_points(gpkg)
-    crossing, mouth_point = points.get("mouth"), points.get(rep.mouth.treaty_point) if rep.mouth.treaty_point else None
-    derived_offset = (_dist(crossing, mouth_point) if rep.mouth.treaty_point else None)
-    m = rep.maritime
-    figures = Figures(
-        land_length_m=geodesic_length_m(land), sea_length_m=geodesic_length_m(sea),
-        junction_gap_m=float(inverse(x0, y0, x1, y1)[1]), mouth_offset_m=derived_offset,
-        end_distance_m=dict(m.end_distance_to_baselines_m),
-        crossing_to_end_m={c.side: c.distance_to_end_m for c in m.limit_crossings},
-        limit_error_m=dict(m.limit_error_m), equidistance_error_m=m.equidistance_error_m,
-        perpendicular_deviation_deg=rep.tripoint.perpendicular_deviation_deg,
-        record_disagreement_m=rep.tripoint.record_disagreement_m, scale_error_ppm=rep.crs.max_scale_error_ppm,
-        dividing_angle_deviation_deg=dict(rep.tripoint.dividing.angle_deviation_deg) if rep.tripoint.dividing else {},
-        construction_distance_m=_construction_distances(gpkg) if rep.tripoint.dividing else {},
-        control_offsets_m=dict(rep.control_offsets_m), non_simple_lines=non_simple_lines(land, sea),
-        closing_off_coast_m=_closing_off_coast(gpkg), segment_lengths_m=_segment_lengths(sea, rep, points))
-    return [*checks.run_checks(figures=figures, cfg=cfg), *stored_length_checks(gpkg),
-            *checks.geometry_checks(**_geometry_figures(gpkg, rep, land, sea, points, figures)),
-            *checks.file_checks(not_as_written=files_not_as_written(Path(out_dir)),
-                                md_differs=markdown_differences(Path(out_dir), rep),
-                                geojson_differs=geojson_differences(Path(out_dir), gpkg),
-                                in_use_wrong=in_use_disagreements(gpkg, rep))]
+    """Every check that can be measured on a run's files, judged with ``cfg``'s tolerances.
+
+    Parameters
+    ----------
+    out_dir : Path
+        A finished run's output folder.
+    cfg : Config
+        The config whose tolerances judge the figures (the run's, or a stricter one).
+
+    Returns
+    -------
+    list of Check
+        In the registry's order: the run's checks re-measured, then the checks of the files themselves.
+    """
+    run = RunFiles(out_dir)
+    return list(checks.judge(checks.measure_files(run, cfg), cfg))
 
 
-# ------------------------------------------------------------------------ figures re-measured from the layers
-def _segment_lengths(sea, rep: Report, points: dict) -> dict[str, float]:
-    """Each segment of the agreed line as written: the maritime boundary split at its vertices nearest to the
-    turning points of ``boundary_points`` (labelled with their ids), measured on WGS 84."""
-    segs = rep.maritime.segments
-    if not segs or rep.maritime.method != "treaty":
-        return {}
-    coords = np.asarray(sea.coords)
-    cut = [0]
-    for g in segs[:-1]:
-        p = points.get(g.end)
-        if p is None:
-            return {f"{g.start}-{g.end}": float("nan") for g in segs}
-        cut.append(int(np.argmin(np.hypot(*(coords - np.asarray(p.coords[0])).T))))
-    cut.append(len(coords) - 1)
-    return {f"{g.start}-{g.end}": geodesic_length_m(shapely.LineString(coords[a:b + 1])) if b > a else 0.0
-            for g, a, b in zip(segs, cut, cut[1:])}
-
-
-def _closing_off_coast(gpkg: Path) -> float:
-    """Largest geodesic distance (m) of the closing line's ends to the coast: the edge of the land layer."""
-    layers = _layer_names(gpkg)
-    if "closing_line" not in layers or "land" not in layers:
-        return float("inf")
-    ends = np.asarray(read_line(gpkg, "closing_line").coords)[[0, -1]]
-    coast = shapely.union_all(read_layer(gpkg, "land")[0]).boundary
-    return _distance_to_line(ends, coast)
-
-
-def _construction_distances(gpkg: Path) -> dict[str, float]:
-    """Per channel line: A on the dividing line (the tripoint layer's A on that line) to the foot of the
-    perpendicular from the monument on the same line (kind ``perpendicular foot``)."""
-    import pyogrio
-
-    if "tripoint" not in _layer_names(gpkg):
-        return {}
-    df = pyogrio.read_dataframe(gpkg, layer="tripoint")
-    a = {r["line"]: r.geometry for _, r in df.iterrows() if r["kind"] in ("tripoint", "tripoint on the other line")}
-    return {r["line"]: _dist(a.get(r["line"]), r.geometry) for _, r in df.iterrows()
-            if r["kind"] == "perpendicular foot"}
-
-
-# ------------------------------------------------------------------------------- the report against the geometry
+# ------------------------------------------------------------------------------- geodesic helpers
 def _dist(p, q) -> float:
     """Geodesic distance (m) between two lon/lat points (sequences or shapely Points); inf when one is missing."""
     if p is None or q is None:
@@ -239,66 +238,10 @@ def _spread(named: dict[str, object]) -> tuple[float, str]:
     return worst, which
 
 
-def _labelled_points(gpkg: Path) -> dict[str, shapely.Point]:
-    import pyogrio
-
-    if "boundary_points" not in {str(n) for n, _ in pyogrio.list_layers(gpkg)}:
-        return {}
-    geoms, labels = read_column(gpkg, "boundary_points", "label")
-    return {str(lab): g for lab, g in zip(labels, geoms)}
-
-
 def _layer_names(gpkg: Path) -> dict[str, str | None]:
     import pyogrio
 
     return {str(n): (None if t is None else str(t)) for n, t in pyogrio.list_layers(gpkg)}
-
-
-def _geometry_figures(gpkg: Path, rep: Report, land, sea, points: dict, figures: Figures) -> dict:
-    """The measured values :func:`pipeline.checks.geometry_checks` judges."""
-    layers = _layer_names(gpkg)
-    tri = {"report.json": (rep.tripoint.lon, rep.tripoint.lat), "land_boundary start": land.coords[0],
-           "boundary_points A": points.get("A"), "tripoint layer A": None}
-    if "tripoint" in layers:
-        geoms, labels = read_column(gpkg, "tripoint", "label")
-        tri["tripoint layer A"] = next((g for g, lab in zip(geoms, labels) if str(lab) == "A"), None)
-    tripoint_spread, tripoint_worst = _spread(tri)
-
-    mouth = {"crossing": _dist(rep.mouth.crossing, points.get("mouth"))}
-    if rep.mouth.treaty_point:
-        mouth["treaty point"] = _dist(rep.mouth.treaty_lonlat, points.get(rep.mouth.treaty_point))
-        mouth["offset"] = abs((rep.mouth.offset_m or 0.0) - figures.mouth_offset_m) \
-            if rep.mouth.offset_m is not None else float("inf")
-    mouth["junction"] = _dist(rep.mouth.junction, land.coords[-1])
-    mouth_worst = max(mouth, key=lambda k: mouth[k])
-
-    end = {"report.json end": rep.maritime.end, "maritime_boundary end": sea.coords[-1]}
-    if rep.maritime.end_point and rep.maritime.method == "treaty":
-        end |= {f"boundary_points {rep.maritime.end_point}": points.get(rep.maritime.end_point),
-                "report.json end point": rep.maritime.end_point_lonlat}
-    end_spread, end_worst = _spread(end)
-
-    def length(layer: str) -> float | None:
-        return sum(geodesic_length_m(g) for g in read_layer(gpkg, layer)[0]) if layer in layers else None
-
-    pairs = {"land.land_boundary_m": (rep.land.land_boundary_m, figures.land_length_m),
-             "maritime.length_m": (rep.maritime.length_m, figures.sea_length_m),
-             "total_length_m": (rep.total_length_m, figures.land_length_m + figures.sea_length_m),
-             "land.middle_m": (rep.land.middle_m, length("channel_middle")),
-             "land.thalweg_m": (rep.land.thalweg_m, length("thalweg")),
-             "mouth.closing_line_length_m": (rep.mouth.closing_line_length_m, length("closing_line"))}
-    diffs = {k: (0.0 if r is None and d is None else float("inf") if r is None or d is None else abs(r - d))
-             for k, (r, d) in pairs.items()}
-    lengths_worst = max(diffs, key=lambda k: diffs[k])
-
-    follows = float("inf")
-    in_use = {"thalweg": "thalweg", "middle": "channel_middle"}.get(rep.land.border_line)
-    if in_use in layers:
-        follows = _distance_to_line(shapely.get_coordinates(land)[:-1], read_line(gpkg, in_use))
-    return dict(tripoint_spread_m=tripoint_spread, tripoint_worst=tripoint_worst, follows_line_m=follows,
-                mouth_mismatch_m=mouth[mouth_worst], mouth_worst=mouth_worst, end_spread_m=end_spread,
-                end_worst=end_worst, lengths_mismatch_m=diffs[lengths_worst], lengths_worst=lengths_worst,
-                tolerance_m=STORED_LENGTH_TOLERANCE_M)
 
 
 def _distance_to_line(lonlat: np.ndarray, line) -> float:

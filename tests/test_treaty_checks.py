@@ -6,25 +6,30 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from pipeline.checks import run_checks
+from pipeline.checks import Measured, judge
 from pipeline.config import load_config, with_overrides
-from pipeline.model import Figures
 
 TUMEN = load_config(ROOT / "inputs" / "tumen" / "tumen.toml")
 JAKOBSELVA = load_config(ROOT / "inputs" / "jakobselva" / "jakobselva.toml")
 RIO = load_config(ROOT / "inputs" / "rio_grande" / "rio_grande.toml")
 
 
-def figures(**kw) -> Figures:
-    base = dict(land_length_m=17000.0, sea_length_m=22100.0, junction_gap_m=0.0, mouth_offset_m=100.0,
-                end_distance_m={}, crossing_to_end_m={}, limit_error_m={"L": 0.1}, equidistance_error_m=0.0,
-                perpendicular_deviation_deg=0.0, record_disagreement_m=None, scale_error_ppm=1.0)
-    base.update(kw)
-    return Figures(**base)
+def figures(**kw) -> dict:
+    """Figures keyed by check name (:func:`pipeline.checks.judge`), a plain passing set updated with ``kw``."""
+    base = {"land_length": 17000.0, "sea_length": 22100.0, "land_sea_junction": 0.0,
+            "mouth_offset_to_treaty_point": 100.0, "end_point_breadth": {}, "agreed_line_meets_limit": {},
+            "territorial_sea_limit_error": 0.1, "equidistance_error": 0.0, "tripoint_perpendicular": 0.0,
+            "monument_records_agree": None, "projection_scale_error": 1.0, "boundaries_simple": Measured(0, ")"),
+            "closing_line_on_coast": 0.0}
+    return {**base, **kw}
 
 
-def verdict(cfg, f: Figures, name: str) -> bool:
-    found = {c.name: c for c in run_checks(figures=f, cfg=cfg)}
+def run_checks(*, figures: dict, cfg) -> tuple:
+    return judge(figures, cfg)
+
+
+def verdict(cfg, f: dict, name: str) -> bool:
+    found = {c.name: c for c in judge(f, cfg)}
     assert name in found, (name, sorted(found))
     return found[name].passed
 
@@ -32,7 +37,7 @@ def verdict(cfg, f: Figures, name: str) -> bool:
 @pytest.mark.parametrize("value, ok", [(23335.2, True), (23335.2 + 92.6, True), (23335.2 - 92.6, True),
                                        (23335.2 + 92.7, False), (23335.2 - 92.7, False)])
 def test_segment_length_fails_too_long_and_too_short(value, ok):
-    f = figures(segment_lengths_m={"P1-P2": value, "P2-P3": 18674.7})
+    f = figures(sea_segment={"P1_P2": value, "P2_P3": 18674.7})
     assert verdict(JAKOBSELVA, f, "sea_segment_P1_P2") is ok
     assert not any(c.name.startswith("sea_segment_P2") for c in run_checks(figures=f, cfg=JAKOBSELVA))
 
@@ -40,13 +45,13 @@ def test_segment_length_fails_too_long_and_too_short(value, ok):
 def test_segment_tolerance_is_the_configured_one():
     cfg = with_overrides(JAKOBSELVA, {"official.segments": [{"from": "P1", "to": "P2", "length_m": 23335.2,
                                                              "tolerance_m": 1.0}]})
-    assert verdict(cfg, figures(segment_lengths_m={"P1-P2": 23336.1}), "sea_segment_P1_P2")
-    assert not verdict(cfg, figures(segment_lengths_m={"P1-P2": 23336.3}), "sea_segment_P1_P2")
+    assert verdict(cfg, figures(sea_segment={"P1_P2": 23336.1}), "sea_segment_P1_P2")
+    assert not verdict(cfg, figures(sea_segment={"P1_P2": 23336.3}), "sea_segment_P1_P2")
 
 
 @pytest.mark.parametrize("key, check, limit", [
-    ("dividing_angle_deviation_deg", "dividing_line_angle_thalweg", TUMEN.tripoint.max_dividing_angle_error_deg),
-    ("construction_distance_m", "tripoint_constructions_agree_thalweg", TUMEN.tripoint.max_construction_distance_m),
+    ("dividing_line_angle", "dividing_line_angle_thalweg", TUMEN.tripoint.max_dividing_angle_error_deg),
+    ("tripoint_constructions_agree", "tripoint_constructions_agree_thalweg", TUMEN.tripoint.max_construction_distance_m),
 ])
 def test_tripoint_constructions_fail_beyond_their_tolerance(key, check, limit):
     assert verdict(TUMEN, figures(**{key: {"thalweg": limit}}), check)
@@ -56,17 +61,17 @@ def test_tripoint_constructions_fail_beyond_their_tolerance(key, check, limit):
 
 
 def test_control_points_fail_beyond_the_operation_accuracy():
-    assert verdict(RIO, figures(control_offsets_m={"FP": 9.99}), "control_point_FP")
-    assert not verdict(RIO, figures(control_offsets_m={"FP": 10.01}), "control_point_FP")
-    assert not verdict(RIO, figures(control_offsets_m={"T": 46.1}), "control_point_T")   # read as WGS 84
+    assert verdict(RIO, figures(control_point={"FP": 9.99}), "control_point_FP")
+    assert not verdict(RIO, figures(control_point={"FP": 10.01}), "control_point_FP")
+    assert not verdict(RIO, figures(control_point={"T": 46.1}), "control_point_T")   # read as WGS 84
 
 
 def test_boundaries_simple_and_closing_line_on_coast():
     assert verdict(TUMEN, figures(), "boundaries_simple")
-    assert not verdict(TUMEN, figures(non_simple_lines=["land_boundary"]), "boundaries_simple")
+    assert not verdict(TUMEN, figures(boundaries_simple=Measured(1, "; here: land_boundary)")), "boundaries_simple")
     limit = TUMEN.mouth.max_closing_off_coast_m
-    assert verdict(TUMEN, figures(closing_off_coast_m=limit), "closing_line_on_coast")
-    assert not verdict(TUMEN, figures(closing_off_coast_m=limit * 1.001), "closing_line_on_coast")
+    assert verdict(TUMEN, figures(closing_line_on_coast=limit), "closing_line_on_coast")
+    assert not verdict(TUMEN, figures(closing_line_on_coast=limit * 1.001), "closing_line_on_coast")
 
 
 def test_official_lengths_are_checked_only_when_published():
@@ -77,7 +82,7 @@ def test_official_lengths_are_checked_only_when_published():
 
 
 def test_end_point_judged_only_where_the_coast_holds_the_baselines():
-    f = figures(end_distance_m={"NOR": 25306.8, "RUS": 24599.1}, crossing_to_end_m={"NOR": 20164.3})
+    f = figures(end_point_breadth={"NOR": 25306.8, "RUS": 24599.1}, agreed_line_meets_limit={"NOR": 20164.3})
     names = {c.name for c in run_checks(figures=f, cfg=JAKOBSELVA)}
     assert not any(n.startswith(("end_point_breadth", "agreed_line_meets")) for n in names)
     judged = with_overrides(JAKOBSELVA, {"maritime.judge_end_point": True})
