@@ -177,7 +177,16 @@ def registry() -> dict[str, CheckDef]:
                 ep.load()
             except Exception as exc:  # a broken plugin must not break the built-in checks; say so
                 log.warning("check plugin %s could not be loaded: %s", ep.name, exc)
-    return dict(_REGISTRY)
+    return dict(sorted(_REGISTRY.items(), key=lambda item: _rank(item[1])))   # sorted() is stable
+
+
+def _rank(d: CheckDef) -> int:
+    """The built-in module's place in :data:`BUILT_IN`; any other module's checks come after them."""
+    fn = d.results or d.files
+    module = getattr(fn, "__module__", "") or ""
+    prefix = f"{__name__}."
+    name = module[len(prefix):] if module.startswith(prefix) else ""
+    return BUILT_IN.index(name) if name in BUILT_IN else len(BUILT_IN)
 
 
 def _entry_points():
