@@ -312,6 +312,11 @@ class MaritimeCfg:
                                               "where the treaty's limits are measured from straight baselines the "
                                               "coast data does not hold: the figures are reported, not judged")
 
+    @property
+    def breadth_m(self) -> float:
+        """Breadth of the territorial sea in metres (``territorial_sea_nm`` x ``nautical_mile_m``)."""
+        return self.territorial_sea_nm * self.nautical_mile_m
+
 
 @dataclass(frozen=True)
 class ValidationCfg:
@@ -379,7 +384,8 @@ class Config:
 
     @property
     def territorial_sea_m(self) -> float:
-        return self.maritime.territorial_sea_nm * self.maritime.nautical_mile_m
+        """Breadth of the territorial sea (m): :attr:`MaritimeCfg.breadth_m`."""
+        return self.maritime.breadth_m
 
     def is_modelled(self, role: str) -> bool:
         return role in self.inputs.modelled

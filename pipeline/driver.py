@@ -23,7 +23,7 @@ from .config import Config
 from .errors import GeometryError, InputError, one_line
 from .geodesy import GEOD
 from .load import load_inputs
-from .model import Report, Results
+from .model import AgreedSpec, Report, Results
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +77,8 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
     land_union = shapely.union_all(list(inp.land.values()))
 
     with stage("channel_lines", timings), blame(cfg, "river"):
-        lc = cfg.land
-        channel = land_line.channel_lines(
-            water=inp.water, land=land_union, depth=inp.depth, geo=geo, border_line=cfg.border_line,
-            main_channel=lc.main_channel, bank_densify_m=lc.bank_densify_m, width_exponent=lc.width_exponent,
-            mouth_snap_m=lc.mouth_snap_m, min_mouth_width_m=lc.min_mouth_width_m, min_depth_m=lc.min_depth_m,
-            thalweg_depth_exponent=lc.thalweg_depth_exponent, thalweg_smooth_cells=lc.thalweg_smooth_cells,
-            simplify_m=lc.simplify_m, tile_sites=lc.voronoi_tile_sites)
+        channel = land_line.channel_lines(water=inp.water, land=land_union, depth=inp.depth, geo=geo,
+                                          border_line=cfg.border_line, settings=cfg.land)
 
     points = inp.points
     with stage("tripoint", timings), blame(cfg, "points"):
@@ -102,18 +97,11 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
             junction=junction, junction_id=mouth_id)
 
     with stage("maritime", timings), blame(cfg, "coast"):
-        mc = cfg.maritime
-        tr = cfg.treaty
-        chain = [*tr.turning_points, tr.end_point] if tr.end_point else []
         mar = maritime.maritime_boundary(
             land=inp.land, water=inp.water, frame=inp.frame, closing_line=channel.mouth.closing_line,
             crossing=land.crossing, junction=land.junction, junction_id=land.junction_id or "crossing",
-            agreed_points=[(i, points[i].lonlat) for i in chain], segment_lines=list(tr.segment_lines),
-            beyond_points=[(i, points[i].lonlat) for i in tr.beyond_points], sides=sides, geo=geo, method=mc.method,
-            breadth_m=cfg.territorial_sea_m, coast_densify_m=mc.coast_densify_m, mouth_densify_m=mc.mouth_densify_m,
-            mouth_densify_radius_m=mc.mouth_densify_radius_m, search_radius_factor=mc.search_radius_factor,
-            buffer_quad_segs=mc.buffer_quad_segs, line_densify_m=mc.line_densify_m,
-            limit_check_points=mc.limit_check_points, snap_m=cfg.land.mouth_snap_m)
+            agreed=AgreedSpec.from_treaty(cfg.treaty, points), sides=sides, geo=geo, settings=cfg.maritime,
+            snap_m=cfg.land.mouth_snap_m)
 
     reference = None
     if inp.reference is not None:

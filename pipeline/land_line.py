@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 import shapely
@@ -36,6 +36,9 @@ from . import geometry
 from .errors import GeometryError
 from .geodesy import Geodesy
 from .model import ChannelLines, DepthGrid, IslandChoice, LandBoundary, MiddleLine, Mouth, Thalweg
+
+if TYPE_CHECKING:
+    from .config import LandCfg
 
 log = logging.getLogger(__name__)
 
@@ -465,25 +468,42 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
 
 # ------------------------------------------------------------------------------------------- the stage
 def channel_lines(*, water: BaseGeometry, land: BaseGeometry, depth: DepthGrid | None, geo: Geodesy,
-                  border_line: str, main_channel: str, bank_densify_m: float, width_exponent: float,
-                  mouth_snap_m: float, min_mouth_width_m: float, min_depth_m: float, thalweg_depth_exponent: float,
-                  thalweg_smooth_cells: int, simplify_m: float, tile_sites: int) -> ChannelLines:
+                  border_line: Literal["thalweg", "middle"], settings: LandCfg) -> ChannelLines:
     """Stage 2: the mouth, the middle of the main channel and (with a depth grid) the thalweg.
 
-    ``border_line`` ("thalweg" or "middle") says which of them the land boundary follows; ``main_channel``
-    ("widest" or "deepest") is the rule at islands. Both lines run from the upstream end of the water
-    area to the mouth's closing line.
+    Parameters
+    ----------
+    water : Polygon or MultiPolygon
+        The river's water area (metric CRS of ``geo``), islands as holes.
+    land : Polygon or MultiPolygon
+        Every state's land, merged (metric): where the water touches it is a bank, where not, an opening.
+    depth : DepthGrid or None
+        Depth in metres (positive down) on a grid in its own CRS; None: no thalweg.
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    border_line : {"thalweg", "middle"}
+        Which line the land boundary follows (``Config.border_line``: "auto" already resolved).
+    settings : LandCfg
+        ``[land]``: the main-channel rule at islands (``main_channel``), shore spacing (m), cost exponents,
+        the mouth's snapping distance (m), Voronoi tiling, thalweg smoothing (cells).
+
+    Returns
+    -------
+    ChannelLines
+        The mouth (closing line per UNCLOS art. 9), both lines from the upstream end of the water area to the
+        closing line (metric), and which one is in use.
     """
-    mouth = find_mouth(water=water, land=land, snap_m=mouth_snap_m, min_width_m=min_mouth_width_m)
-    depth_at = grid_sampler(depth, geo) if (depth is not None and main_channel == "deepest") else None
-    middle = middle_line(water=water, mouth=mouth, bank_densify_m=bank_densify_m, snap_m=mouth_snap_m,
-                         width_exponent=width_exponent, depth_at=depth_at, min_depth_m=min_depth_m,
-                         simplify_m=simplify_m, tile_sites=tile_sites)
+    s = settings
+    mouth = find_mouth(water=water, land=land, snap_m=s.mouth_snap_m, min_width_m=s.min_mouth_width_m)
+    depth_at = grid_sampler(depth, geo) if (depth is not None and s.main_channel == "deepest") else None
+    middle = middle_line(water=water, mouth=mouth, bank_densify_m=s.bank_densify_m, snap_m=s.mouth_snap_m,
+                         width_exponent=s.width_exponent, depth_at=depth_at, min_depth_m=s.min_depth_m,
+                         simplify_m=s.simplify_m, tile_sites=s.voronoi_tile_sites)
     thal = None
     if depth is not None:
         thal = thalweg(grid=depth, geo=geo, water=water, start=Point(middle.line.coords[0]),
-                       closing_line=mouth.closing_line, depth_exponent=thalweg_depth_exponent,
-                       smooth_cells=thalweg_smooth_cells)
+                       closing_line=mouth.closing_line, depth_exponent=s.thalweg_depth_exponent,
+                       smooth_cells=s.thalweg_smooth_cells)
     if border_line == "thalweg" and thal is None:
         raise GeometryError("depth", "the thalweg was asked for but there is no depth grid")
     return ChannelLines(mouth, middle, thal, "thalweg" if border_line == "thalweg" else "middle")

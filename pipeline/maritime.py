@@ -20,6 +20,8 @@ Outer limits
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
 from shapely.geometry import LineString, MultiLineString, Point
@@ -29,13 +31,40 @@ from shapely.ops import substring
 from . import geometry
 from .errors import GeometryError
 from .geodesy import GEOD, Geodesy, geodesic_area_m2, geodesic_path, rhumb_path
-from .model import AgreedSegment, AreaPiece, Baselines, MaritimeResult
+from .model import AgreedSegment, AgreedSpec, AreaPiece, Baselines, MaritimeResult
+
+if TYPE_CHECKING:
+    from .config import MaritimeCfg
 
 
 # ------------------------------------------------------------------------------------------- baselines
 def baselines(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry, closing_line: LineString,
-              mouth_point: Point, sides: tuple[str, str], snap_m: float) -> Baselines:
-    """Each side's coastline and baseline (coastline + its half of the closing line up to ``mouth_point``)."""
+              crossing: Point, sides: tuple[str, str], snap_m: float) -> Baselines:
+    """Each side's coastline and baseline: the coastline plus its part of the closing line, up to ``crossing``.
+
+    Parameters
+    ----------
+    land : dict
+        State code -> its land (metric).
+    water : Polygon or MultiPolygon
+        The river's water area (metric), cut from the land.
+    frame : Polygon
+        The data extent (metric); land edges along it are not coast.
+    closing_line : LineString
+        The mouth's closing line (metric).
+    crossing : Point
+        Where the channel line in use meets the closing line (metric): the two baselines meet there (the
+        closing line's end on each side's land to ``crossing``), not at the treaty mouth point B.
+    sides : (str, str)
+        The two state codes.
+    snap_m : float
+        Distance (m) within which water or sea counts as touching land.
+
+    Returns
+    -------
+    Baselines
+        The sea (metric), each side's coastline and baseline (metric lines).
+    """
     sea = frame.difference(shapely.union_all(list(land.values()))).difference(water)
     if sea.is_empty:
         raise GeometryError("coast", "the coast data set has no sea within its extent")
@@ -52,7 +81,7 @@ def baselines(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: Base
             raise GeometryError("coast", f"{side} has no coastline on the sea in the coast data set")
         coast[side] = MultiLineString(parts)
         tip = a if land[side].distance(a) <= land[side].distance(b) else b
-        base[side] = shapely.union_all([coast[side], LineString([tip, mouth_point])])
+        base[side] = shapely.union_all([coast[side], LineString([tip, crossing])])
     return Baselines(sea, coast, base)
 
 
@@ -142,7 +171,7 @@ def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo
 
 
 # ---------------------------------------------------------------------------------------------- limits
-def limit_rings(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy
+def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy
                 ) -> dict[str, BaseGeometry]:
     """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, within the sea, each
     vertex then moved along the line from its nearest baseline point so that its distance is ``breadth_m`` on
@@ -151,8 +180,8 @@ def limit_rings(*, base: Baselines, sides: tuple[str, str], breadth_m: float, qu
     # minutes on a coastline in hundreds of pieces (a staircase water edge crossing it) and < 1 s this way
     out = {}
     for s in sides:
-        ring = shapely.union_all(shapely.buffer(shapely.get_parts(base.baseline[s]), breadth_m, quad_segs=quad_segs))
-        out[s] = scale_corrected(ring.boundary, base.baseline[s], geo).intersection(base.sea)
+        area = shapely.union_all(shapely.buffer(shapely.get_parts(base.baseline[s]), breadth_m, quad_segs=quad_segs))
+        out[s] = scale_corrected(area.boundary, base.baseline[s], geo).intersection(base.sea)
     return out
 
 
@@ -175,14 +204,14 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
     return shapely.transform(limit, fix)
 
 
-def territorial_limits(*, rings: dict[str, BaseGeometry], sides: tuple[str, str], divider: LineString
+def territorial_limits(*, lines: dict[str, BaseGeometry], sides: tuple[str, str], divider: LineString
                        ) -> dict[str, MultiLineString]:
-    """Each side's outer limit: its ring (:func:`limit_rings`) kept on its own side of ``divider`` (the
-    boundary in use continued seaward; the first side lies to its left)."""
+    """Each side's outer limit: its full limit line (:func:`limit_lines`) kept on its own side of ``divider``
+    (the boundary in use continued seaward; the first side lies to its left). Metric in, metric out."""
     out = {}
     for k, side in enumerate(sides):
         keep = []
-        for piece in geometry.lines(shapely.difference(rings[side], divider.buffer(1e-6))):
+        for piece in geometry.lines(shapely.difference(lines[side], divider.buffer(1e-6))):
             if piece.length <= 1.0:
                 continue
             rep = np.asarray(piece.interpolate(0.5, normalized=True).coords)
@@ -271,82 +300,97 @@ def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divide
 # -------------------------------------------------------------------------------------------- the stage
 def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, frame: BaseGeometry,
                       closing_line: LineString, crossing: Point, junction: Point, junction_id: str,
-                      agreed_points: list[tuple[str, tuple[float, float]]], segment_lines: list[str],
-                      beyond_points: list[tuple[str, tuple[float, float]]],
-                      sides: tuple[str, str], geo: Geodesy, method: str,
-                      breadth_m: float, coast_densify_m: float, mouth_densify_m: float,
-                      mouth_densify_radius_m: float, search_radius_factor: float, buffer_quad_segs: int,
-                      line_densify_m: float, limit_check_points: int, snap_m: float) -> MaritimeResult:
-    """Stage 4: the maritime boundary from ``junction`` seaward, the limits, and the comparisons.
+                      agreed: AgreedSpec, sides: tuple[str, str], geo: Geodesy, settings: MaritimeCfg,
+                      snap_m: float) -> MaritimeResult:
+    """Stage 4: the maritime boundary from ``junction`` seaward, the 12-nm limits, and the comparisons.
 
     Parameters
     ----------
+    land : dict
+        State code -> its land (metric CRS of ``geo``).
+    water : Polygon or MultiPolygon
+        The river's water area (metric); cut from the land to make the coastlines.
+    frame : Polygon
+        The data extent (metric): coastline along its edge is not coast.
+    closing_line : LineString
+        The river mouth's closing line (metric; UNCLOS art. 9): each side's half is part of its baseline.
     crossing : Point
-        Where the channel line meets the closing line: the baselines' halves meet there and the equidistance
-        line starts there.
+        Where the channel line meets the closing line (metric): the baselines' halves meet there and the
+        equidistance line starts there.
     junction : Point
-        Where the land boundary ends and the maritime boundary starts (treaty point B, or ``crossing``).
+        Where the land boundary ends and the maritime boundary starts (metric; treaty point B, or ``crossing``).
     junction_id : str
         Its label ("B", or the rule that computed it).
-    agreed_points : list of (id, (lon, lat))
-        The agreed line's turning points and, last, its end point E (WGS 84); empty: no agreed line (needed for
-        ``method = "treaty"``).
-    segment_lines : list of str
-        "geodesic" or "rhumb" for each segment (empty: all geodesics).
-    beyond_points : list of (id, (lon, lat))
-        The treaty's points beyond E (WGS 84): joined by geodesics from E into ``MaritimeResult.beyond``.
-    method : "treaty" or "equidistance"
-    breadth_m : float
-        Breadth of the territorial sea (12 nautical miles = 22,224 m).
+    agreed : AgreedSpec
+        The treaty's agreed line (points in WGS 84); no points: no agreed line (``settings.method`` must then be
+        "equidistance").
+    sides : (str, str)
+        The state codes left and right of the river looking downstream.
+    geo : Geodesy
+        The run's metric CRS; every distance judged is geodesic on WGS 84.
+    settings : MaritimeCfg
+        ``[maritime]``: method, breadth (nmi and the nautical mile in m), baseline spacings (m), buffer segments,
+        output vertex spacing (m), points per checked limit.
+    snap_m : float
+        Distance (m) within which water counts as touching land (``land.mouth_snap_m``).
+
+    Returns
+    -------
+    MaritimeResult
+        The boundary in use, the baselines, limits and equidistance line (metric), their measured errors (m),
+        the agreed line's segments, and the areas between the agreed and the equidistance line (km2).
     """
-    base = baselines(land=land, water=water, frame=frame, closing_line=closing_line, mouth_point=crossing,
+    m = settings
+    breadth_m = m.breadth_m
+    base = baselines(land=land, water=water, frame=frame, closing_line=closing_line, crossing=crossing,
                      sides=sides, snap_m=snap_m)
-    raw = median_line(base=base, sides=sides, start=crossing, reach_m=search_radius_factor * breadth_m,
-                      step_m=coast_densify_m, fine_step_m=mouth_densify_m, fine_radius_m=mouth_densify_radius_m)
+    raw = median_line(base=base, sides=sides, start=crossing, reach_m=m.search_radius_factor * breadth_m,
+                      step_m=m.coast_densify_m, fine_step_m=m.mouth_densify_m, fine_radius_m=m.mouth_densify_radius_m)
     gap = float(raw.distance(crossing))
     eq_divider = from_start(raw, crossing)
     index = {s: geometry.Segments(base.baseline[s]) for s in sides}
     equidistance = cut_at_breadth(eq_divider, index=index, geo=geo, breadth_m=breadth_m)
     xy = shapely.get_coordinates(shapely.line_interpolate_point(
-        equidistance, np.linspace(1.0, equidistance.length, limit_check_points)))
+        equidistance, np.linspace(1.0, equidistance.length, m.limit_check_points)))
     eq_error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
                                    - geo.distance_to_line(xy, index[sides[1]])[0])))
 
-    agreed = agreed_divider = rhumb = rhumb_sep = beyond = None
+    line = agreed_divider = rhumb = rhumb_sep = beyond = None
     segments: tuple[AgreedSegment, ...] = ()
     areas: tuple[AreaPiece, ...] = ()
-    if agreed_points:
-        agreed, segments = agreed_line(start=(junction_id, junction), points=agreed_points, kinds=segment_lines,
-                                       geo=geo, step_m=line_densify_m)
+    if agreed.points:
+        start = (junction_id, junction)
+        line, segments = agreed_line(start=start, points=list(agreed.points), kinds=list(agreed.kinds), geo=geo,
+                                     step_m=m.line_densify_m)
         # for comparison: the same points joined by rhumb lines (loxodromes)
-        rhumb, _ = agreed_line(start=(junction_id, junction), points=agreed_points,
-                               kinds=["rhumb"] * len(agreed_points), geo=geo, step_m=line_densify_m)
-        rhumb_sep = geo.separation(rhumb, agreed, line_densify_m / 10)[0]
-        agreed_divider = extended(agreed, geo=geo, length_m=breadth_m, step_m=line_densify_m)
-        if beyond_points:
-            beyond, _ = agreed_line(start=(agreed_points[-1][0], Point(agreed.coords[-1])), points=beyond_points,
-                                    kinds=[], geo=geo, step_m=line_densify_m)
-    if method == "treaty":
-        if agreed is None:
+        rhumb, _ = agreed_line(start=start, points=list(agreed.points), kinds=["rhumb"] * len(agreed.points),
+                               geo=geo, step_m=m.line_densify_m)
+        rhumb_sep = geo.separation(rhumb, line, m.line_densify_m / 10)[0]
+        agreed_divider = extended(line, geo=geo, length_m=breadth_m, step_m=m.line_densify_m)
+        if agreed.beyond:
+            beyond, _ = agreed_line(start=(agreed.points[-1][0], Point(line.coords[-1])), points=list(agreed.beyond),
+                                    kinds=[], geo=geo, step_m=m.line_densify_m)
+    if m.method == "treaty":
+        if line is None:
             raise GeometryError("points", "the treaty method needs the end point E")
-        boundary = agreed
+        boundary = line
         divider = agreed_divider
     else:
         boundary = LineString([junction.coords[0], *equidistance.coords]) \
             if Point(equidistance.coords[0]).distance(junction) > 0 else equidistance
         divider = eq_divider
-    rings = limit_rings(base=base, sides=sides, breadth_m=breadth_m, quad_segs=buffer_quad_segs, geo=geo)
-    limits = territorial_limits(rings=rings, sides=sides, divider=divider)
+    buffers = limit_lines(base=base, sides=sides, breadth_m=breadth_m, quad_segs=m.buffer_quad_segs, geo=geo)
+    limits = territorial_limits(lines=buffers, sides=sides, divider=divider)
     errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=breadth_m,
-                               n_points=limit_check_points) for s in sides}
+                               n_points=m.limit_check_points) for s in sides}
     end = np.asarray(boundary.coords[-1:])
     end_d = {s: float(geo.distance_to_line(end, index[s])[0][0]) for s in sides}
     cross: dict[str, Point | None] = {s: None for s in sides}
-    if agreed is not None:
-        cross = crossings(line=extended(agreed, geo=geo, length_m=breadth_m / 4, step_m=line_densify_m),
-                          limits=rings)
-        areas = areas_between(agreed=agreed, equidistance=equidistance, agreed_divider=agreed_divider,
+    if line is not None:
+        cross = crossings(line=extended(line, geo=geo, length_m=breadth_m / 4, step_m=m.line_densify_m),
+                          limits=buffers)
+        areas = areas_between(agreed=line, equidistance=equidistance, agreed_divider=agreed_divider,
                               equidistance_divider=eq_divider, sides=sides, geo=geo)
-    return MaritimeResult(method, boundary, base, limits, errors, equidistance, eq_error, gap, agreed, rhumb,
+    return MaritimeResult(m.method, boundary, base, limits, errors, equidistance, eq_error, gap, line, rhumb,
                           rhumb_sep, end_d, cross, areas, segments, beyond)
 

@@ -250,6 +250,28 @@ class AgreedSegment:
 
 
 @dataclass(frozen=True)
+class AgreedSpec:
+    """The treaty's agreed line as data for the maritime stage: its points (WGS 84) and the kind of each segment.
+
+    ``points`` are the turning points and, last, the end point E, each ``(id, (lon, lat))``; empty: the treaty
+    gives no agreed line. ``kinds`` holds "geodesic" or "rhumb" per segment (empty: all geodesics). ``beyond``
+    are the treaty's points past E, joined by geodesics from E, drawn apart.
+    """
+
+    points: tuple[tuple[str, LonLat], ...] = ()
+    kinds: tuple[str, ...] = ()
+    beyond: tuple[tuple[str, LonLat], ...] = ()
+
+    @classmethod
+    def from_treaty(cls, treaty: Any, points: dict[str, TreatyPoint]) -> "AgreedSpec":
+        """The agreed line of ``[treaty]`` (``turning_points``, ``end_point``, ``segment_lines``,
+        ``beyond_points``) with each point as read (after its datum transform)."""
+        chain = [*treaty.turning_points, treaty.end_point] if treaty.end_point else []
+        return cls(tuple((i, points[i].lonlat) for i in chain), tuple(treaty.segment_lines),
+                   tuple((i, points[i].lonlat) for i in treaty.beyond_points))
+
+
+@dataclass(frozen=True)
 class MaritimeResult:
     method: str
     boundary: LineString                     # the line in use (metric), from the junction seaward

@@ -23,6 +23,7 @@ from shapely import affinity
 from shapely.geometry import LineString, Point
 
 import fixtures as F
+from pipeline.config import LandCfg
 from pipeline.errors import GeometryError
 from pipeline.land_line import channel_lines, find_mouth, islands, land_boundary, middle_line, thalweg
 from pipeline.model import ChannelLines, IslandChoice, MiddleLine, Mouth, Thalweg
@@ -472,7 +473,8 @@ def test_thalweg_closing_line_off_the_grid():
 
 # -------------------------------------------------------------------------------- channel_lines
 LAND_KW = dict(bank_densify_m=STEP, width_exponent=2.0, mouth_snap_m=SNAP, min_mouth_width_m=MIN_WIDTH,
-               min_depth_m=0.05, thalweg_depth_exponent=4.0, thalweg_smooth_cells=5, simplify_m=0.0, tile_sites=20_000)
+               min_depth_m=0.05, thalweg_depth_exponent=4.0, thalweg_smooth_cells=5, simplify_m=0.0,
+               voronoi_tile_sites=20_000)
 # the deepest line y = 60 sin(2 pi x / wavelength) has a crest on the closing line x = 3000 + SNAP
 DEEP_WAVELENGTH = 4 * (3000.0 + SNAP) / 9
 
@@ -485,10 +487,11 @@ def deep_river() -> tuple[F.Channel, object, LineString]:
     return ch, F.depth_grid(ch.water, depth_of), deepest
 
 
-def run_channel(ch: F.Channel, depth, **kw) -> ChannelLines:
-    opts = dict(LAND_KW, border_line="thalweg" if depth is not None else "middle", main_channel="widest")
-    opts.update(kw)
-    return channel_lines(water=ch.water, land=ch.land, depth=depth, geo=F.geodesy(), **opts)
+def run_channel(ch: F.Channel, depth, *, border_line: str | None = None, **kw) -> ChannelLines:
+    settings = LandCfg(**dict(LAND_KW, **{"main_channel": "widest", **kw}))
+    line = border_line or ("thalweg" if depth is not None else "middle")
+    return channel_lines(water=ch.water, land=ch.land, depth=depth, geo=F.geodesy(), border_line=line,
+                         settings=settings)
 
 
 @functools.lru_cache(maxsize=None)

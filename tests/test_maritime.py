@@ -24,7 +24,9 @@ from shapely.ops import substring
 import fixtures as F
 from pipeline import geometry
 from pipeline import maritime as mar
+from pipeline.config import MaritimeCfg
 from pipeline.errors import GeometryError
+from pipeline.model import AgreedSpec
 
 GEO = F.geodesy()
 METRIC = GEO.metric
@@ -32,9 +34,9 @@ R = F.NM12                                   # 12 nautical miles = 22,224 m
 LEFT, RIGHT = F.SIDES                        # left (east) and right (west) state
 SIDES = F.SIDES
 LINE_DENSIFY_M = 100.0
-MAR_KW = dict(breadth_m=R, coast_densify_m=10.0, mouth_densify_m=1.0, mouth_densify_radius_m=1000.0,
-              search_radius_factor=3.0, buffer_quad_segs=256, line_densify_m=LINE_DENSIFY_M, limit_check_points=50,
-              snap_m=1.0)
+MAR_KW = dict(coast_densify_m=10.0, mouth_densify_m=1.0, mouth_densify_radius_m=1000.0, search_radius_factor=3.0,
+              buffer_quad_segs=256, line_densify_m=LINE_DENSIFY_M, limit_check_points=50)
+assert MaritimeCfg().breadth_m == R
 
 SYMMETRIC = (130.0, 230.0, 20.0)     # opening angle 100 deg, bisector due south (on the central meridian)
 ASYMMETRIC = (100.0, 240.0, 2.0)     # coasts 80 and 60 deg either side of south: bisector on bearing 170
@@ -50,16 +52,16 @@ def record(case: str, **measures: float) -> None:
 
 
 def run(sea: F.Sea, *, method: str = "equidistance", end_ll=None, junction: Point | None = None, **kw):
-    opts = dict(MAR_KW, **kw)
+    settings = MaritimeCfg(method=method, **dict(MAR_KW, **kw))
     return mar.maritime_boundary(land=sea.land, water=sea.water, frame=sea.frame, closing_line=sea.closing,
                                  crossing=sea.mouth, junction=sea.mouth if junction is None else junction,
-                                 junction_id="B", agreed_points=[("E", end_ll)] if end_ll is not None else [],
-                                 segment_lines=[], beyond_points=[], sides=SIDES, geo=GEO, method=method, **opts)
+                                 junction_id="B", agreed=AgreedSpec((("E", end_ll),) if end_ll is not None else ()),
+                                 sides=SIDES, geo=GEO, settings=settings, snap_m=1.0)
 
 
 def baselines_of(sea: F.Sea):
     return mar.baselines(land=sea.land, water=sea.water, frame=sea.frame, closing_line=sea.closing,
-                         mouth_point=sea.mouth, sides=SIDES, snap_m=1.0)
+                         crossing=sea.mouth, sides=SIDES, snap_m=1.0)
 
 
 def lonlat(p) -> tuple[float, float]:
@@ -114,7 +116,7 @@ def test_no_coastline_is_an_error():
     sea = wedge(SYMMETRIC)
     land = dict(sea.land, **{RIGHT: box(50e3, 0.0, 60e3, 4e3)})            # outside the coast data set's frame
     with pytest.raises(GeometryError, match=f"{RIGHT} has no coastline") as e:
-        mar.baselines(land=land, water=sea.water, frame=sea.frame, closing_line=sea.closing, mouth_point=sea.mouth,
+        mar.baselines(land=land, water=sea.water, frame=sea.frame, closing_line=sea.closing, crossing=sea.mouth,
                       sides=SIDES, snap_m=1.0)
     assert e.value.role == "coast"
 

@@ -7,6 +7,8 @@ directly.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 
 import numpy as np
@@ -465,12 +467,8 @@ def test_a_does_not_wobble_with_the_rings_vertices():
     rng = np.random.default_rng(19)
 
     def construct(water):
-        ch = land_line.channel_lines(
-            water=water, land=land, depth=None, geo=inp.geo, border_line="middle", main_channel="widest",
-            bank_densify_m=lc.bank_densify_m, width_exponent=lc.width_exponent, mouth_snap_m=lc.mouth_snap_m,
-            min_mouth_width_m=lc.min_mouth_width_m, min_depth_m=lc.min_depth_m,
-            thalweg_depth_exponent=lc.thalweg_depth_exponent, thalweg_smooth_cells=lc.thalweg_smooth_cells,
-            simplify_m=lc.simplify_m, tile_sites=lc.voronoi_tile_sites)
+        ch = land_line.channel_lines(water=water, land=land, depth=None, geo=inp.geo, border_line="middle",
+                                     settings=dataclasses.replace(lc, main_channel="widest"))
         return locate_tripoint(lines={"middle": ch.middle.line}, in_use="middle", settings=cfg.tripoint,
                                points=inp.points, geo=inp.geo)
 
