@@ -20,6 +20,7 @@ Outer limits
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -341,56 +342,81 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         the agreed line's segments, and the areas between the agreed and the equidistance line (km2).
     """
     m = settings
-    breadth_m = m.breadth_m
     base = baselines(land=land, water=water, frame=frame, closing_line=closing_line, crossing=crossing,
                      sides=sides, snap_m=snap_m)
-    raw = median_line(base=base, sides=sides, start=crossing, reach_m=m.search_radius_factor * breadth_m,
-                      step_m=m.coast_densify_m, fine_step_m=m.mouth_densify_m, fine_radius_m=m.mouth_densify_radius_m)
-    gap = float(raw.distance(crossing))
-    eq_divider = from_start(raw, crossing)
     index = {s: geometry.Segments(base.baseline[s]) for s in sides}
-    equidistance = cut_at_breadth(eq_divider, index=index, geo=geo, breadth_m=breadth_m)
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(
-        equidistance, np.linspace(1.0, equidistance.length, m.limit_check_points)))
-    eq_error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
-                                   - geo.distance_to_line(xy, index[sides[1]])[0])))
-
-    line = agreed_divider = rhumb = rhumb_sep = beyond = None
-    segments: tuple[AgreedSegment, ...] = ()
-    areas: tuple[AreaPiece, ...] = ()
-    if agreed.points:
-        start = (junction_id, junction)
-        line, segments = agreed_line(start=start, points=list(agreed.points), kinds=list(agreed.kinds), geo=geo,
-                                     step_m=m.line_densify_m)
-        # for comparison: the same points joined by rhumb lines (loxodromes)
-        rhumb, _ = agreed_line(start=start, points=list(agreed.points), kinds=["rhumb"] * len(agreed.points),
-                               geo=geo, step_m=m.line_densify_m)
-        rhumb_sep = geo.separation(rhumb, line, m.line_densify_m / 10)[0]
-        agreed_divider = extended(line, geo=geo, length_m=breadth_m, step_m=m.line_densify_m)
-        if agreed.beyond:
-            beyond, _ = agreed_line(start=(agreed.points[-1][0], Point(line.coords[-1])), points=list(agreed.beyond),
-                                    kinds=[], geo=geo, step_m=m.line_densify_m)
+    eq = _equidistance(base=base, index=index, crossing=crossing, sides=sides, geo=geo, settings=m)
+    ag = _agreed(agreed=agreed, start=(junction_id, junction), geo=geo, settings=m) if agreed.points else None
     if m.method == "treaty":
-        if line is None:
+        if ag is None:
             raise GeometryError("points", "the treaty method needs the end point E")
-        boundary = line
-        divider = agreed_divider
+        boundary, divider = ag.line, ag.divider
     else:
-        boundary = LineString([junction.coords[0], *equidistance.coords]) \
-            if Point(equidistance.coords[0]).distance(junction) > 0 else equidistance
-        divider = eq_divider
-    buffers = limit_lines(base=base, sides=sides, breadth_m=breadth_m, quad_segs=m.buffer_quad_segs, geo=geo)
+        boundary = LineString([junction.coords[0], *eq.line.coords]) \
+            if Point(eq.line.coords[0]).distance(junction) > 0 else eq.line
+        divider = eq.divider
+    buffers = limit_lines(base=base, sides=sides, breadth_m=m.breadth_m, quad_segs=m.buffer_quad_segs, geo=geo)
     limits = territorial_limits(lines=buffers, sides=sides, divider=divider)
-    errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=breadth_m,
+    errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=m.breadth_m,
                                n_points=m.limit_check_points) for s in sides}
     end = np.asarray(boundary.coords[-1:])
     end_d = {s: float(geo.distance_to_line(end, index[s])[0][0]) for s in sides}
     cross: dict[str, Point | None] = {s: None for s in sides}
-    if line is not None:
-        cross = crossings(line=extended(line, geo=geo, length_m=breadth_m / 4, step_m=m.line_densify_m),
+    areas: tuple[AreaPiece, ...] = ()
+    if ag is not None:
+        cross = crossings(line=extended(ag.line, geo=geo, length_m=m.breadth_m / 4, step_m=m.line_densify_m),
                           limits=buffers)
-        areas = areas_between(agreed=line, equidistance=equidistance, agreed_divider=agreed_divider,
-                              equidistance_divider=eq_divider, sides=sides, geo=geo)
-    return MaritimeResult(m.method, boundary, base, limits, errors, equidistance, eq_error, gap, line, rhumb,
-                          rhumb_sep, end_d, cross, areas, segments, beyond)
+        areas = areas_between(agreed=ag.line, equidistance=eq.line, agreed_divider=ag.divider,
+                              equidistance_divider=eq.divider, sides=sides, geo=geo)
+    return MaritimeResult(m.method, boundary, base, limits, errors, eq.line, eq.error_m, eq.start_gap_m,
+                          *(ag.line, ag.rhumb, ag.rhumb_separation_m) if ag else (None, None, None),
+                          end_d, cross, areas, ag.segments if ag else (), ag.beyond if ag else None)
+
+
+@dataclass(frozen=True)
+class _Equidistance:
+    line: LineString          # from the crossing to the 12-nm limit (metric)
+    divider: LineString       # the whole median line from the crossing seaward (metric)
+    error_m: float            # worst |d(left) - d(right)| along ``line``, geodesic
+    start_gap_m: float        # the raw median line's distance from the crossing
+
+
+def _equidistance(*, base: Baselines, index: dict, crossing: Point, sides: tuple[str, str], geo: Geodesy,
+                  settings: MaritimeCfg) -> _Equidistance:
+    """The equidistance line between the two baselines from ``crossing`` to the breadth, and its error."""
+    m = settings
+    raw = median_line(base=base, sides=sides, start=crossing, reach_m=m.search_radius_factor * m.breadth_m,
+                      step_m=m.coast_densify_m, fine_step_m=m.mouth_densify_m, fine_radius_m=m.mouth_densify_radius_m)
+    divider = from_start(raw, crossing)
+    line = cut_at_breadth(divider, index=index, geo=geo, breadth_m=m.breadth_m)
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(
+        line, np.linspace(1.0, line.length, m.limit_check_points)))
+    error = float(np.max(np.abs(geo.distance_to_line(xy, index[sides[0]])[0]
+                                - geo.distance_to_line(xy, index[sides[1]])[0])))
+    return _Equidistance(line, divider, error, float(raw.distance(crossing)))
+
+
+@dataclass(frozen=True)
+class _Agreed:
+    line: LineString                         # junction -> E (metric)
+    segments: tuple[AgreedSegment, ...]
+    rhumb: LineString                        # the same points joined by rhumb lines, for comparison
+    rhumb_separation_m: float
+    divider: LineString                      # ``line`` continued one breadth past E
+    beyond: LineString | None                # the treaty's line past E
+
+
+def _agreed(*, agreed: AgreedSpec, start: tuple[str, Point], geo: Geodesy, settings: MaritimeCfg) -> _Agreed:
+    """The agreed line through the treaty's points, its rhumb-line twin, and its continuations."""
+    step = settings.line_densify_m
+    points = list(agreed.points)
+    line, segments = agreed_line(start=start, points=points, kinds=list(agreed.kinds), geo=geo, step_m=step)
+    rhumb, _ = agreed_line(start=start, points=points, kinds=["rhumb"] * len(points), geo=geo, step_m=step)
+    beyond = None
+    if agreed.beyond:
+        beyond, _ = agreed_line(start=(points[-1][0], Point(line.coords[-1])), points=list(agreed.beyond),
+                                kinds=[], geo=geo, step_m=step)
+    return _Agreed(line, segments, rhumb, geo.separation(rhumb, line, step / 10)[0],
+                   extended(line, geo=geo, length_m=settings.breadth_m, step_m=step), beyond)
+
 
