@@ -338,8 +338,8 @@ def tripoint_markdown(tp: TripointReport) -> list[str]:
     return L
 
 
-def render_markdown(rep: Report) -> str:
-    """``report.md``: the same numbers as ``report.json``, rounded for reading."""
+def _intro_markdown(rep: Report) -> list[str]:
+    """The title, how the figures were computed, the notes, the legal chain and its source."""
     L = [f"# {rep.case} — computed report", "",
          "Every figure was computed by `tumen-border run` from the inputs listed at the end; lengths, distances, "
          "azimuths and areas are geodesic on the WGS-84 ellipsoid (pyproj.Geod). `report.json` holds the same "
@@ -349,74 +349,109 @@ def render_markdown(rep: Report) -> str:
     L += ["## The border, point for point", "", f"**{rep.legal_chain}**", ""]
     if rep.legal_source:
         L += [f"Source: {rep.legal_source}", ""]
-    L += ["## Checks", "", "| check | computed | target | tolerance | result | what it would catch |",
-          "|---|---:|---:|---:|---|---|"]
+    return L
+
+
+def _checks_markdown(rep: Report) -> list[str]:
+    """Every check: value, target, tolerance, result and what it would catch; then the overall result."""
+    L = ["## Checks", "", "| check | computed | target | tolerance | result | what it would catch |",
+         "|---|---:|---:|---:|---|---|"]
     for c in rep.checks:
         target = f"{_f(c.target, 3)} {c.unit}" if c.kind == "within" else "—"
         tol = f"±{_f(c.tolerance, 3)}" if c.kind == "within" else f"≤ {_f(c.tolerance, 4)}"
         L.append(f"| {c.name} | {_f(c.value, 3 if c.kind == 'within' else 4)} {c.unit} | {target} | {tol} {c.unit} | "
                  f"{'PASS' if c.passed else 'FAIL'} | {c.catches} |")
-    L += ["", f"Overall: **{'PASS' if rep.passed else 'FAIL'}**", ""]
+    return L + ["", f"Overall: **{'PASS' if rep.passed else 'FAIL'}**", ""]
+
+
+def _lengths_markdown(rep: Report) -> list[str]:
+    """The table of geodesic lengths (m): land boundary and its parts, both channel lines, the sea, the total."""
     land, mar = rep.land, rep.maritime
-    L += ["## Lengths", "", "| line | geodesic length |", "|---|---:|",
-          f"| land boundary (A → {LINE_NAMES[land.border_line]} → mouth point) | {_f(land.land_boundary_m)} m |",
-          f"| … of which the channel line, A → closing line | {_f(land.channel_part_m)} m |",
-          f"| … of which closing line → mouth point | {_f(land.junction_segment_m)} m |",
-          f"| middle of the main channel, its own foot → closing line | {_f(land.middle_m)} m |",
-          f"| thalweg, its own foot → closing line | {_f(land.thalweg_m)} m |",
-          f"| maritime boundary ({mar.method}) | {_f(mar.length_m)} m |",
-          f"| total | {_f(rep.total_length_m)} m |", ""]
-    L += ["## Land boundary", "",
-          f"Line in use: {LINE_NAMES[land.border_line]} ({land.border_line_reason}). Main-channel rule at islands: "
-          f"{land.main_channel_rule}."]
+    return ["## Lengths", "", "| line | geodesic length |", "|---|---:|",
+            f"| land boundary (A → {LINE_NAMES[land.border_line]} → mouth point) | {_f(land.land_boundary_m)} m |",
+            f"| … of which the channel line, A → closing line | {_f(land.channel_part_m)} m |",
+            f"| … of which closing line → mouth point | {_f(land.junction_segment_m)} m |",
+            f"| middle of the main channel, its own foot → closing line | {_f(land.middle_m)} m |",
+            f"| thalweg, its own foot → closing line | {_f(land.thalweg_m)} m |",
+            f"| maritime boundary ({mar.method}) | {_f(mar.length_m)} m |",
+            f"| total | {_f(rep.total_length_m)} m |", ""]
+
+
+def _land_markdown(rep: Report) -> list[str]:
+    """The line in use and why, the thalweg against the middle line, the middle line's quality, the islands."""
+    land = rep.land
+    L = ["## Land boundary", "",
+         f"Line in use: {LINE_NAMES[land.border_line]} ({land.border_line_reason}). Main-channel rule at islands: "
+         f"{land.main_channel_rule}."]
     if land.thalweg_m is not None:
         L.append(f"Thalweg vs middle line: largest separation {_f(land.separation_max_m)} m, mean "
                  f"{_f(land.separation_mean_m)} m, area between them {_f(land.area_between_km2, 3)} km².")
     L += [f"Middle line: {land.shore_points:,} shore points; worst equidistance error of its vertices "
           f"{_f(land.middle_equidistance_error_m, 3)} m.", ""]
-    if land.islands:
-        L += ["| island | area | branch taken | mean width along the branch, taken / other | mean depth, taken / other | "
-              "state (line in use) | "
-              "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
-        for i in land.islands:
-            depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
-            L.append(f"| {i.island} | {_f(i.area_m2, 0)} m² | {i.branch_taken} | {_f(i.taken_width_m)} / "
-                     f"{_f(i.other_width_m)} m | {depth} | {i.side_in_use} | {i.side_alternative or '—'} | "
-                     f"{_f(i.distance_to_border_m)} m |")
-        L += ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
-              ""]
-    L += tripoint_markdown(rep.tripoint)
-    if rep.datums:
-        L += ["", "## Datums of the treaty points", "",
-              "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "
-              "distance between the readings | operation |", "|---|---|---|---|---|---|---:|---|"]
-        for d in rep.datums:
-            L.append(f"| {d.id} | {d.published} | {d.datum if d.stated else 'no'} | {d.crs_used} | "
-                     f"{_latlon(d.as_printed)} | {_latlon(d.wgs84)} | {_f(d.shift_m, 2)} m | {d.operation or '—'}"
-                     f"{'' if d.accuracy_m is None else f' (accuracy {d.accuracy_m:g} m)'} |")
+    if not land.islands:
+        return L
+    L += ["| island | area | branch taken | mean width along the branch, taken / other | mean depth, taken / other | "
+          "state (line in use) | "
+          "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
+    for i in land.islands:
+        depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
+        L.append(f"| {i.island} | {_f(i.area_m2, 0)} m² | {i.branch_taken} | {_f(i.taken_width_m)} / "
+                 f"{_f(i.other_width_m)} m | {depth} | {i.side_in_use} | {i.side_alternative or '—'} | "
+                 f"{_f(i.distance_to_border_m)} m |")
+    return L + ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
+                ""]
+
+
+def _datums_markdown(rep: Report) -> list[str]:
+    """The treaty points whose datum was not stated or was transformed: as printed, as read, the distance."""
+    if not rep.datums:
+        return []
+    L = ["", "## Datums of the treaty points", "",
+         "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "
+         "distance between the readings | operation |", "|---|---|---|---|---|---|---:|---|"]
+    for d in rep.datums:
+        L.append(f"| {d.id} | {d.published} | {d.datum if d.stated else 'no'} | {d.crs_used} | "
+                 f"{_latlon(d.as_printed)} | {_latlon(d.wgs84)} | {_f(d.shift_m, 2)} m | {d.operation or '—'}"
+                 f"{'' if d.accuracy_m is None else f' (accuracy {d.accuracy_m:g} m)'} |")
+    return L
+
+
+def _mouth_markdown(rep: Report) -> list[str]:
+    """The closing line, where the channel line meets it (and its offset to the treaty's mouth point), the
+    junction of the land and maritime boundaries, the mouth-point rule."""
     mo = rep.mouth
-    L += ["", "## Mouth", "",
-          f"Closing line {_f(mo.closing_line_length_m)} m between the banks' seaward ends; other openings: "
-          f"{', '.join(_f(x) + ' m' for x in mo.other_openings_m) or 'none'}. The channel line meets it at "
-          f"{_latlon(mo.crossing)}"
-          + (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
-             f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else "."),
-          f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).", ""]
-    L.insert(-1, f"Mouth point: {mo.rule_text}.")
-    L += ["## Maritime boundary", "",
-          f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
-    if mar.segments:
-        L += ["", "| segment | line | length | | initial azimuth | published | diff |", "|---|---|---:|---:|---:|---:|---:|"]
-        for g in mar.segments:
-            pub = "—" if g.published_m is None else f"{_f(g.published_m)} m (±{_f(g.tolerance_m)} m)"
-            diff = "—" if g.published_m is None else f"{g.length_m - g.published_m:+,.1f} m"
-            L.append(f"| {g.start} → {g.end} | {g.kind} | {_f(g.length_m)} m | {g.length_nmi:.3f} nmi | "
-                     f"{g.azimuth_deg:.2f}° | {pub} | {diff} |")
-        if mar.beyond:
-            L.append(f"\nBeyond the end point the treaty's line runs on through {', '.join(mar.beyond)} "
-                     f"({_f(mar.beyond_length_m)} m; layer `maritime_beyond`), outside the territorial sea: not part "
-                     "of this boundary.")
-        L.append("")
+    offset = (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
+              f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else ".")
+    return ["", "## Mouth", "",
+            f"Closing line {_f(mo.closing_line_length_m)} m between the banks' seaward ends; other openings: "
+            f"{', '.join(_f(x) + ' m' for x in mo.other_openings_m) or 'none'}. The channel line meets it at "
+            f"{_latlon(mo.crossing)}" + offset,
+            f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).",
+            f"Mouth point: {mo.rule_text}.", ""]
+
+
+def _segments_markdown(mar: MaritimeReport) -> list[str]:
+    """The method and ends of the maritime boundary, the agreed line segment by segment, the line beyond."""
+    L = ["## Maritime boundary", "",
+         f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
+    if not mar.segments:
+        return L
+    L += ["", "| segment | line | length | | initial azimuth | published | diff |", "|---|---|---:|---:|---:|---:|---:|"]
+    for g in mar.segments:
+        pub = "—" if g.published_m is None else f"{_f(g.published_m)} m (±{_f(g.tolerance_m)} m)"
+        diff = "—" if g.published_m is None else f"{g.length_m - g.published_m:+,.1f} m"
+        L.append(f"| {g.start} → {g.end} | {g.kind} | {_f(g.length_m)} m | {g.length_nmi:.3f} nmi | "
+                 f"{g.azimuth_deg:.2f}° | {pub} | {diff} |")
+    if mar.beyond:
+        L.append(f"\nBeyond the end point the treaty's line runs on through {', '.join(mar.beyond)} "
+                 f"({_f(mar.beyond_length_m)} m; layer `maritime_beyond`), outside the territorial sea: not part "
+                 "of this boundary.")
+    return L + [""]
+
+
+def _agreed_line_markdown(mar: MaritimeReport) -> list[str]:
+    """The agreed line against the rhumb lines, the end point's distances, where the line meets the limits."""
+    L = []
     if mar.agreed_length_m is not None:
         kinds = {g.kind for g in mar.segments}
         kind = "geodesic" if kinds == {"geodesic"} else "rhumb line" if kinds == {"rhumb"} else "geodesics and rhumb lines"
@@ -432,11 +467,16 @@ def render_markdown(rep: Report) -> str:
         if c.lon is not None:
             L.append(f"The agreed line (continued) crosses the {c.side} 12-nm limit at {_latlon((c.lon, c.lat), 6)}, "
                      f"{_f(c.distance_to_end_m)} m from the end point.")
-    L += ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
-              f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",
-          f"Equidistance line: {_f(mar.equidistance_length_m)} m, equidistant within {mar.equidistance_error_m:.4f} m.",
-          "", "| method | in use | length | end | end → end point | largest / mean separation from the agreed line |",
-          "|---|---|---:|---|---:|---:|"]
+    return L
+
+
+def _methods_markdown(mar: MaritimeReport) -> list[str]:
+    """The 12-nm limits, the equidistance line, the methods compared, the sea between the two lines."""
+    L = ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
+             f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",
+         f"Equidistance line: {_f(mar.equidistance_length_m)} m, equidistant within {mar.equidistance_error_m:.4f} m.",
+         "", "| method | in use | length | end | end → end point | largest / mean separation from the agreed line |",
+         "|---|---|---:|---|---:|---:|"]
     for m in mar.methods:
         L.append(f"| {m.method} | {'yes' if m.in_use else 'no'} | {_f(m.length_m)} m | {_latlon(m.end)} | "
                  f"{_f(m.end_to_end_point_m)} m | {_f(m.max_separation_from_agreed_m)} / "
@@ -447,20 +487,54 @@ def render_markdown(rep: Report) -> str:
         for a in mar.areas:
             L.append(f"| {a.piece} | {_f(a.area_km2, 3)} km² | {a.side_agreed} | {a.side_equidistance} |")
         L.append(f"\nIn all {_f(mar.area_total_km2, 3)} km².")
-    if rep.validation:
-        L += ["", "## Validation", "",
-              "| comparison | independent | figure | detail |", "|---|---|---:|---|"]
-        for v in rep.validation:
-            L.append(f"| {v.name} | {'yes' if v.independent else '**no — consistency check**'} | {_f(v.value_m)} m | "
-                     f"{v.detail} |")
-    L += ["", "## Projection", "",
-          f"Metric CRS for buffers and Voronoi diagrams: {rep.crs.metric}; worst scale error over the data extent "
-          f"{rep.crs.max_scale_error_ppm:.2f} ppm ({rep.crs.length_error_over_sea_m:.3f} m over the official sea "
-          "length). Lengths are measured on the ellipsoid, not in this projection.", ""]
+    return L
+
+
+def _validation_markdown(rep: Report) -> list[str]:
+    """The comparisons with the reference data, each marked independent or not."""
+    if not rep.validation:
+        return []
+    L = ["", "## Validation", "", "| comparison | independent | figure | detail |", "|---|---|---:|---|"]
+    for v in rep.validation:
+        L.append(f"| {v.name} | {'yes' if v.independent else '**no — consistency check**'} | {_f(v.value_m)} m | "
+                 f"{v.detail} |")
+    return L
+
+
+def _provenance_markdown(rep: Report) -> list[str]:
+    """The metric CRS and its scale error, the inputs with their sha256, the repairs, the software versions."""
+    L = ["", "## Projection", "",
+         f"Metric CRS for buffers and Voronoi diagrams: {rep.crs.metric}; worst scale error over the data extent "
+         f"{rep.crs.max_scale_error_ppm:.2f} ppm ({rep.crs.length_error_over_sea_m:.3f} m over the official sea "
+         "length). Lengths are measured on the ellipsoid, not in this projection.", ""]
     L += ["## Inputs", "", "| role | file | form | modelled | sha256 |", "|---|---|---|---|---|"]
     for role, p in rep.inputs.items():
         L.append(f"| {role} | `{p.path}` | {p.form}: {p.detail} | {'**yes**' if p.modelled else 'no'} | `{p.sha256}` |")
     if rep.repairs:
         L += ["", "Repairs: " + "; ".join(rep.repairs)]
-    L += ["", "## Software", "", ", ".join(f"{k} {v}" for k, v in rep.software.items()), ""]
-    return "\n".join(L)
+    return L + ["", "## Software", "", ", ".join(f"{k} {v}" for k, v in rep.software.items()), ""]
+
+
+# the sections of report.md, in order: each gives its lines
+_SECTIONS = (
+    _intro_markdown, _checks_markdown, _lengths_markdown, _land_markdown,
+    lambda rep: tripoint_markdown(rep.tripoint), _datums_markdown, _mouth_markdown,
+    lambda rep: _segments_markdown(rep.maritime), lambda rep: _agreed_line_markdown(rep.maritime),
+    lambda rep: _methods_markdown(rep.maritime), _validation_markdown, _provenance_markdown,
+)
+
+
+def render_markdown(rep: Report) -> str:
+    """``report.md``: the same numbers as ``report.json``, rounded for reading.
+
+    Parameters
+    ----------
+    rep : the report (of a run, or ``report.json`` read back: ``check`` renders it again and compares)
+
+    Returns
+    -------
+    str
+        The Markdown document, its sections in :data:`_SECTIONS` order; lengths in metres, areas in m² or km²,
+        angles in degrees, coordinates as WGS 84 latitude, longitude with their hemispheres.
+    """
+    return "\n".join(line for section in _SECTIONS for line in section(rep))
