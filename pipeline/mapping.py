@@ -56,7 +56,17 @@ def _dashes(row: dict) -> Any:
 
 # ------------------------------------------------------------------------------------------ projection
 def local_tmerc(extent_lonlat: tuple[float, float, float, float]) -> CRS:
-    """Transverse Mercator on WGS 84, scale factor 1, centred on the middle of ``extent_lonlat`` (degrees)."""
+    """Transverse Mercator on WGS 84, scale factor 1, centred on the middle of ``extent_lonlat``.
+
+    Parameters
+    ----------
+    extent_lonlat : (min lon, min lat, max lon, max lat), degrees (EPSG:4326)
+
+    Returns
+    -------
+    pyproj.CRS
+        The projection, in metres.
+    """
     x0, y0, x1, y1 = extent_lonlat
     return CRS.from_dict({"proj": "tmerc", "lat_0": (y0 + y1) / 2, "lon_0": (x0 + x1) / 2, "k": 1,
                           "ellps": "WGS84", "units": "m", "no_defs": True})
@@ -67,6 +77,16 @@ def true_north_deg(proj: Proj, lon: float, lat: float) -> float:
 
     PROJ's meridian convergence is the bearing of grid north clockwise from true north, so true north lies
     at minus the convergence from grid north.
+
+    Parameters
+    ----------
+    proj : the map's projection
+    lon, lat : the point, degrees (EPSG:4326)
+
+    Returns
+    -------
+    float
+        Degrees, clockwise positive.
     """
     return -float(proj.get_factors(lon, lat).meridian_convergence)
 

@@ -32,12 +32,35 @@ def _ll(geo, p: Point) -> list[float]:
 
 
 def islands(r: Results, cfg: Config) -> list[tuple[int, Polygon]]:
-    """(number, polygon) of every island, numbered as in the middle line's island choices."""
+    """(number, polygon) of every island, numbered as in the middle line's island choices.
+
+    Parameters
+    ----------
+    r : the typed results (the water area and the mouth, metric CRS)
+    cfg : the run's config (``land.mouth_snap_m``, metres)
+
+    Returns
+    -------
+    list[tuple[int, shapely.Polygon]]
+        Island number (from 1) and its polygon in the run's metric CRS.
+    """
     return list(enumerate(land_line.islands(water=r.inputs.water, mouth=r.channel.mouth,
                                             snap_m=cfg.land.mouth_snap_m), start=1))
 
 
 def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
+    """One row per island: area (m², geodesic on WGS 84), the branch the middle line took and why, the state it
+    falls to under the line in use and under the other line, its distance to the land boundary (m).
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the two states)
+
+    Returns
+    -------
+    list[IslandRow]
+    """
     geo, sides = r.inputs.geo, cfg.sides.pair
     choices = {c.island: c for c in r.channel.middle.islands}
     line, other = r.channel.line, r.channel.other
@@ -56,6 +79,18 @@ def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
 
 
 def land_report(r: Results, cfg: Config) -> LandReport:
+    """The land boundary's section of the report: the line in use and why, its lengths (m, geodesic on WGS 84),
+    the thalweg against the middle line, the middle line's quality, the islands.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config
+
+    Returns
+    -------
+    LandReport
+    """
     geo, ch, lb = r.inputs.geo, r.channel, r.land
     reason = ("a depth input is given (land.border_line = 'auto' takes the thalweg)" if cfg.land.border_line == "auto"
               and ch.in_use == "thalweg" else "no depth input: the middle of the main channel is used"
@@ -95,6 +130,18 @@ def _nan_none(v: float) -> float | None:
 
 
 def tripoint_report(r: Results, cfg: Config) -> TripointReport:
+    """Tripoint A: the rule, its construction and coordinates (WGS 84 lon/lat degrees, and in the second datum),
+    distances (m) to the monument and between the constructions, the dividing line when the rule uses one.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (``tripoint.direction_window_m``)
+
+    Returns
+    -------
+    TripointReport
+    """
     tp = r.tripoint
     a = tp.foot
     dividing = None
@@ -119,6 +166,17 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
 
 
 def datum_rows(r: Results) -> list[DatumRow]:
+    """The treaty points whose datum was not stated or that were transformed: as printed and as read (lon/lat
+    degrees), the distance between the two readings (m, geodesic on WGS 84), the operation used.
+
+    Parameters
+    ----------
+    r : the typed results (the points as loaded)
+
+    Returns
+    -------
+    list[DatumRow]
+    """
     rows = []
     for p in r.inputs.points.values():
         if not p.operation and p.datum_stated:
@@ -130,6 +188,18 @@ def datum_rows(r: Results) -> list[DatumRow]:
 
 
 def mouth_report(r: Results, cfg: Config) -> MouthReport:
+    """The mouth: the closing line (length m, ends lon/lat), where the channel line meets it, its offset (m) and
+    azimuth (degrees) to the treaty's mouth point, the junction of the land and maritime boundaries.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the treaty's mouth point and rule)
+
+    Returns
+    -------
+    MouthReport
+    """
     geo, mouth, lb = r.inputs.geo, r.channel.mouth, r.land
     b = r.inputs.points.get(cfg.treaty.mouth_point) if cfg.treaty.mouth_point else None
     crossing = geo.point_lonlat(lb.crossing)
@@ -146,6 +216,18 @@ def mouth_report(r: Results, cfg: Config) -> MouthReport:
 
 
 def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
+    """The maritime boundary: method, ends (lon/lat degrees), lengths (m, geodesic on WGS 84), where the agreed
+    line meets the 12-nm limits, the methods compared, the areas between the lines (km²), the segments.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (breadth, the treaty's end point, the validation step)
+
+    Returns
+    -------
+    MaritimeReport
+    """
     geo, mar, sides = r.inputs.geo, r.maritime, cfg.sides.pair
     end_id = cfg.treaty.end_point
     e = r.inputs.points.get(end_id) if end_id else None
@@ -192,7 +274,17 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
 
 def segment_rows(r: Results, cfg: Config) -> list[SegmentRow]:
     """The agreed line segment by segment: kind, geodesic length (m and nmi), initial azimuth, and the
-    published figure where the config has one."""
+    published figure where the config has one.
+
+    Parameters
+    ----------
+    r : the typed results (the agreed line's segments)
+    cfg : the run's config (``official.segments``, ``maritime.nautical_mile_m``)
+
+    Returns
+    -------
+    list[SegmentRow]
+    """
     published = {(s["from"], s["to"]): s for s in cfg.official.segments}
     nmi = cfg.maritime.nautical_mile_m
     out = []
@@ -205,6 +297,17 @@ def segment_rows(r: Results, cfg: Config) -> list[SegmentRow]:
 
 
 def legal_chain(r: Results, cfg: Config) -> str:
+    """The border point for point in words: A → the channel line → B (or the closing line) → each segment → E.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the treaty's points and rules)
+
+    Returns
+    -------
+    str
+    """
     chain = f"A (tripoint) → {LINE_NAMES[r.channel.in_use]}"
     if r.tripoint.rule == "start_point":
         chain = chain.replace("A (tripoint)", "A (start point, a model choice)")
@@ -222,7 +325,20 @@ def legal_chain(r: Results, cfg: Config) -> str:
 
 
 def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report:
-    """The report of a run: every figure the outputs state, unrounded, from the typed results."""
+    """The report of a run: every figure the outputs state, unrounded, from the typed results.
+
+    Parameters
+    ----------
+    r : the typed results of the run
+    cfg : the run's config
+    software : library name -> version (:func:`pipeline.export.software_versions`)
+
+    Returns
+    -------
+    Report
+        Lengths and distances in metres (geodesic on WGS 84), areas in m² or km², angles in degrees, coordinates
+        as WGS 84 [lon, lat] degrees.
+    """
     geo, sides = r.inputs.geo, cfg.sides.pair
     land = land_report(r, cfg)
     mar = maritime_report(r, cfg)
@@ -279,6 +395,17 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
 
 
 def to_json(report: Report) -> str:
+    """``report.json``: the report as it is (unrounded), indented, UTF-8 text.
+
+    Parameters
+    ----------
+    report : the report
+
+    Returns
+    -------
+    str
+        The JSON document, ending in a newline.
+    """
     return json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -296,7 +423,17 @@ def _latlon(ll, nd: int = 7) -> str:
 
 
 def tripoint_markdown(tp: TripointReport) -> list[str]:
-    """The report's section on A: the rule and its article, both constructions, the monument table."""
+    """The report's section on A: the rule and its article, both constructions, the monument table.
+
+    Parameters
+    ----------
+    tp : the report's tripoint section
+
+    Returns
+    -------
+    list[str]
+        Markdown lines (distances in metres, angles in degrees, coordinates WGS 84 lat, lon).
+    """
     second = (f"; {_latlon((tp.lon_second_datum, tp.lat_second_datum))} ({tp.second_datum}, via "
               f"{tp.second_datum_operation})" if tp.second_datum else "")
     L = ["## Tripoint A" if tp.rule != "start_point" else "## Start of the land boundary A", "",

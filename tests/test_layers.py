@@ -59,7 +59,8 @@ def test_what_check_reads_from_the_catalogue(bundled_case):
     assert layers.in_use_layer(rep, "land.border_line") == {"middle": "channel_middle",
                                                             "thalweg": "thalweg"}[rep.land.border_line]
     stated = {name: layers.report_figure(rep, path) for name, path in layers.LENGTH_FIGURES.items()}
-    assert stated["land_boundary"] == rep.land.land_boundary_m and stated["closing_line"] == rep.mouth.closing_line_length_m
+    assert stated["land_boundary"] == rep.land.land_boundary_m
+    assert stated["closing_line"] == rep.mouth.closing_line_length_m
     assert layers.inset_layer("tripoint") == "tripoint"
     with pytest.raises(KeyError):
         layers.inset_layer("nowhere")
