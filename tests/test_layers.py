@@ -12,7 +12,7 @@ import pyogrio
 import pytest
 from shapely.geometry import LineString
 
-from pipeline import layers, styles
+from pipeline import layers
 from pipeline.geodesy import WGS84
 
 STYLE_GEOMETRY = {"Point": "point", "LineString": "line", "MultiLineString": "line", "Polygon": "polygon",
