@@ -59,12 +59,24 @@ JUNIT_GENERATOR = "tumen-border check"        # the marker of a JUnit file this 
 
 
 def output_names() -> set[str]:
-    """Every file name a run may write into the output folder (manifest and lock aside)."""
+    """Every file name a run may write into the output folder (manifest and lock aside): the fixed files and one
+    ``<layer>.geojson`` per catalogue layer (:data:`pipeline.layers.LAYERS`).
+
+    Returns
+    -------
+    set[str]
+    """
     return set(FIXED_FILES) | {f"{name}.geojson" for name in LAYERS}
 
 
 def software_versions() -> dict[str, str]:
-    """Versions of the libraries that computed the run (from package metadata; nothing is imported)."""
+    """Versions of the libraries that computed the run (from package metadata; nothing is imported).
+
+    Returns
+    -------
+    dict[str, str]
+        Distribution name -> version ("not installed" when missing); ``python`` first.
+    """
     import platform
 
     out = {"python": platform.python_version()}
@@ -78,7 +90,17 @@ def software_versions() -> dict[str, str]:
 
 
 def timestamp(default: str) -> str:
-    """The timestamp stored in outputs: ``SOURCE_DATE_EPOCH`` when set, else ``default`` (a fixed config value)."""
+    """The timestamp stored in outputs: ``SOURCE_DATE_EPOCH`` when set, else ``default`` (a fixed config value).
+
+    Parameters
+    ----------
+    default : ISO 8601 UTC ("2000-01-01T00:00:00Z"), ``output.timestamp``
+
+    Returns
+    -------
+    str
+        ISO 8601 UTC, seconds.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
@@ -90,6 +112,15 @@ def read_manifest(folder: Path) -> tuple[str | None, dict[str, str]]:
 
     Manifests written before the command was recorded are read too: one that lists only ``compare`` files was
     written by ``compare``, any other by ``run``.
+
+    Parameters
+    ----------
+    folder : an output folder
+
+    Returns
+    -------
+    tuple[str | None, dict[str, str]]
+        OutputError when the manifest is unreadable or lists a file this tool never writes.
     """
     path = folder / MANIFEST
     if not path.is_file():
@@ -120,6 +151,12 @@ def refuse_unsafe(folder: Path, owned: dict[str, str], names: set[str]) -> None:
       program (QGIS) or was not closed cleanly: replacing it would break that program's view or lose its edits;
     * a file whose bytes differ from the manifest's sha256 was changed after this tool wrote it (a
       ``border.qgs`` saved in QGIS, a report edited by hand): it is the user's now and is never replaced.
+
+    Parameters
+    ----------
+    folder : the folder published into
+    owned : {file name: sha256} of its manifest
+    names : the files the publish writes
     """
     for name in sorted(n for n in set(owned) | names if n.endswith(".gpkg")):
         for suffix in SQLITE_JOURNALS:
@@ -141,7 +178,16 @@ def _inside(a: Path, b: Path) -> bool:
 
 
 def input_folders(cfg: Config) -> set[Path]:
-    """The folders of every input file and of the config (resolved): never an output folder."""
+    """The folders of every input file and of the config (resolved): never an output folder.
+
+    Parameters
+    ----------
+    cfg : the run's config
+
+    Returns
+    -------
+    set[pathlib.Path]
+    """
     protected = {Path(p).resolve().parent for p in cfg.inputs.files().values()}
     if cfg.path is not None:
         protected.add(cfg.path.resolve().parent)
@@ -151,9 +197,18 @@ def input_folders(cfg: Config) -> set[Path]:
 def check_folder(out_dir: Path, *, protected: set[Path], names: set[str], command: str = "run") -> Path:
     """The resolved output folder, after every check that can be made before computing (OutputError if one fails).
 
-    ``protected``: folders the output folder must not be, contain or lie inside; ``names``: the files a run
-    may write there, none of which may exist unless a manifest of this tool lists it; ``command``: the command
-    that will write (a folder another command wrote is refused, see also :func:`refuse_unsafe`).
+    Parameters
+    ----------
+    out_dir : the folder as named on the command line
+    protected : folders the output folder must not be, contain or lie inside
+    names : the files a run may write there, none of which may exist unless a manifest of this tool lists it
+    command : the command that will write (a folder another command wrote is refused, see also
+        :func:`refuse_unsafe`)
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, resolved (it may not exist yet).
     """
     if str(out_dir).strip() == "":
         raise OutputError(None, "the output folder is empty ('--out \"\"'); give a folder")
@@ -221,7 +276,20 @@ class Target:
             os.close(fd)
 
     def publish(self, *, results: Results, report: Report, layers: dict, cfg: Config) -> Path:
-        """Write every output and publish it: into the folder when every check passed, else into ``failed-run``."""
+        """Write every output and publish it: into the folder when every check passed, else into ``failed-run``.
+
+        Parameters
+        ----------
+        results : the typed results of the run
+        report : the run's report (``passed`` chooses the destination)
+        layers : the output layers by name (EPSG:4326 GeoDataFrames, :func:`pipeline.layers.build_layers`)
+        cfg : the run's config
+
+        Returns
+        -------
+        pathlib.Path
+            The folder the outputs were published into.
+        """
         dest = self.folder if report.passed else self.folder / FAILED
         if not report.passed and dest.exists():
             check_folder(dest, protected=input_folders(cfg), names=output_names(), command=self.command)
@@ -229,7 +297,18 @@ class Target:
                                                               cfg=cfg))
 
     def publish_files(self, dest: Path, write) -> Path:
-        """``write(tmp)`` fills a temporary folder in this folder; its files are then swapped into ``dest``."""
+        """``write(tmp)`` fills a temporary folder in this folder; its files are then swapped into ``dest``.
+
+        Parameters
+        ----------
+        dest : the folder to publish into (this folder or its ``failed-run``)
+        write : a function of the temporary folder that writes every file into it
+
+        Returns
+        -------
+        pathlib.Path
+            ``dest``. OutputError when writing or publishing fails (nothing is published then).
+        """
         from pyogrio.errors import DataLayerError, DataSourceError
 
         tmp = self.folder / f"{TMP_PREFIX}{os.getpid()}"
@@ -249,19 +328,48 @@ class Target:
 
 
 def prepare(out_dir: Path, cfg: Config) -> Target:
-    """Check the output folder before computing (see :func:`check_folder`)."""
+    """Check the output folder before computing (see :func:`check_folder`).
+
+    Parameters
+    ----------
+    out_dir : the output folder as named on the command line
+    cfg : the run's config (its input folders are protected)
+
+    Returns
+    -------
+    Target
+    """
     return Target(check_folder(out_dir, protected=input_folders(cfg), names=output_names()), Path(out_dir))
 
 
 
 def prepare_compare(out_dir: Path, runs: list[Path]) -> Target:
-    """Check the output folder of ``tumen-border compare``: not one of the run folders, nor inside one."""
+    """Check the output folder of ``tumen-border compare``: not one of the run folders, nor inside one.
+
+    Parameters
+    ----------
+    out_dir : the output folder as named on the command line
+    runs : the two run folders compared
+
+    Returns
+    -------
+    Target
+    """
     return Target(check_folder(out_dir, protected={Path(r).resolve() for r in runs}, names=set(COMPARE_FILES),
                                command="compare"), Path(out_dir), "compare")
 
 
 def write_comparison(folder: Path, comparison, *, timestamp: str, gpkg_version: str) -> None:
-    """The files of ``tumen-border compare``: compare.gpkg (layer ``changed_areas``), compare.json, compare.md."""
+    """The files of ``tumen-border compare``: compare.gpkg (layer ``changed_areas``, EPSG:4326), compare.json,
+    compare.md.
+
+    Parameters
+    ----------
+    folder : a fresh temporary folder
+    comparison : the comparison (:mod:`pipeline.compare`)
+    timestamp : the GeoPackage's timestamps, ISO 8601 UTC
+    gpkg_version : the GeoPackage version written ("1.2")
+    """
     import geopandas as gpd
     import pyogrio
 
@@ -343,7 +451,14 @@ def _signals_held():
 def swap(tmp: Path, dest: Path, *, command: str = "run") -> None:
     """Move every file of ``tmp`` into ``dest``, replacing only files the previous manifest lists, each with the
     bytes it lists, and only when ``command`` wrote them; all or nothing. The checks of :func:`check_folder` are
-    made again here: the folder may have changed while the run computed."""
+    made again here: the folder may have changed while the run computed.
+
+    Parameters
+    ----------
+    tmp : the temporary folder holding the new files
+    dest : the folder published into
+    command : the command publishing (``run`` or ``compare``), recorded in the new manifest
+    """
     owner, old = read_manifest(dest)
     new = {p.name: _sha256(p) for p in sorted(tmp.iterdir()) if p.is_file()}
     if owner is not None and owner != command:
@@ -393,7 +508,12 @@ def gdal_options(stamp: str):
     """GDAL settings while the outputs are written, restored afterwards: the GeoPackage timestamps fixed to
     ``stamp`` (``OGR_CURRENT_DATE``, so reruns are byte-identical), and no fsync after every SQLite commit
     (``OGR_SQLITE_SYNCHRONOUS=OFF``: the files are in a temporary folder; :func:`swap` syncs each file once
-    before it is published)."""
+    before it is published).
+
+    Parameters
+    ----------
+    stamp : ISO 8601 UTC timestamp
+    """
     import pyogrio
 
     wanted = {"OGR_CURRENT_DATE": stamp, "OGR_SQLITE_SYNCHRONOUS": "OFF"}
@@ -406,7 +526,20 @@ def gdal_options(stamp: str):
 
 
 def write_all(folder: Path, *, results: Results, report: Report, layers: dict, cfg: Config) -> None:
-    """Write every output file into ``folder`` (a fresh temporary folder)."""
+    """Write every output file into ``folder`` (a fresh temporary folder).
+
+    The layers go to border.gpkg and ``<layer>.geojson`` in the order given (the catalogue's), each with its
+    catalogue geometry type (:data:`pipeline.layers.LAYERS`), then the ``layer_styles`` table, border.qgs, the
+    reports and the maps.
+
+    Parameters
+    ----------
+    folder : the folder to write into
+    results : the typed results of the run
+    report : the run's report
+    layers : the output layers by name (EPSG:4326 GeoDataFrames, :func:`pipeline.layers.build_layers`)
+    cfg : the run's config (``[output]``)
+    """
     import pyogrio
 
     from . import report as report_module
@@ -446,6 +579,12 @@ def write_junit(path: Path, found: list, *, suite: str) -> None:
 
     Written atomically (a temporary file renamed into place); an OSError becomes an OutputError naming ``path``.
     Never over a file of a run (see :func:`refuse_junit_target`).
+
+    Parameters
+    ----------
+    path : the XML file to write
+    found : the checks (:class:`pipeline.model.Check`)
+    suite : the test suite's name
     """
     import xml.etree.ElementTree as ET
 
@@ -488,7 +627,12 @@ def _is_own_junit(path: Path) -> bool:
 def refuse_junit_target(path: Path) -> None:
     """OutputError unless ``check --junit-xml`` may write ``path``: not a folder, not the manifest or the lock,
     not a file a manifest beside it lists (a file of a run or a comparison, even one that is missing), and,
-    when it exists, a JUnit file this tool wrote before (recognised by its root element and marker)."""
+    when it exists, a JUnit file this tool wrote before (recognised by its root element and marker).
+
+    Parameters
+    ----------
+    path : the file ``--junit-xml`` names
+    """
     if path.is_dir():
         raise OutputError(path, "is a folder; give a file name for the JUnit XML")
     if path.name in (MANIFEST, LOCK):

@@ -34,6 +34,7 @@ from pyproj import CRS, Proj, Transformer
 
 from .config import Config
 from .geometry import label_spot
+from .layers import inset_layer
 from .model import Report
 from .styles import MM_PER_PT, StyleTable, categories, view_extent
 
@@ -55,7 +56,17 @@ def _dashes(row: dict) -> Any:
 
 # ------------------------------------------------------------------------------------------ projection
 def local_tmerc(extent_lonlat: tuple[float, float, float, float]) -> CRS:
-    """Transverse Mercator on WGS 84, scale factor 1, centred on the middle of ``extent_lonlat`` (degrees)."""
+    """Transverse Mercator on WGS 84, scale factor 1, centred on the middle of ``extent_lonlat``.
+
+    Parameters
+    ----------
+    extent_lonlat : (min lon, min lat, max lon, max lat), degrees (EPSG:4326)
+
+    Returns
+    -------
+    pyproj.CRS
+        The projection, in metres.
+    """
     x0, y0, x1, y1 = extent_lonlat
     return CRS.from_dict({"proj": "tmerc", "lat_0": (y0 + y1) / 2, "lon_0": (x0 + x1) / 2, "k": 1,
                           "ellps": "WGS84", "units": "m", "no_defs": True})
@@ -66,6 +77,16 @@ def true_north_deg(proj: Proj, lon: float, lat: float) -> float:
 
     PROJ's meridian convergence is the bearing of grid north clockwise from true north, so true north lies
     at minus the convergence from grid north.
+
+    Parameters
+    ----------
+    proj : the map's projection
+    lon, lat : the point, degrees (EPSG:4326)
+
+    Returns
+    -------
+    float
+        Degrees, clockwise positive.
     """
     return -float(proj.get_factors(lon, lat).meridian_convergence)
 
@@ -134,18 +155,20 @@ def _xy(gdf: gpd.GeoDataFrame | None) -> np.ndarray:
 
 
 def _tripoint_window(g: dict[str, gpd.GeoDataFrame], m: dict) -> tuple[float, float, float, float]:
-    """The tripoint inset: every tripoint feature and the monuments within tripoint_reach_m of A."""
-    pts = _xy(g["tripoint"])
+    """The tripoint inset: every feature of the catalogue's ``tripoint`` inset layer (the first is A) and the
+    features of its ``tripoint_near`` layer (the monuments) within tripoint_reach_m of A."""
+    pts = _xy(g[inset_layer("tripoint")])
     a = pts[0]
-    mons = _xy(g.get("monuments"))
+    mons = _xy(g.get(inset_layer("tripoint_near")))
     near = mons[np.hypot(*(mons - a).T) <= m["tripoint_reach_m"]] if len(mons) else mons
     return _window(np.vstack([pts, near]), min_half_m=m["inset_min_half_m"])
 
 
 def _mouth_window(g: dict[str, gpd.GeoDataFrame], m: dict) -> tuple[float, float, float, float]:
-    """The mouth inset: the closing line and the boundary points within mouth_reach_m of it."""
-    line = shapely.union_all(g["closing_line"].geometry.values)
-    pts = g["boundary_points"]
+    """The mouth inset: the catalogue's ``mouth`` inset layer (the closing line) and the features of its
+    ``mouth_near`` layer (the boundary points) within mouth_reach_m of it."""
+    line = shapely.union_all(g[inset_layer("mouth")].geometry.values)
+    pts = g[inset_layer("mouth_near")]
     near = pts[pts.geometry.distance(line).to_numpy() <= m["mouth_reach_m"]]
     return _window(np.vstack([shapely.get_coordinates(line), _xy(near)]), min_half_m=m["inset_min_half_m"])
 
@@ -382,112 +405,164 @@ def _hemisphere(lon: float, lat: float) -> str:
     return f"{abs(lat):.4f}°{'N' if lat >= 0 else 'S'} {abs(lon):.4f}°{'E' if lon >= 0 else 'W'}"
 
 
-# ------------------------------------------------------------------------------------------------ public
-def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: Config, report: Report) -> bytes:
-    """The map as PNG bytes.
+# ------------------------------------------------------------------------------------------------ steps
+@dataclass(frozen=True)
+class _Projected:
+    """The layers in the map's projection: ``extent`` the first view (lon/lat degrees), ``crs`` the transverse
+    Mercator centred on it, ``fwd``/``inv`` lon/lat <-> metres, ``g`` every non-empty layer projected, ``drawn``
+    those with a style, split by category, in the table's draw order (bottom first)."""
 
-    Parameters
-    ----------
-    layers : the output layers (EPSG:4326 GeoDataFrames) by name, as :func:`pipeline.layers.build_layers` makes
-        them; the layers in ``table.map["required_layers"]`` must be present and non-empty (ValueError naming
-        the missing ones), every layer must have a style in ``table`` (StyleError)
-    table : the style table (colours, symbols, draw order, labels, legend; the layout in ``table.map``)
-    cfg : the run's config: title (``case.map_title`` or ``case.name``), attribution, size
-        (``output.map_width_px`` x ``map_height_px`` at ``map_dpi``)
-    report : the run's report; a failed run's map carries the ``failed_stamp``
+    extent: tuple[float, float, float, float]
+    crs: CRS
+    proj: Proj
+    fwd: Transformer
+    inv: Transformer
+    g: dict[str, gpd.GeoDataFrame]
+    drawn: list[_Drawn]
 
-    The same inputs give the same bytes (no date or software metadata in the PNG).
-    """
-    m, view = table.map, table.view
-    missing = [k for k in m["required_layers"] if k not in layers or layers[k] is None or layers[k].empty]
+
+def _require(layers: dict[str, gpd.GeoDataFrame], table: StyleTable) -> None:
+    """ValueError naming the required layers missing or empty; StyleError for a layer without a style."""
+    missing = [k for k in table.map["required_layers"] if k not in layers or layers[k] is None or layers[k].empty]
     if missing:
         raise ValueError(f"render_map: required layer(s) missing or empty: {', '.join(missing)}")
     for name in layers:
         table.of(name)
+
+
+def _project(layers: dict[str, gpd.GeoDataFrame], table: StyleTable) -> _Projected:
     extent = view_extent(layers, table)
     crs = local_tmerc(extent)
-    proj = Proj(crs)
-    fwd = Transformer.from_crs(4326, crs, always_xy=True)
-    inv = Transformer.from_crs(crs, 4326, always_xy=True)
     g = {name: gdf.to_crs(crs) for name, gdf in layers.items() if gdf is not None and not gdf.empty}
     drawn = []
     for name in table.layers:
         if name in g:
             parts = [(row, part) for row, part in categories(g[name], table.of(name)) if not part.empty]
             drawn.append(_Drawn(name, parts[0][0]["geometry"], parts))
-    out = cfg.output
-    rc = {"font.family": view["font"], "font.size": m["text_size_pt"], "lines.scale_dashes": False,
-          "axes.linewidth": 0.8, "xtick.labelsize": m["text_size_pt"], "ytick.labelsize": m["text_size_pt"],
-          "text.parse_math": False}   # labels and titles are the user's text: a "$" is a dollar sign, not TeX
-    with matplotlib.rc_context(rc):
+    return _Projected(extent, crs, Proj(crs), Transformer.from_crs(4326, crs, always_xy=True),
+                      Transformer.from_crs(crs, 4326, always_xy=True), g, drawn)
+
+
+def _rc(view: dict, m: dict) -> dict[str, Any]:
+    return {"font.family": view["font"], "font.size": m["text_size_pt"], "lines.scale_dashes": False,
+            "axes.linewidth": 0.8, "xtick.labelsize": m["text_size_pt"], "ytick.labelsize": m["text_size_pt"],
+            "text.parse_math": False}   # labels and titles are the user's text: a "$" is a dollar sign, not TeX
+
+
+def _panels(fig: Figure, p: _Projected, m: dict, background: str) -> tuple[Any, list]:
+    """The main panel (the first view) and the two insets (tripoint, mouth), framed, with every layer drawn."""
+    main = fig.add_axes(m["main"])
+    insets = [fig.add_axes(m["tripoint_inset"]), fig.add_axes(m["mouth_inset"])]
+    x0, y0, x1, y1 = p.extent
+    corners = np.array(p.fwd.transform([x0, x1, x1, x0], [y0, y0, y1, y1])).T
+    _fit(main, (*corners.min(axis=0), *corners.max(axis=0)), 0.0)
+    _fit(insets[0], _tripoint_window(p.g, m), m["inset_pad_fraction"])
+    _fit(insets[1], _mouth_window(p.g, m), m["inset_pad_fraction"])
+    for ax in (main, *insets):
+        ax.set_facecolor(background)
+        for spine in ax.spines.values():
+            spine.set_edgecolor(m["panel_edge"])
+            spine.set_zorder(_DECO_Z)
+        for layer in p.drawn:
+            _plot_layer(ax, layer)
+    return main, insets
+
+
+def _inset_frames(main, insets: list, m: dict, halo: list) -> list:
+    """Each inset's extent outlined on the main panel with its number; the insets lose their ticks. Returns the
+    numbers' texts (labels keep out of them)."""
+    boxes = []
+    for ax, number in zip(insets, m["inset_frame_labels"]):
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        main.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=m["decoration_colour"],
+                                 linewidth=m["frame_width_pt"], zorder=_DECO_Z))
+        boxes.append(main.annotate(
+            number, (x0, y1), xytext=(-m["frame_width_pt"], m["frame_width_pt"]), textcoords="offset points",
+            ha="right", va="bottom", fontsize=m["panel_title_size_pt"], fontweight="bold",
+            color=m["decoration_colour"], zorder=_DECO_Z, path_effects=halo))
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return boxes
+
+
+def _label(panels: list[tuple[Any, str, list]], drawn: list[_Drawn], m: dict, renderer, halo: list) -> None:
+    """Label every panel ((axes, "main" | "insets", boxes or artists labels keep out of)), after its scale bar."""
+    for ax, panel, extra in panels:
+        blocked = [_scale_bar(ax, m, renderer), *_marker_boxes(ax, drawn),
+                   *[b if isinstance(b, Bbox) else b.get_window_extent(renderer) for b in extra]]
+        labels = _merge(ax, _panel_labels(ax, drawn, panel, tolerance_m=m["land_label_tolerance_m"]),
+                        m["label_merge_px"])
+        _place_labels(ax, labels, renderer, blocked=blocked, halo=halo, pad_px=m["label_pad_px"])
+
+
+def _texts(fig: Figure, main, p: _Projected, m: dict, cfg: Config, passed: bool, gamma: float) -> None:
+    """The title (and the failed stamp), the projection note with its worst scale error, the attribution."""
+    tx, ty = m["title_xy"]
+    fig.text(tx, ty, cfg.case.map_title or cfg.case.name, ha="left", va="top", fontsize=m["title_size_pt"],
+             fontweight="bold")
+    if not passed:
+        fig.text(1 - tx, ty, m["failed_stamp"], ha="right", va="top", fontsize=m["title_size_pt"],
+                 fontweight="bold", color=m["failed_colour"])
+    (x0, x1), (y0, y1) = main.get_xlim(), main.get_ylim()
+    lons, lats = p.inv.transform(np.array([x0, x1, x1, x0, (x0 + x1) / 2]), np.array([y0, y0, y1, y1, (y0 + y1) / 2]))
+    ppm = max(abs(p.proj.get_factors(lo, la).meridional_scale - 1.0) for lo, la in zip(lons, lats)) * 1e6
+    lon0, lat0 = p.inv.transform(0.0, 0.0)
+    note = m["projection_note"].format(centre=_hemisphere(lon0, lat0), gamma=gamma, ppm=ppm)
+    nx, ny = m["notes_xy"]
+    fig.text(nx, ny, "\n".join([note, *textwrap.wrap(cfg.case.attribution, m["notes_wrap_chars"])]),
+             ha="left", va="top", fontsize=m["text_size_pt"], color=m["decoration_colour"], linespacing=1.4)
+
+
+def _png(canvas: FigureCanvasAgg, compress_level: int, dpi: int) -> bytes:
+    """The drawn canvas as PNG bytes: RGB (the figure is opaque: a quarter less to compress than RGBA), with no
+    date or software text (Pillow writes none unless asked)."""
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, format="PNG", compress_level=compress_level, dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ public
+def render_map(layers: dict[str, gpd.GeoDataFrame], *, table: StyleTable, cfg: Config, report: Report) -> bytes:
+    """The map as PNG bytes.
+
+    Parameters
+    ----------
+    layers : the output layers (EPSG:4326 lon/lat GeoDataFrames) by name, as :func:`pipeline.layers.build_layers`
+        makes them; the layers in ``table.map["required_layers"]`` must be present and non-empty (ValueError
+        naming the missing ones), every layer must have a style in ``table`` (StyleError)
+    table : the style table (colours, symbols, draw order, labels, legend; the layout in ``table.map``)
+    cfg : the run's config: title (``case.map_title`` or ``case.name``), attribution, size
+        (``output.map_width_px`` x ``map_height_px`` pixels at ``map_dpi``)
+    report : the run's report; a failed run's map carries the ``failed_stamp``
+
+    Returns
+    -------
+    bytes
+        The PNG. The same inputs give the same bytes (no date or software metadata in the PNG).
+    """
+    m, view, out = table.map, table.view, cfg.output
+    _require(layers, table)
+    p = _project(layers, table)
+    with matplotlib.rc_context(_rc(view, m)):
         # a Figure without a canvas first: geopandas asks the canvas to redraw after every plot call, which the
         # base canvas ignores; the Agg canvas is attached once everything is plotted
         fig = Figure(figsize=(out.map_width_px / out.map_dpi, out.map_height_px / out.map_dpi), dpi=out.map_dpi,
                      facecolor=m["paper_colour"])
-        main = fig.add_axes(m["main"])
-        insets = [fig.add_axes(m["tripoint_inset"]), fig.add_axes(m["mouth_inset"])]
-        corners = np.array(fwd.transform([extent[0], extent[2], extent[2], extent[0]],
-                                         [extent[1], extent[1], extent[3], extent[3]])).T
-        _fit(main, (*corners.min(axis=0), *corners.max(axis=0)), 0.0)
-        _fit(insets[0], _tripoint_window(g, m), m["inset_pad_fraction"])
-        _fit(insets[1], _mouth_window(g, m), m["inset_pad_fraction"])
-        for ax in (main, *insets):
-            ax.set_facecolor(view["background"])
-            for spine in ax.spines.values():
-                spine.set_edgecolor(m["panel_edge"])
-                spine.set_zorder(_DECO_Z)
-            for layer in drawn:
-                _plot_layer(ax, layer)
-
+        main, insets = _panels(fig, p, m, view["background"])
         canvas = FigureCanvasAgg(fig)
         # matplotlib's stroke is centred on the glyph outline, QGIS's buffer lies outside it: twice as wide
         halo = [patheffects.withStroke(linewidth=2 * view["halo_pt"], foreground=view["halo_colour"])]
         renderer = canvas.get_renderer()
-        _graticule(main, inv, fwd, m, m["text_size_pt"])
+        _graticule(main, p.inv, p.fwd, m, m["text_size_pt"])
         main.apply_aspect()
-        frame_boxes = []
-        for ax, number in zip(insets, m["inset_frame_labels"]):
-            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            main.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor=m["decoration_colour"],
-                                     linewidth=m["frame_width_pt"], zorder=_DECO_Z))
-            frame_boxes.append(main.annotate(
-                number, (x0, y1), xytext=(-m["frame_width_pt"], m["frame_width_pt"]), textcoords="offset points",
-                ha="right", va="bottom", fontsize=m["panel_title_size_pt"], fontweight="bold",
-                color=m["decoration_colour"], zorder=_DECO_Z, path_effects=halo))
-            ax.set_xticks([])
-            ax.set_yticks([])
-        gamma, arrow_boxes = _north_arrow(main, proj, inv, m, renderer)
+        frame_boxes = _inset_frames(main, insets, m, halo)
+        gamma, arrow_boxes = _north_arrow(main, p.proj, p.inv, m, renderer)
         first = m["start_inset_title"] if report.tripoint.rule == "start_point" else m["tripoint_inset_title"]
-        titles = [_panel_title(insets[0], first, m),
-                  _panel_title(insets[1], m["mouth_inset_title"], m)]
-        for ax, panel, extra in ((main, "main", arrow_boxes + frame_boxes), (insets[0], "insets", [titles[0]]),
-                                 (insets[1], "insets", [titles[1]])):
-            blocked = [_scale_bar(ax, m, renderer), *_marker_boxes(ax, drawn),
-                       *[b if isinstance(b, Bbox) else b.get_window_extent(renderer) for b in extra]]
-            labels = _merge(ax, _panel_labels(ax, drawn, panel, tolerance_m=m["land_label_tolerance_m"]),
-                            m["label_merge_px"])
-            _place_labels(ax, labels, renderer, blocked=blocked, halo=halo, pad_px=m["label_pad_px"])
-        _legend(fig.add_axes(m["legend"]), drawn, m)
-
-        tx, ty = m["title_xy"]
-        fig.text(tx, ty, cfg.case.map_title or cfg.case.name, ha="left", va="top", fontsize=m["title_size_pt"],
-                 fontweight="bold")
-        if not report.passed:
-            fig.text(1 - tx, ty, m["failed_stamp"], ha="right", va="top", fontsize=m["title_size_pt"],
-                     fontweight="bold", color=m["failed_colour"])
-        (x0, x1), (y0, y1) = main.get_xlim(), main.get_ylim()
-        lons, lats = inv.transform(np.array([x0, x1, x1, x0, (x0 + x1) / 2]), np.array([y0, y0, y1, y1, (y0 + y1) / 2]))
-        ppm = max(abs(proj.get_factors(lo, la).meridional_scale - 1.0) for lo, la in zip(lons, lats)) * 1e6
-        lon0, lat0 = inv.transform(0.0, 0.0)
-        note = m["projection_note"].format(centre=_hemisphere(lon0, lat0), gamma=gamma, ppm=ppm)
-        nx, ny = m["notes_xy"]
-        fig.text(nx, ny, "\n".join([note, *textwrap.wrap(cfg.case.attribution, m["notes_wrap_chars"])]),
-                 ha="left", va="top", fontsize=m["text_size_pt"], color=m["decoration_colour"], linespacing=1.4)
+        titles = [_panel_title(insets[0], first, m), _panel_title(insets[1], m["mouth_inset_title"], m)]
+        _label([(main, "main", arrow_boxes + frame_boxes), (insets[0], "insets", [titles[0]]),
+                (insets[1], "insets", [titles[1]])], p.drawn, m, renderer, halo)
+        _legend(fig.add_axes(m["legend"]), p.drawn, m)
+        _texts(fig, main, p, m, cfg, report.passed, gamma)
         canvas.draw()
-    # encoded here rather than by savefig: RGB (the figure is opaque) is a quarter less to compress, and
-    # Pillow writes no date or software text unless asked
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buf = io.BytesIO()
-    image.convert("RGB").save(buf, format="PNG", compress_level=m["png_compress_level"],
-                              dpi=(out.map_dpi, out.map_dpi))
-    return buf.getvalue()
+    return _png(canvas, m["png_compress_level"], out.map_dpi)

@@ -32,12 +32,35 @@ def _ll(geo, p: Point) -> list[float]:
 
 
 def islands(r: Results, cfg: Config) -> list[tuple[int, Polygon]]:
-    """(number, polygon) of every island, numbered as in the middle line's island choices."""
+    """(number, polygon) of every island, numbered as in the middle line's island choices.
+
+    Parameters
+    ----------
+    r : the typed results (the water area and the mouth, metric CRS)
+    cfg : the run's config (``land.mouth_snap_m``, metres)
+
+    Returns
+    -------
+    list[tuple[int, shapely.Polygon]]
+        Island number (from 1) and its polygon in the run's metric CRS.
+    """
     return list(enumerate(land_line.islands(water=r.inputs.water, mouth=r.channel.mouth,
                                             snap_m=cfg.land.mouth_snap_m), start=1))
 
 
 def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
+    """One row per island: area (m², geodesic on WGS 84), the branch the middle line took and why, the state it
+    falls to under the line in use and under the other line, its distance to the land boundary (m).
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the two states)
+
+    Returns
+    -------
+    list[IslandRow]
+    """
     geo, sides = r.inputs.geo, cfg.sides.pair
     choices = {c.island: c for c in r.channel.middle.islands}
     line, other = r.channel.line, r.channel.other
@@ -56,6 +79,18 @@ def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
 
 
 def land_report(r: Results, cfg: Config) -> LandReport:
+    """The land boundary's section of the report: the line in use and why, its lengths (m, geodesic on WGS 84),
+    the thalweg against the middle line, the middle line's quality, the islands.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config
+
+    Returns
+    -------
+    LandReport
+    """
     geo, ch, lb = r.inputs.geo, r.channel, r.land
     reason = ("a depth input is given (land.border_line = 'auto' takes the thalweg)" if cfg.land.border_line == "auto"
               and ch.in_use == "thalweg" else "no depth input: the middle of the main channel is used"
@@ -95,6 +130,18 @@ def _nan_none(v: float) -> float | None:
 
 
 def tripoint_report(r: Results, cfg: Config) -> TripointReport:
+    """Tripoint A: the rule, its construction and coordinates (WGS 84 lon/lat degrees, and in the second datum),
+    distances (m) to the monument and between the constructions, the dividing line when the rule uses one.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (``tripoint.direction_window_m``)
+
+    Returns
+    -------
+    TripointReport
+    """
     tp = r.tripoint
     a = tp.foot
     dividing = None
@@ -119,6 +166,17 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
 
 
 def datum_rows(r: Results) -> list[DatumRow]:
+    """The treaty points whose datum was not stated or that were transformed: as printed and as read (lon/lat
+    degrees), the distance between the two readings (m, geodesic on WGS 84), the operation used.
+
+    Parameters
+    ----------
+    r : the typed results (the points as loaded)
+
+    Returns
+    -------
+    list[DatumRow]
+    """
     rows = []
     for p in r.inputs.points.values():
         if not p.operation and p.datum_stated:
@@ -130,6 +188,18 @@ def datum_rows(r: Results) -> list[DatumRow]:
 
 
 def mouth_report(r: Results, cfg: Config) -> MouthReport:
+    """The mouth: the closing line (length m, ends lon/lat), where the channel line meets it, its offset (m) and
+    azimuth (degrees) to the treaty's mouth point, the junction of the land and maritime boundaries.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the treaty's mouth point and rule)
+
+    Returns
+    -------
+    MouthReport
+    """
     geo, mouth, lb = r.inputs.geo, r.channel.mouth, r.land
     b = r.inputs.points.get(cfg.treaty.mouth_point) if cfg.treaty.mouth_point else None
     crossing = geo.point_lonlat(lb.crossing)
@@ -146,6 +216,18 @@ def mouth_report(r: Results, cfg: Config) -> MouthReport:
 
 
 def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
+    """The maritime boundary: method, ends (lon/lat degrees), lengths (m, geodesic on WGS 84), where the agreed
+    line meets the 12-nm limits, the methods compared, the areas between the lines (km²), the segments.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (breadth, the treaty's end point, the validation step)
+
+    Returns
+    -------
+    MaritimeReport
+    """
     geo, mar, sides = r.inputs.geo, r.maritime, cfg.sides.pair
     end_id = cfg.treaty.end_point
     e = r.inputs.points.get(end_id) if end_id else None
@@ -192,7 +274,17 @@ def maritime_report(r: Results, cfg: Config) -> MaritimeReport:
 
 def segment_rows(r: Results, cfg: Config) -> list[SegmentRow]:
     """The agreed line segment by segment: kind, geodesic length (m and nmi), initial azimuth, and the
-    published figure where the config has one."""
+    published figure where the config has one.
+
+    Parameters
+    ----------
+    r : the typed results (the agreed line's segments)
+    cfg : the run's config (``official.segments``, ``maritime.nautical_mile_m``)
+
+    Returns
+    -------
+    list[SegmentRow]
+    """
     published = {(s["from"], s["to"]): s for s in cfg.official.segments}
     nmi = cfg.maritime.nautical_mile_m
     out = []
@@ -205,6 +297,17 @@ def segment_rows(r: Results, cfg: Config) -> list[SegmentRow]:
 
 
 def legal_chain(r: Results, cfg: Config) -> str:
+    """The border point for point in words: A → the channel line → B (or the closing line) → each segment → E.
+
+    Parameters
+    ----------
+    r : the typed results
+    cfg : the run's config (the treaty's points and rules)
+
+    Returns
+    -------
+    str
+    """
     chain = f"A (tripoint) → {LINE_NAMES[r.channel.in_use]}"
     if r.tripoint.rule == "start_point":
         chain = chain.replace("A (tripoint)", "A (start point, a model choice)")
@@ -222,7 +325,20 @@ def legal_chain(r: Results, cfg: Config) -> str:
 
 
 def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report:
-    """The report of a run: every figure the outputs state, unrounded, from the typed results."""
+    """The report of a run: every figure the outputs state, unrounded, from the typed results.
+
+    Parameters
+    ----------
+    r : the typed results of the run
+    cfg : the run's config
+    software : library name -> version (:func:`pipeline.export.software_versions`)
+
+    Returns
+    -------
+    Report
+        Lengths and distances in metres (geodesic on WGS 84), areas in m² or km², angles in degrees, coordinates
+        as WGS 84 [lon, lat] degrees.
+    """
     geo, sides = r.inputs.geo, cfg.sides.pair
     land = land_report(r, cfg)
     mar = maritime_report(r, cfg)
@@ -279,6 +395,17 @@ def build_report(r: Results, cfg: Config, *, software: dict[str, str]) -> Report
 
 
 def to_json(report: Report) -> str:
+    """``report.json``: the report as it is (unrounded), indented, UTF-8 text.
+
+    Parameters
+    ----------
+    report : the report
+
+    Returns
+    -------
+    str
+        The JSON document, ending in a newline.
+    """
     return json.dumps(to_jsonable(report), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -296,7 +423,17 @@ def _latlon(ll, nd: int = 7) -> str:
 
 
 def tripoint_markdown(tp: TripointReport) -> list[str]:
-    """The report's section on A: the rule and its article, both constructions, the monument table."""
+    """The report's section on A: the rule and its article, both constructions, the monument table.
+
+    Parameters
+    ----------
+    tp : the report's tripoint section
+
+    Returns
+    -------
+    list[str]
+        Markdown lines (distances in metres, angles in degrees, coordinates WGS 84 lat, lon).
+    """
     second = (f"; {_latlon((tp.lon_second_datum, tp.lat_second_datum))} ({tp.second_datum}, via "
               f"{tp.second_datum_operation})" if tp.second_datum else "")
     L = ["## Tripoint A" if tp.rule != "start_point" else "## Start of the land boundary A", "",
@@ -338,8 +475,8 @@ def tripoint_markdown(tp: TripointReport) -> list[str]:
     return L
 
 
-def render_markdown(rep: Report) -> str:
-    """``report.md``: the same numbers as ``report.json``, rounded for reading."""
+def _intro_markdown(rep: Report) -> list[str]:
+    """The title, how the figures were computed, the notes, the legal chain and its source."""
     L = [f"# {rep.case} — computed report", "",
          "Every figure was computed by `tumen-border run` from the inputs listed at the end; lengths, distances, "
          "azimuths and areas are geodesic on the WGS-84 ellipsoid (pyproj.Geod). `report.json` holds the same "
@@ -349,74 +486,109 @@ def render_markdown(rep: Report) -> str:
     L += ["## The border, point for point", "", f"**{rep.legal_chain}**", ""]
     if rep.legal_source:
         L += [f"Source: {rep.legal_source}", ""]
-    L += ["## Checks", "", "| check | computed | target | tolerance | result | what it would catch |",
-          "|---|---:|---:|---:|---|---|"]
+    return L
+
+
+def _checks_markdown(rep: Report) -> list[str]:
+    """Every check: value, target, tolerance, result and what it would catch; then the overall result."""
+    L = ["## Checks", "", "| check | computed | target | tolerance | result | what it would catch |",
+         "|---|---:|---:|---:|---|---|"]
     for c in rep.checks:
         target = f"{_f(c.target, 3)} {c.unit}" if c.kind == "within" else "—"
         tol = f"±{_f(c.tolerance, 3)}" if c.kind == "within" else f"≤ {_f(c.tolerance, 4)}"
         L.append(f"| {c.name} | {_f(c.value, 3 if c.kind == 'within' else 4)} {c.unit} | {target} | {tol} {c.unit} | "
                  f"{'PASS' if c.passed else 'FAIL'} | {c.catches} |")
-    L += ["", f"Overall: **{'PASS' if rep.passed else 'FAIL'}**", ""]
+    return L + ["", f"Overall: **{'PASS' if rep.passed else 'FAIL'}**", ""]
+
+
+def _lengths_markdown(rep: Report) -> list[str]:
+    """The table of geodesic lengths (m): land boundary and its parts, both channel lines, the sea, the total."""
     land, mar = rep.land, rep.maritime
-    L += ["## Lengths", "", "| line | geodesic length |", "|---|---:|",
-          f"| land boundary (A → {LINE_NAMES[land.border_line]} → mouth point) | {_f(land.land_boundary_m)} m |",
-          f"| … of which the channel line, A → closing line | {_f(land.channel_part_m)} m |",
-          f"| … of which closing line → mouth point | {_f(land.junction_segment_m)} m |",
-          f"| middle of the main channel, its own foot → closing line | {_f(land.middle_m)} m |",
-          f"| thalweg, its own foot → closing line | {_f(land.thalweg_m)} m |",
-          f"| maritime boundary ({mar.method}) | {_f(mar.length_m)} m |",
-          f"| total | {_f(rep.total_length_m)} m |", ""]
-    L += ["## Land boundary", "",
-          f"Line in use: {LINE_NAMES[land.border_line]} ({land.border_line_reason}). Main-channel rule at islands: "
-          f"{land.main_channel_rule}."]
+    return ["## Lengths", "", "| line | geodesic length |", "|---|---:|",
+            f"| land boundary (A → {LINE_NAMES[land.border_line]} → mouth point) | {_f(land.land_boundary_m)} m |",
+            f"| … of which the channel line, A → closing line | {_f(land.channel_part_m)} m |",
+            f"| … of which closing line → mouth point | {_f(land.junction_segment_m)} m |",
+            f"| middle of the main channel, its own foot → closing line | {_f(land.middle_m)} m |",
+            f"| thalweg, its own foot → closing line | {_f(land.thalweg_m)} m |",
+            f"| maritime boundary ({mar.method}) | {_f(mar.length_m)} m |",
+            f"| total | {_f(rep.total_length_m)} m |", ""]
+
+
+def _land_markdown(rep: Report) -> list[str]:
+    """The line in use and why, the thalweg against the middle line, the middle line's quality, the islands."""
+    land = rep.land
+    L = ["## Land boundary", "",
+         f"Line in use: {LINE_NAMES[land.border_line]} ({land.border_line_reason}). Main-channel rule at islands: "
+         f"{land.main_channel_rule}."]
     if land.thalweg_m is not None:
         L.append(f"Thalweg vs middle line: largest separation {_f(land.separation_max_m)} m, mean "
                  f"{_f(land.separation_mean_m)} m, area between them {_f(land.area_between_km2, 3)} km².")
     L += [f"Middle line: {land.shore_points:,} shore points; worst equidistance error of its vertices "
           f"{_f(land.middle_equidistance_error_m, 3)} m.", ""]
-    if land.islands:
-        L += ["| island | area | branch taken | mean width along the branch, taken / other | mean depth, taken / other | "
-              "state (line in use) | "
-              "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
-        for i in land.islands:
-            depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
-            L.append(f"| {i.island} | {_f(i.area_m2, 0)} m² | {i.branch_taken} | {_f(i.taken_width_m)} / "
-                     f"{_f(i.other_width_m)} m | {depth} | {i.side_in_use} | {i.side_alternative or '—'} | "
-                     f"{_f(i.distance_to_border_m)} m |")
-        L += ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
-              ""]
-    L += tripoint_markdown(rep.tripoint)
-    if rep.datums:
-        L += ["", "## Datums of the treaty points", "",
-              "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "
-              "distance between the readings | operation |", "|---|---|---|---|---|---|---:|---|"]
-        for d in rep.datums:
-            L.append(f"| {d.id} | {d.published} | {d.datum if d.stated else 'no'} | {d.crs_used} | "
-                     f"{_latlon(d.as_printed)} | {_latlon(d.wgs84)} | {_f(d.shift_m, 2)} m | {d.operation or '—'}"
-                     f"{'' if d.accuracy_m is None else f' (accuracy {d.accuracy_m:g} m)'} |")
+    if not land.islands:
+        return L
+    L += ["| island | area | branch taken | mean width along the branch, taken / other | mean depth, taken / other | "
+          "state (line in use) | "
+          "state (other line) | distance to border |", "|---:|---:|---|---:|---:|---|---|---:|"]
+    for i in land.islands:
+        depth = "—" if i.taken_depth_m is None else f"{_f(i.taken_depth_m, 2)} / {_f(i.other_depth_m, 2)} m"
+        L.append(f"| {i.island} | {_f(i.area_m2, 0)} m² | {i.branch_taken} | {_f(i.taken_width_m)} / "
+                 f"{_f(i.other_width_m)} m | {depth} | {i.side_in_use} | {i.side_alternative or '—'} | "
+                 f"{_f(i.distance_to_border_m)} m |")
+    return L + ["", "Islands per state (line in use): " + ", ".join(f"{k} {v}" for k, v in land.islands_per_side.items()),
+                ""]
+
+
+def _datums_markdown(rep: Report) -> list[str]:
+    """The treaty points whose datum was not stated or was transformed: as printed, as read, the distance."""
+    if not rep.datums:
+        return []
+    L = ["", "## Datums of the treaty points", "",
+         "| point | published | datum stated | read in | as printed (WGS 84 reading) | as read → WGS 84 | "
+         "distance between the readings | operation |", "|---|---|---|---|---|---|---:|---|"]
+    for d in rep.datums:
+        L.append(f"| {d.id} | {d.published} | {d.datum if d.stated else 'no'} | {d.crs_used} | "
+                 f"{_latlon(d.as_printed)} | {_latlon(d.wgs84)} | {_f(d.shift_m, 2)} m | {d.operation or '—'}"
+                 f"{'' if d.accuracy_m is None else f' (accuracy {d.accuracy_m:g} m)'} |")
+    return L
+
+
+def _mouth_markdown(rep: Report) -> list[str]:
+    """The closing line, where the channel line meets it (and its offset to the treaty's mouth point), the
+    junction of the land and maritime boundaries, the mouth-point rule."""
     mo = rep.mouth
-    L += ["", "## Mouth", "",
-          f"Closing line {_f(mo.closing_line_length_m)} m between the banks' seaward ends; other openings: "
-          f"{', '.join(_f(x) + ' m' for x in mo.other_openings_m) or 'none'}. The channel line meets it at "
-          f"{_latlon(mo.crossing)}"
-          + (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
-             f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else "."),
-          f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).", ""]
-    L.insert(-1, f"Mouth point: {mo.rule_text}.")
-    L += ["## Maritime boundary", "",
-          f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
-    if mar.segments:
-        L += ["", "| segment | line | length | | initial azimuth | published | diff |", "|---|---|---:|---:|---:|---:|---:|"]
-        for g in mar.segments:
-            pub = "—" if g.published_m is None else f"{_f(g.published_m)} m (±{_f(g.tolerance_m)} m)"
-            diff = "—" if g.published_m is None else f"{g.length_m - g.published_m:+,.1f} m"
-            L.append(f"| {g.start} → {g.end} | {g.kind} | {_f(g.length_m)} m | {g.length_nmi:.3f} nmi | "
-                     f"{g.azimuth_deg:.2f}° | {pub} | {diff} |")
-        if mar.beyond:
-            L.append(f"\nBeyond the end point the treaty's line runs on through {', '.join(mar.beyond)} "
-                     f"({_f(mar.beyond_length_m)} m; layer `maritime_beyond`), outside the territorial sea: not part "
-                     "of this boundary.")
-        L.append("")
+    offset = (f", **{_f(mo.offset_m)} m** from treaty point {mo.treaty_point} ({_latlon(mo.treaty_lonlat)}), "
+              f"azimuth {_f(mo.offset_azimuth_deg, 2)}°." if mo.offset_m is not None else ".")
+    return ["", "## Mouth", "",
+            f"Closing line {_f(mo.closing_line_length_m)} m between the banks' seaward ends; other openings: "
+            f"{', '.join(_f(x) + ' m' for x in mo.other_openings_m) or 'none'}. The channel line meets it at "
+            f"{_latlon(mo.crossing)}" + offset,
+            f"Land and maritime boundaries meet at {_latlon(mo.junction)} (gap {mo.junction_gap_m:.4f} m).",
+            f"Mouth point: {mo.rule_text}.", ""]
+
+
+def _segments_markdown(mar: MaritimeReport) -> list[str]:
+    """The method and ends of the maritime boundary, the agreed line segment by segment, the line beyond."""
+    L = ["## Maritime boundary", "",
+         f"Method: **{mar.method}**, from {_latlon(mar.start)} to {_latlon(mar.end)}, {_f(mar.length_m)} m."]
+    if not mar.segments:
+        return L
+    L += ["", "| segment | line | length | | initial azimuth | published | diff |", "|---|---|---:|---:|---:|---:|---:|"]
+    for g in mar.segments:
+        pub = "—" if g.published_m is None else f"{_f(g.published_m)} m (±{_f(g.tolerance_m)} m)"
+        diff = "—" if g.published_m is None else f"{g.length_m - g.published_m:+,.1f} m"
+        L.append(f"| {g.start} → {g.end} | {g.kind} | {_f(g.length_m)} m | {g.length_nmi:.3f} nmi | "
+                 f"{g.azimuth_deg:.2f}° | {pub} | {diff} |")
+    if mar.beyond:
+        L.append(f"\nBeyond the end point the treaty's line runs on through {', '.join(mar.beyond)} "
+                 f"({_f(mar.beyond_length_m)} m; layer `maritime_beyond`), outside the territorial sea: not part "
+                 "of this boundary.")
+    return L + [""]
+
+
+def _agreed_line_markdown(mar: MaritimeReport) -> list[str]:
+    """The agreed line against the rhumb lines, the end point's distances, where the line meets the limits."""
+    L = []
     if mar.agreed_length_m is not None:
         kinds = {g.kind for g in mar.segments}
         kind = "geodesic" if kinds == {"geodesic"} else "rhumb line" if kinds == {"rhumb"} else "geodesics and rhumb lines"
@@ -432,11 +604,16 @@ def render_markdown(rep: Report) -> str:
         if c.lon is not None:
             L.append(f"The agreed line (continued) crosses the {c.side} 12-nm limit at {_latlon((c.lon, c.lat), 6)}, "
                      f"{_f(c.distance_to_end_m)} m from the end point.")
-    L += ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
-              f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",
-          f"Equidistance line: {_f(mar.equidistance_length_m)} m, equidistant within {mar.equidistance_error_m:.4f} m.",
-          "", "| method | in use | length | end | end → end point | largest / mean separation from the agreed line |",
-          "|---|---|---:|---|---:|---:|"]
+    return L
+
+
+def _methods_markdown(mar: MaritimeReport) -> list[str]:
+    """The 12-nm limits, the equidistance line, the methods compared, the sea between the two lines."""
+    L = ["", f"12-nm limits: worst geodesic error {', '.join(f'{s} {v:.3f} m' for s, v in mar.limit_error_m.items())}; "
+             f"lengths within the data extent {', '.join(f'{s} {_f(v)} m' for s, v in mar.limit_lengths_m.items())}.",
+         f"Equidistance line: {_f(mar.equidistance_length_m)} m, equidistant within {mar.equidistance_error_m:.4f} m.",
+         "", "| method | in use | length | end | end → end point | largest / mean separation from the agreed line |",
+         "|---|---|---:|---|---:|---:|"]
     for m in mar.methods:
         L.append(f"| {m.method} | {'yes' if m.in_use else 'no'} | {_f(m.length_m)} m | {_latlon(m.end)} | "
                  f"{_f(m.end_to_end_point_m)} m | {_f(m.max_separation_from_agreed_m)} / "
@@ -447,20 +624,54 @@ def render_markdown(rep: Report) -> str:
         for a in mar.areas:
             L.append(f"| {a.piece} | {_f(a.area_km2, 3)} km² | {a.side_agreed} | {a.side_equidistance} |")
         L.append(f"\nIn all {_f(mar.area_total_km2, 3)} km².")
-    if rep.validation:
-        L += ["", "## Validation", "",
-              "| comparison | independent | figure | detail |", "|---|---|---:|---|"]
-        for v in rep.validation:
-            L.append(f"| {v.name} | {'yes' if v.independent else '**no — consistency check**'} | {_f(v.value_m)} m | "
-                     f"{v.detail} |")
-    L += ["", "## Projection", "",
-          f"Metric CRS for buffers and Voronoi diagrams: {rep.crs.metric}; worst scale error over the data extent "
-          f"{rep.crs.max_scale_error_ppm:.2f} ppm ({rep.crs.length_error_over_sea_m:.3f} m over the official sea "
-          "length). Lengths are measured on the ellipsoid, not in this projection.", ""]
+    return L
+
+
+def _validation_markdown(rep: Report) -> list[str]:
+    """The comparisons with the reference data, each marked independent or not."""
+    if not rep.validation:
+        return []
+    L = ["", "## Validation", "", "| comparison | independent | figure | detail |", "|---|---|---:|---|"]
+    for v in rep.validation:
+        L.append(f"| {v.name} | {'yes' if v.independent else '**no — consistency check**'} | {_f(v.value_m)} m | "
+                 f"{v.detail} |")
+    return L
+
+
+def _provenance_markdown(rep: Report) -> list[str]:
+    """The metric CRS and its scale error, the inputs with their sha256, the repairs, the software versions."""
+    L = ["", "## Projection", "",
+         f"Metric CRS for buffers and Voronoi diagrams: {rep.crs.metric}; worst scale error over the data extent "
+         f"{rep.crs.max_scale_error_ppm:.2f} ppm ({rep.crs.length_error_over_sea_m:.3f} m over the official sea "
+         "length). Lengths are measured on the ellipsoid, not in this projection.", ""]
     L += ["## Inputs", "", "| role | file | form | modelled | sha256 |", "|---|---|---|---|---|"]
     for role, p in rep.inputs.items():
         L.append(f"| {role} | `{p.path}` | {p.form}: {p.detail} | {'**yes**' if p.modelled else 'no'} | `{p.sha256}` |")
     if rep.repairs:
         L += ["", "Repairs: " + "; ".join(rep.repairs)]
-    L += ["", "## Software", "", ", ".join(f"{k} {v}" for k, v in rep.software.items()), ""]
-    return "\n".join(L)
+    return L + ["", "## Software", "", ", ".join(f"{k} {v}" for k, v in rep.software.items()), ""]
+
+
+# the sections of report.md, in order: each gives its lines
+_SECTIONS = (
+    _intro_markdown, _checks_markdown, _lengths_markdown, _land_markdown,
+    lambda rep: tripoint_markdown(rep.tripoint), _datums_markdown, _mouth_markdown,
+    lambda rep: _segments_markdown(rep.maritime), lambda rep: _agreed_line_markdown(rep.maritime),
+    lambda rep: _methods_markdown(rep.maritime), _validation_markdown, _provenance_markdown,
+)
+
+
+def render_markdown(rep: Report) -> str:
+    """``report.md``: the same numbers as ``report.json``, rounded for reading.
+
+    Parameters
+    ----------
+    rep : the report (of a run, or ``report.json`` read back: ``check`` renders it again and compares)
+
+    Returns
+    -------
+    str
+        The Markdown document, its sections in :data:`_SECTIONS` order; lengths in metres, areas in m² or km²,
+        angles in degrees, coordinates as WGS 84 latitude, longitude with their hemispheres.
+    """
+    return "\n".join(line for section in _SECTIONS for line in section(rep))

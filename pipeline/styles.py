@@ -3,7 +3,9 @@
 :func:`style_table` reads ``pipeline/templates/styles.toml`` (package data) and the state colours of the config
 into a :class:`StyleTable`: one row per layer and category with its colours, symbol, widths, dash, draw order,
 label and legend text. The same rows style the QGIS layers (here), the PNG map (:mod:`pipeline.mapping`) and
-the web map (:mod:`pipeline.webmap`); no colour, width or draw order is written anywhere else.
+the web map (:mod:`pipeline.webmap`); no colour, width or draw order is written anywhere else. A layer's style
+is the row ``[layers.<name>]`` of its catalogue entry (:data:`pipeline.layers.CATALOGUE`), which gives the
+geometry type the QGIS project declares.
 
 The QGIS documents are filled from templates shipped as package data (``templates/qml``, ``templates/project``)
 with :class:`string.Template`: every value is XML-escaped when it is filled in, fragments built from other
@@ -69,11 +71,26 @@ class StyleTable:
 
     @property
     def layers(self) -> list[str]:
-        """Styled layer names in draw order, bottom first."""
+        """Styled layer names in draw order, bottom first.
+
+        Returns
+        -------
+        list[str]
+        """
         return list(dict.fromkeys(self.rows["layer"]))
 
     def of(self, layer: str) -> pd.DataFrame:
-        """The rows of ``layer`` (categories in table order); StyleError if the table has no style for it."""
+        """The rows of ``layer`` (categories in table order); StyleError if the table has no style for it.
+
+        Parameters
+        ----------
+        layer : a layer name (a catalogue entry's name, :data:`pipeline.layers.CATALOGUE`)
+
+        Returns
+        -------
+        pandas.DataFrame
+            The layer's style rows (columns as :class:`StyleTable` ``rows``).
+        """
         rows = self.rows[self.rows["layer"] == layer]
         if rows.empty:
             raise StyleError(f"the style table has no style for layer {layer!r} (pipeline/templates/styles.toml)")
@@ -161,6 +178,15 @@ def style_table(cfg: Config) -> StyleTable:
     Layers categorised by ``side`` get one category per state of the config (left, right, third), coloured
     from ``cfg.sides.*_colour`` (tinted as the TOML says) and named ``cfg.sides.name(code)`` in the legend,
     plus the "any other value" category. StyleError if the package data is malformed.
+
+    Parameters
+    ----------
+    cfg : the run's config (``[sides]``: codes, names, colours)
+
+    Returns
+    -------
+    StyleTable
+        Widths, dashes and sizes in millimetres, label sizes and offsets in points, colours ``#rrggbb``.
     """
     data = tomllib.loads(_resource("styles.toml"))
     defaults = data["defaults"]
@@ -214,8 +240,13 @@ def categories(gdf: Any, rows: pd.DataFrame) -> list[tuple[dict, Any]]:
 
     Parameters
     ----------
-    gdf : the layer's features (a GeoDataFrame; a missing category column counts as "")
+    gdf : the layer's features (a GeoDataFrame, any CRS; a missing category column counts as "")
     rows : the layer's style rows, :meth:`StyleTable.of`
+
+    Returns
+    -------
+    list[tuple[dict, geopandas.GeoDataFrame]]
+        One (style row, the features it styles) per category, possibly with no features.
     """
     records = rows.to_dict("records")
     by = records[0]["by"]
@@ -345,7 +376,18 @@ def _body(layer: str, table: StyleTable) -> tuple[_Xml, bool]:
 
 
 def layer_qml(layer: str, table: StyleTable) -> str:
-    """The QML style document (QGIS 3.22+) of ``layer``: its renderer and labels from the table."""
+    """The QML style document (QGIS 3.22+) of ``layer``: its renderer and labels from the table.
+
+    Parameters
+    ----------
+    layer : the layer's name
+    table : the style table; StyleError if it has no style for ``layer``
+
+    Returns
+    -------
+    str
+        The QML document (XML).
+    """
     body, labels = _body(layer, table)
     geometry = table.of(layer).iloc[0]["geometry"]
     return str(_fill(("qml", "document.qml"), labels_enabled=int(labels), body=body,
@@ -362,8 +404,12 @@ def layer_styles_frame(layers: dict[str, Any], table: StyleTable, *, timestamp: 
     timestamp : ``update_time`` of every row, ISO 8601 UTC ("2000-01-01T00:00:00Z"); fixed so that reruns give
         the same bytes
 
-    QGIS loads the row whose ``f_table_name`` and ``f_geometry_column`` match the layer, with
-    ``f_table_schema`` = '' and ``useAsDefault`` true, when the layer is opened.
+    Returns
+    -------
+    pandas.DataFrame
+        One row per layer, in the order of ``layers``. QGIS loads the row whose ``f_table_name`` and
+        ``f_geometry_column`` match the layer, with ``f_table_schema`` = '' and ``useAsDefault`` true, when the
+        layer is opened.
     """
     stamp = pd.Timestamp(timestamp)
     rows = [{"f_table_catalog": "", "f_table_schema": "", "f_table_name": name,
@@ -382,7 +428,19 @@ def _layer_id(name: str) -> str:
 
 
 def view_extent(layers: dict[str, Any], table: StyleTable) -> tuple[float, float, float, float]:
-    """The first view in lon/lat: the bounds of the table's extent layers, padded (minx, miny, maxx, maxy)."""
+    """The first view: the bounds of the table's extent layers (``[view] extent_layers``; every layer when none of
+    them is present), padded by ``[view] pad_fraction`` of the larger side.
+
+    Parameters
+    ----------
+    layers : the output layers by name (EPSG:4326 GeoDataFrames)
+    table : the style table
+
+    Returns
+    -------
+    tuple[float, float, float, float]
+        (min lon, min lat, max lon, max lat), degrees (EPSG:4326).
+    """
     names = [n for n in table.view["extent_layers"] if n in layers and len(layers[n])]
     if not names:
         names = list(layers)
@@ -395,6 +453,9 @@ def view_extent(layers: dict[str, Any], table: StyleTable) -> tuple[float, float
 def qgis_project(layers: dict[str, Any], table: StyleTable, *, gpkg_name: str, title: str) -> str:
     """A QGIS project (.qgs, QGIS 3.22+) showing every layer of ``gpkg_name`` styled from the table.
 
+    The canvas opens on :func:`view_extent`; the background is the table's sea colour. Each layer's geometry
+    type is its catalogue entry's (:data:`pipeline.layers.LAYERS`).
+
     Parameters
     ----------
     layers : the output layers by name (EPSG:4326 GeoDataFrames, as written to the GeoPackage)
@@ -402,7 +463,10 @@ def qgis_project(layers: dict[str, Any], table: StyleTable, *, gpkg_name: str, t
     gpkg_name : the GeoPackage's file name, stored relative to the project (``./border.gpkg``)
     title : the project's title
 
-    The canvas opens on :func:`view_extent`; the background is the table's sea colour.
+    Returns
+    -------
+    str
+        The project document (XML), in EPSG:4326.
     """
     rel = gpkg_name if gpkg_name.startswith(("./", "../", "/")) else f"./{gpkg_name}"
     srs = _Xml(_resource("project", "srs_wgs84.xml").rstrip("\n"))

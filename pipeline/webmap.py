@@ -72,6 +72,10 @@ def format_value(key: str, value: Any) -> str:
     ----------
     key : the column name; its suffix gives the unit (``_m``, ``_m2``, ``_km2``, ``_deg``, ``lon``/``lat``)
     value : the value (str, int, float or None)
+
+    Returns
+    -------
+    str
     """
     value = _plain(value)
     if value is None:

@@ -181,3 +181,15 @@ def test_qgis_opens_every_case_styled_like_the_tumen(name, runs):
     assert proc.returncode == 0, log
     s = summary(proc)
     assert s.get("ok") is True and set(s["layers"]) == set(exp["layers"]), log
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_border_gpkg_agrees_with_the_layer_catalogue(name, runs):
+    """Every layer written is in the catalogue, in its order, with exactly its fields (in order, of the declared
+    types where they hold a value) and its geometry type (pipeline.layers.gpkg_differences)."""
+    from pipeline.layers import LAYERS, gpkg_differences
+
+    gpkg = runs[name] / "border.gpkg"
+    assert gpkg_differences(gpkg) == []
+    written = {str(n) for n, t in pyogrio.list_layers(gpkg) if t is not None}
+    assert {"land_boundary", "maritime_boundary", "tripoint"} <= written <= set(LAYERS)
