@@ -340,9 +340,11 @@ def geojson_differences(out_dir: Path, gpkg: Path) -> list[str]:
 
 
 def in_use_disagreements(gpkg: Path, rep: Report) -> list[str]:
-    """Layers whose ``in_use`` flag is not what report.json implies (the channel line and the maritime method)."""
-    expected = {"channel_middle": rep.land.border_line == "middle", "thalweg": rep.land.border_line == "thalweg",
-                "maritime_equidistance": rep.maritime.method == "equidistance"}
+    """Layers whose ``in_use`` flag is not what report.json implies, by each catalogue layer's ``in_use`` rule (the
+    channel line in use, the maritime method)."""
+    from .layers import in_use_expected
+
+    expected = in_use_expected(rep)          # the catalogue's in_use rules
     layers = _layer_names(gpkg)
     out = []
     for name, want in expected.items():

@@ -504,6 +504,8 @@ TAMPER = {
                      {"files_as_written", "geojson_equals_gpkg"}),
     "file-added": (lambda d: (d / "map.png").write_bytes(b"\x89PNG not the run's"), False, {"files_as_written"}),
     "manifest-deleted": (lambda d: (d / ".tumen-border-manifest.json").unlink(), False, {"files_as_written"}),
+    "layer-field-dropped": (lambda d: sql(d / "border.gpkg", "ALTER TABLE coast DROP COLUMN source"), True,
+                            {"layers_as_catalogued", "geojson_equals_gpkg"}),
 }
 
 

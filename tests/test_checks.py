@@ -156,7 +156,7 @@ def test_the_worst_limit_error_is_nan_when_either_side_is():
 
 # ------------------------------------------------------------------ the checks `tumen-border check` adds
 FILE_CHECKS = {"files_as_written": "files", "report_md_renders_report_json": "lines", "geojson_equals_gpkg": "layers",
-               "in_use_flags": "layers"}
+               "in_use_flags": "layers", "layers_as_catalogued": "layers"}
 GEOMETRY = ("tripoint_is_land_boundary_start", "land_boundary_follows_line_in_use", "mouth_offset_from_layers",
             "end_point_is_maritime_boundary_end", "stored_length_report")
 

@@ -10,8 +10,6 @@ from . import files_check, Measured
 
 #: largest allowed difference (m) between a stored length or point and the geometry it describes
 STORED_LENGTH_TOLERANCE_M = 0.01
-#: the layers whose ``length_m`` the run is judged by: they must carry it
-BOUNDARY_LAYERS = ("land_boundary", "maritime_boundary")
 
 
 @files_check("stored_length", tolerance=STORED_LENGTH_TOLERANCE_M,
@@ -22,6 +20,7 @@ def stored_length(run, cfg) -> dict[str, float]:
     stored value is missing or not finite. A boundary layer without ``length_m`` is bad input."""
     import numpy as np
     from ..errors import InputError
+    from ..layers import BOUNDARY_LAYERS
 
     out = {}
     for name, gtype in run.layers.items():
@@ -60,7 +59,9 @@ def tripoint_is_land_boundary_start(run, cfg) -> Measured:
              catches="a land boundary that follows another line than the one the report names, or moved boundaries")
 def land_boundary_follows_line_in_use(run, cfg) -> float:
     """Largest geodesic distance (m) of the land boundary's vertices (but the last) to the channel line in use."""
-    layer = {"thalweg": "thalweg", "middle": "channel_middle"}.get(run.report.land.border_line)
+    from ..layers import in_use_layer
+
+    layer = in_use_layer(run.report, "land.border_line")
     if layer not in run.layers:
         return float("inf")
     return run.distance_to_line(shapely.get_coordinates(run.land)[:-1], run.line(layer))
@@ -101,6 +102,8 @@ def end_point_is_maritime_boundary_end(run, cfg) -> Measured:
              catches="a report whose lengths do not describe the lines")
 def stored_length_report(run, cfg) -> Measured:
     """Worst |length in report.json - geodesic length of its layer| (m) (which length in the note)."""
+    from ..layers import LENGTH_FIGURES, report_figure
+
     rep = run.report
     land, sea = geodesic_length_m(run.land), geodesic_length_m(run.sea)
 
@@ -108,9 +111,9 @@ def stored_length_report(run, cfg) -> Measured:
         return sum(geodesic_length_m(g) for g in run.geometries(layer)) if layer in run.layers else None
 
     pairs = {"land.land_boundary_m": (rep.land.land_boundary_m, land), "maritime.length_m": (rep.maritime.length_m, sea),
-             "total_length_m": (rep.total_length_m, land + sea), "land.middle_m": (rep.land.middle_m, length("channel_middle")),
-             "land.thalweg_m": (rep.land.thalweg_m, length("thalweg")),
-             "mouth.closing_line_length_m": (rep.mouth.closing_line_length_m, length("closing_line"))}
+             "total_length_m": (rep.total_length_m, land + sea)}
+    pairs |= {path: (report_figure(rep, path), length(layer)) for layer, path in LENGTH_FIGURES.items()
+              if path not in pairs}       # every other layer whose length the report states (the catalogue)
     diffs = {k: (0.0 if r is None and d is None else float("inf") if r is None or d is None else abs(r - d))
              for k, (r, d) in pairs.items()}
     worst = max(diffs, key=lambda k: diffs[k])
@@ -161,3 +164,15 @@ def in_use_flags(run, cfg) -> Measured:
     from ..verify import in_use_disagreements
 
     return _named(in_use_disagreements(run.gpkg, run.report))
+
+
+@files_check("layers_as_catalogued", unit="layers", tolerance=0,
+             detail="differences between border.gpkg and the layer catalogue (layers, geometry types, fields, their "
+                    "order and types): {note}",
+             catches="a layer added, dropped, retyped or reordered in the GeoPackage after the run, or a run written "
+                     "by another version of the catalogue")
+def layers_as_catalogued(run, cfg) -> Measured:
+    """Where ``border.gpkg`` disagrees with :data:`pipeline.layers.CATALOGUE`."""
+    from ..layers import gpkg_differences
+
+    return _named(gpkg_differences(run.gpkg))
