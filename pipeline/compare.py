@@ -31,7 +31,8 @@ class Run:
     folder: Path
     report: Report
     land_boundary: LineString
-    islands: list[tuple[shapely.Polygon, str]]      # (polygon, state under the line in use)
+    islands: dict[int, tuple[shapely.Polygon, str]]  # island number (the layer's) -> (polygon, state under the
+                                                     # line in use)
     points: dict[str, Point]                        # boundary_points by label (A, B, E, ...)
 
 
@@ -83,10 +84,11 @@ def read_run(folder: Path) -> Run:
         layers = {str(n) for n, _ in pyogrio.list_layers(gpkg)}
     except Exception as exc:      # DataSourceError: not a GeoPackage GDAL can open
         raise InputError(gpkg, f"cannot be read ({one_line(exc)})") from None
-    islands = []
+    islands = {}
     if "islands" in layers:
         geoms, sides = read_column(gpkg, "islands", "side")
-        islands = list(zip(geoms, [str(s) for s in sides]))
+        _, numbers = read_column(gpkg, "islands", "island")
+        islands = {int(k): (g, str(s)) for k, g, s in zip(numbers, geoms, sides)}
     geoms, labels = read_column(gpkg, "boundary_points", "label")
     points = {str(lab): g for lab, g in zip(labels, geoms)}
     return Run(folder, rep, land, islands, points)
@@ -122,8 +124,7 @@ def compare_runs(a: Run, b: Run, *, step_m: float, tolerance_m: float, min_overl
     areas, by_side = [], {}
     for face in geometry.faces_between(la, lb):
         rep = np.asarray(face.representative_point().coords)
-        side_a = left if geometry.side_of_line(rep, la)[0] > 0 else right
-        side_b = left if geometry.side_of_line(rep, lb)[0] > 0 else right
+        side_a, side_b = geometry.side_code(rep, la, (left, right)), geometry.side_code(rep, lb, (left, right))
         if side_a == side_b:
             continue
         km2 = geodesic_area_m2(geo.to_lonlat(face)) / 1e6
@@ -132,13 +133,13 @@ def compare_runs(a: Run, b: Run, *, step_m: float, tolerance_m: float, min_overl
         by_side[key] = by_side.get(key, 0.0) + km2
     areas.sort(key=lambda x: -x.area_km2)
     changes = []
-    for i, (isl, side) in enumerate(a.islands, start=1):
+    for i, (isl, side) in a.islands.items():
         best, best_j = 0.0, None
-        for j, (other, _) in enumerate(b.islands, start=1):
+        for j, (other, _) in b.islands.items():
             share = isl.intersection(other).area / isl.area if isl.intersects(other) else 0.0
             if share > best:
                 best, best_j = share, j
-        side_b = b.islands[best_j - 1][1] if best_j is not None and best >= min_overlap else "gone"
+        side_b = b.islands[best_j][1] if best_j is not None and best >= min_overlap else "gone"
         changes.append(IslandChange(i, best_j if best >= min_overlap else None, side, side_b, best))
     tri = _distance(a.points.get("A"), b.points.get("A"))
     mouth_id = a.report.mouth.treaty_point

@@ -92,7 +92,7 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
             mouth_id, junction = mouth_point(rule=tr.mouth_rule, point=points.get(tr.mouth_point),
                                              closing_line=channel.mouth.closing_line, geo=geo)
         land = land_line.land_boundary(
-            channel=channel, station_m=tp.foot.station_m, tripoint=tp.foot.point,
+            channel=channel, station_m=tp.a.station_m, tripoint=tp.a.point,
             other_station_m=tp.on_other_line.station_m if tp.on_other_line else None,
             junction=junction, junction_id=mouth_id)
 
@@ -106,7 +106,7 @@ def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
     reference = None
     if inp.reference is not None:
         with stage("reference", timings), blame(cfg, "reference"):
-            reference = validate.reference_lines(reference=inp.reference, sides=sides, tripoint=tp.foot.point,
+            reference = validate.reference_lines(reference=inp.reference, sides=sides, tripoint=tp.a.point,
                                                  junction=land.junction, snap_m=cfg.land.mouth_snap_m)
 
     results = Results(inp, channel, tp, land, mar, reference, (), {}, timings)

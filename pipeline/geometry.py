@@ -112,6 +112,26 @@ def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndar
     return np.sign(d[:, 0] * v[:, 1] - d[:, 1] * v[:, 0]).astype(int)
 
 
+def side_code(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> str:
+    """Which of two states a point falls to: ``sides[0]`` left of ``line`` looking along it, else ``sides[1]``.
+
+    Parameters
+    ----------
+    xy : ndarray (1, 2)
+        The point, in the line's CRS (e.g. an island's or a face's representative point).
+    line : LineString
+        The dividing line, oriented (e.g. downstream, or seaward).
+    sides : (str, str)
+        The state codes left and right of the line.
+
+    Returns
+    -------
+    str
+        ``sides[0]`` or ``sides[1]`` (a point on the line counts as right).
+    """
+    return sides[0] if side_of_line(np.asarray(xy, float).reshape(1, 2), line)[0] > 0 else sides[1]
+
+
 @dataclass(frozen=True)
 class Ridges:
     """Voronoi ridges between sites: ``vertices`` (k, 2); ``edges`` (m, 2) vertex indices of each ridge;

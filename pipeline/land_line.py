@@ -116,11 +116,29 @@ def river_part(poly: Polygon, mouth: Mouth, snap_m: float) -> Polygon:
     return max(pieces, key=lambda p: p.area)
 
 
-def islands(*, water: BaseGeometry, mouth: Mouth, snap_m: float) -> list[Polygon]:
-    """The islands of the river (holes of its water area above the closing line), in the order the middle
-    line numbers them (island k is the k-th hole)."""
-    poly = river_part(main_polygon(water), mouth, snap_m)
-    return [Polygon(h) for h in poly.interiors]
+def islands(*, water: BaseGeometry, mouth: Mouth, snap_m: float) -> dict[int, Polygon]:
+    """The islands of the river by number: the one numbering every module uses (report, layers, compare).
+
+    Parameters
+    ----------
+    water : Polygon or MultiPolygon
+        The river's water area (metric), islands as holes.
+    mouth : Mouth
+        The river's mouth: what lies seaward of its closing line is not river.
+    snap_m : float
+        Distance (m) within which water counts as touching land.
+
+    Returns
+    -------
+    dict[int, Polygon]
+        Island k (from 1) is the k-th hole of the river's main water polygon above the closing line (metric).
+    """
+    return numbered_islands(river_part(main_polygon(water), mouth, snap_m))
+
+
+def numbered_islands(poly: Polygon) -> dict[int, Polygon]:
+    """The holes of a water polygon as islands numbered from 1 in ring order (see :func:`islands`)."""
+    return {k: Polygon(h) for k, h in enumerate(poly.interiors, start=1)}
 
 
 # ----------------------------------------------------------------------------------------- middle line
@@ -319,8 +337,7 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
     on_path = np.isin(key, steps)
     out = []
     along = geometry.Segments(line)
-    for k, hole in enumerate(poly.interiors, start=1):
-        island = Polygon(hole)
+    for k, island in numbered_islands(poly).items():
         near = np.flatnonzero((ax.labels == k).any(axis=1) & (ax.labels != k).any(axis=1))
         taken = near[on_path[near]]
         if len(taken) == 0:
@@ -330,8 +347,7 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
         if len(other):
             pts = ax.mid[other]
             other = other[along.distances(pts) > geometry.Segments(island.exterior).distances(pts)]
-        centroid = np.asarray(island.centroid.coords)
-        right = geometry.side_of_line(centroid, line)[0] < 0
+        right = geometry.side_code(np.asarray(island.centroid.coords), line, ("left", "right")) == "right"
 
         def mean(v, idx):
             return float(np.average(v[idx], weights=np.maximum(ax.length[idx], 1e-9))) if len(idx) else 0.0
@@ -517,7 +533,7 @@ def land_boundary(*, channel: ChannelLines, station_m: float, tripoint: Point, o
     ``other_station_m`` is where the perpendicular meets the other channel line; that line's part from there
     to the closing line is returned too, for comparison.
     """
-    line = channel.line
+    line = channel.line_in_use
     if station_m >= line.length:
         raise GeometryError("points", "the tripoint lies at or below the river mouth")
     coords = np.asarray(substring(line, station_m, line.length).coords)

@@ -141,8 +141,8 @@ def _islands(r: Results, cfg: Config, rep: Report) -> Rows | None:
               "side": rows[k].side_in_use, "side_other_line": rows[k].side_alternative,
               "branch_taken": rows[k].branch_taken, "distance_to_border_m": rows[k].distance_to_border_m,
               "source": _river_source(r, cfg), "modelled": int(cfg.is_modelled("river"))}
-             for k in range(1, len(isl) + 1)],
-            [r.inputs.geo.to_lonlat(p) for p in isl])
+             for k in isl],
+            [r.inputs.geo.to_lonlat(p) for p in isl.values()])
 
 
 def _maritime_comparison(r: Results, cfg: Config, rep: Report) -> Rows | None:
@@ -196,7 +196,7 @@ def _dividing_line(r: Results, cfg: Config, rep: Report) -> Rows | None:
     if d is None:
         return None
     m1, m2 = r.inputs.points[d.marker1], r.inputs.points[d.marker2]
-    a = (tp.foot.lon, tp.foot.lat)
+    a = (tp.a.lon, tp.a.lat)
     ends = [m1.lonlat, m2.lonlat]
     if inverse(*m1.lonlat, *a)[1] > d.length_m:          # A beyond marker 2
         ends[1] = a
@@ -282,7 +282,7 @@ def _treaty_points(r: Results, cfg: Config) -> list[tuple[dict, Point]]:
 
 
 def _boundary_points(r: Results, cfg: Config, rep: Report) -> Rows:
-    geo, lb, a = r.inputs.geo, r.land, r.tripoint.foot
+    geo, lb, a = r.inputs.geo, r.land, r.tripoint.a
     a_name = "A: tripoint" if r.tripoint.rule != "start_point" else "A: start of the land line (model choice)"
     pts = [({"name": a_name, "label": "A", "kind": "tripoint", "datum": "WGS 84",
              "source": f"computed: {a.construction} on the {_line_name(r)}"}, Point(a.lon, a.lat)),
@@ -312,25 +312,25 @@ def _monuments(r: Results, cfg: Config, rep: Report) -> Rows:
 def _feet(r: Results) -> list[tuple[Any, str, str]]:
     """(foot, kind, label) of every tripoint construction; A first."""
     tp = r.tripoint
-    feet = [(tp.foot, "tripoint", "A")]
+    feet = [(tp.a, "tripoint", "A")]
     if tp.on_other_line is not None:
-        feet.append((tp.on_other_line, "tripoint on the other line", f"A ({tp.on_other_line.line})"))
+        feet.append((tp.on_other_line, "tripoint on the other line", f"A ({tp.on_other_line.line_name})"))
     if tp.from_compare_monument is not None:
         feet.append((tp.from_compare_monument, "tripoint from the other record",
                      f"A ({tp.from_compare_monument.monument})"))
     if tp.rule == "dividing_line":
-        feet += [(f, "perpendicular foot", f"⊥ ({f.line})") for f in (tp.perpendicular, tp.perpendicular_other)
+        feet += [(f, "perpendicular foot", f"⊥ ({f.line_name})") for f in (tp.perpendicular, tp.perpendicular_other)
                  if f is not None]
     return feet
 
 
 def _tripoint(r: Results, cfg: Config, rep: Report) -> Rows:
     tp, names = r.tripoint, cfg.sides
-    a = tp.foot
+    a = tp.a
     first = (f"Tripoint {names.name(names.pair[0])}–{names.name(names.pair[1])}–{names.name(names.third)}"
              if names.third else "Tripoint")
     feet = _feet(r)
-    rows = [{"name": first if i == 0 else f"Tripoint ({kind})", "label": label, "kind": kind, "line": f.line,
+    rows = [{"name": first if i == 0 else f"Tripoint ({kind})", "label": label, "kind": kind, "line": f.line_name,
              "monument": f.monument, "construction": f.construction, "datum": "WGS 84", "lon": f.lon, "lat": f.lat,
              "second_datum": tp.second_datum if i == 0 else "",
              "lon_second_datum": tp.lon_second if i == 0 else None,

@@ -291,8 +291,8 @@ def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divide
     out = []
     for face in geometry.faces_between(agreed, equidistance):
         rep = np.asarray(face.representative_point().coords)
-        under_agreed = sides[0] if geometry.side_of_line(rep, agreed_divider)[0] > 0 else sides[1]
-        under_eq = sides[0] if geometry.side_of_line(rep, equidistance_divider)[0] > 0 else sides[1]
+        under_agreed = geometry.side_code(rep, agreed_divider, sides)
+        under_eq = geometry.side_code(rep, equidistance_divider, sides)
         out.append(AreaPiece(face, geodesic_area_m2(geo.to_lonlat(face)) / 1e6, under_agreed, under_eq))
     out.sort(key=lambda a: -a.area_km2)
     return tuple(out)

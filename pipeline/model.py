@@ -137,7 +137,8 @@ class ChannelLines:
     in_use: Literal["thalweg", "middle"]
 
     @property
-    def line(self) -> LineString:
+    def line_in_use(self) -> LineString:
+        """The channel line the land boundary follows (metric), upstream end to the closing line."""
         return self.thalweg.line if self.in_use == "thalweg" else self.middle.line
 
     @property
@@ -147,7 +148,7 @@ class ChannelLines:
     @property
     def by_name(self) -> dict[str, LineString]:
         """The line in use first, then the other line (when there is one), by name."""
-        return {self.in_use: self.line, **({self.other_name: self.other} if self.other is not None else {})}
+        return {self.in_use: self.line_in_use, **({self.other_name: self.other} if self.other is not None else {})}
 
     @property
     def other(self) -> LineString | None:
@@ -169,10 +170,11 @@ class MonumentRow:
 
 
 @dataclass(frozen=True)
-class Foot:
-    """Foot of the geodesic perpendicular from a monument to a line."""
+class ChannelPoint:
+    """A point on a channel line and how it was constructed: the foot of the geodesic perpendicular from a
+    monument, the crossing of the dividing line, or the channel point nearest a start point."""
 
-    line: str                    # which line ("thalweg" | "middle")
+    line_name: str               # which channel line it lies on ("thalweg" | "middle")
     monument: str
     point: Point                 # metric
     lon: float
@@ -197,19 +199,19 @@ class DividingLine:
 
 @dataclass(frozen=True)
 class Tripoint:
-    foot: Foot                   # on the line in use: the tripoint A
+    a: ChannelPoint              # tripoint A, on the line in use
     second_datum: str            # name of tripoint.second_crs ("" when none)
     lon_second: float | None     # A in that CRS
     lat_second: float | None
     second_operation: str
     monuments: tuple[MonumentRow, ...]
-    on_other_line: Foot | None
-    from_compare_monument: Foot | None
+    on_other_line: ChannelPoint | None
+    from_compare_monument: ChannelPoint | None
     rule: str = "perpendicular"  # tripoint.rule
     article: str = ""            # the treaty article the rule implements
     dividing: DividingLine | None = None
-    perpendicular: Foot | None = None         # perpendicular from the monument, on the line in use
-    perpendicular_other: Foot | None = None   # ... on the other line
+    perpendicular: ChannelPoint | None = None         # perpendicular from the monument, on the line in use
+    perpendicular_other: ChannelPoint | None = None   # ... on the other line
 
 
 @dataclass(frozen=True)

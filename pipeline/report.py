@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, Point
 
 from . import geometry, land_line, validate
 from .config import Config
@@ -31,23 +31,6 @@ def _ll(geo, p: Point) -> list[float]:
     return list(geo.point_lonlat(p))
 
 
-def islands(r: Results, cfg: Config) -> list[tuple[int, Polygon]]:
-    """(number, polygon) of every island, numbered as in the middle line's island choices.
-
-    Parameters
-    ----------
-    r : the typed results (the water area and the mouth, metric CRS)
-    cfg : the run's config (``land.mouth_snap_m``, metres)
-
-    Returns
-    -------
-    list[tuple[int, shapely.Polygon]]
-        Island number (from 1) and its polygon in the run's metric CRS.
-    """
-    return list(enumerate(land_line.islands(water=r.inputs.water, mouth=r.channel.mouth,
-                                            snap_m=cfg.land.mouth_snap_m), start=1))
-
-
 def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
     """One row per island: area (m², geodesic on WGS 84), the branch the middle line took and why, the state it
     falls to under the line in use and under the other line, its distance to the land boundary (m).
@@ -63,12 +46,13 @@ def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
     """
     geo, sides = r.inputs.geo, cfg.sides.pair
     choices = {c.island: c for c in r.channel.middle.islands}
-    line, other = r.channel.line, r.channel.other
+    line, other = r.channel.line_in_use, r.channel.other
     rows = []
-    for k, isl in islands(r, cfg):
+    numbered = land_line.islands(water=r.inputs.water, mouth=r.channel.mouth, snap_m=cfg.land.mouth_snap_m)
+    for k, isl in numbered.items():
         rep = np.asarray(isl.representative_point().coords)
-        side = sides[0] if geometry.side_of_line(rep, line)[0] > 0 else sides[1]
-        alt = "" if other is None else (sides[0] if geometry.side_of_line(rep, other)[0] > 0 else sides[1])
+        side = geometry.side_code(rep, line, sides)
+        alt = "" if other is None else geometry.side_code(rep, other, sides)
         d, _ = geo.distance_to_line(np.asarray(isl.exterior.coords), r.land.line)
         c = choices.get(k)
         rows.append(IslandRow(k, geodesic_area_m2(geo.to_lonlat(isl)), c.taken if c else "not passed",
@@ -121,7 +105,7 @@ def land_report(r: Results, cfg: Config) -> LandReport:
 def _foot_report(foot, tripoint) -> FootReport | None:
     if foot is None:
         return None
-    return FootReport(foot.line, foot.monument, foot.lon, foot.lat, foot.distance_m,
+    return FootReport(foot.line_name, foot.monument, foot.lon, foot.lat, foot.distance_m,
                       _nan_none(foot.perpendicular_deviation_deg), distance_m(foot, tripoint))
 
 
@@ -143,18 +127,18 @@ def tripoint_report(r: Results, cfg: Config) -> TripointReport:
     TripointReport
     """
     tp = r.tripoint
-    a = tp.foot
+    a = tp.a
     dividing = None
     if tp.dividing is not None:
         feet = [f for f in (a, tp.on_other_line) if f is not None]
         dividing = DividingReport(
             tp.dividing.marker1, tp.dividing.marker2, tp.dividing.length_m, tp.dividing.azimuth_deg,
-            {f.line: [f.lon, f.lat] for f in feet}, {f.line: f.perpendicular_deviation_deg for f in feet},
+            {f.line_name: [f.lon, f.lat] for f in feet}, {f.line_name: f.perpendicular_deviation_deg for f in feet},
             dict(tp.dividing.construction_distance_m))
     return TripointReport(
         rule=tp.rule, article=tp.article, construction=a.construction,
         direction_window_m=cfg.tripoint.direction_window_m,
-        line=a.line, monument=a.monument, lon=a.lon, lat=a.lat, second_datum=tp.second_datum,
+        line=a.line_name, monument=a.monument, lon=a.lon, lat=a.lat, second_datum=tp.second_datum,
         lon_second_datum=tp.lon_second, lat_second_datum=tp.lat_second,
         second_datum_operation=tp.second_operation, station_m=a.station_m,
         distance_to_monument_m=a.distance_m, angle_deviation_deg=_nan_none(a.perpendicular_deviation_deg),

@@ -34,7 +34,7 @@ from shapely.geometry import LineString, Point
 
 from .errors import GeometryError
 from .geodesy import GEOD, Geodesy, inverse
-from .model import DividingLine, Foot, MonumentRow, Tripoint, TreatyPoint
+from .model import DividingLine, ChannelPoint, MonumentRow, Tripoint, TreatyPoint
 
 #: the article each rule implements, as the report cites it
 ARTICLES = {
@@ -79,12 +79,12 @@ def angle_deviation_deg(az_a: float, az_b: float) -> float:
     return float(abs(((az_a - az_b) % 180.0) - 90.0))
 
 
-def _foot(line: LineString, line_name: str, construction: str, monument_id: str, s: float, lon_m: float,
-          lat_m: float, deviation: float, geo: Geodesy) -> Foot:
+def _channel_point(line: LineString, line_name: str, construction: str, monument_id: str, s: float, lon_m: float,
+          lat_m: float, deviation: float, geo: Geodesy) -> ChannelPoint:
     p = line.interpolate(s)
     lon, lat = geo.point_lonlat(p)
     d = float(inverse(lon, lat, lon_m, lat_m)[1])
-    return Foot(line_name, monument_id, p, lon, lat, float(s), d, float(deviation), construction)
+    return ChannelPoint(line_name, monument_id, p, lon, lat, float(s), d, float(deviation), construction)
 
 
 def _check_reach(line: LineString, line_name: str, pid: str, s: float, d: float, *, max_distance_m: float,
@@ -99,7 +99,7 @@ def _check_reach(line: LineString, line_name: str, pid: str, s: float, d: float,
 
 
 def perpendicular_foot(*, line: LineString, line_name: str, monument: TreatyPoint, geo: Geodesy,
-                       max_distance_m: float, resolution_m: float, window_m: float) -> Foot:
+                       max_distance_m: float, resolution_m: float, window_m: float) -> ChannelPoint:
     """The foot of the geodesic perpendicular from ``monument`` to ``line``.
 
     The foot is the station where the geodesic to the monument meets the channel's direction (measured over
@@ -123,7 +123,7 @@ def perpendicular_foot(*, line: LineString, line_name: str, monument: TreatyPoin
 
     Returns
     -------
-    Foot
+    ChannelPoint
         With ``perpendicular_deviation_deg`` the remaining deviation from 90 deg at the foot.
 
     Raises
@@ -151,7 +151,7 @@ def perpendicular_foot(*, line: LineString, line_name: str, monument: TreatyPoin
     lon, lat = geo.point_lonlat(line.interpolate(s))
     az_m = float(inverse(lon, lat, lon_m, lat_m)[0])
     dev = angle_deviation_deg(az_m, channel_azimuth(line, s, geo=geo, window_m=window_m))
-    return _foot(line, line_name, f"perpendicular from {monument.id}", monument.id, s, lon_m, lat_m, dev, geo)
+    return _channel_point(line, line_name, f"perpendicular from {monument.id}", monument.id, s, lon_m, lat_m, dev, geo)
 
 
 def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: float, step_m: float = 5.0
@@ -169,7 +169,7 @@ def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: f
 
 def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, m1: TreatyPoint,
                       m2: TreatyPoint, geo: Geodesy, max_distance_m: float, resolution_m: float, window_m: float
-                      ) -> Foot:
+                      ) -> ChannelPoint:
     """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``; both metric.
 
     Where it crosses more than once, the crossing nearest to the midpoint of the two markers is taken.
@@ -196,11 +196,11 @@ def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, 
                  what="dividing line")
     az_div = float(inverse(lon, lat, *m2.lonlat)[0])
     dev = angle_deviation_deg(az_div, channel_azimuth(line, s, geo=geo, window_m=window_m))
-    return Foot(line_name, m1.id, x, lon, lat, s, d, dev, pid)
+    return ChannelPoint(line_name, m1.id, x, lon, lat, s, d, dev, pid)
 
 
-def start_foot(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geodesy, max_distance_m: float,
-               resolution_m: float) -> Foot:
+def start_point(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geodesy, max_distance_m: float,
+               resolution_m: float) -> ChannelPoint:
     """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start."""
     s, d = geo.foot_on_line(line, *start.lonlat, resolution_m=resolution_m)
     if d > max_distance_m:
@@ -208,11 +208,11 @@ def start_foot(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geo
                                       f"(more than tripoint.monument_max_distance_m = {max_distance_m:.0f} m)")
     if s >= line.length - 10 * resolution_m:
         raise GeometryError("config", "tripoint.start_lonlat lies at or below the river mouth")
-    return _foot(line, line_name, f"nearest to start point {start.id}", start.id, max(s, 0.0), *start.lonlat,
+    return _channel_point(line, line_name, f"nearest to start point {start.id}", start.id, max(s, 0.0), *start.lonlat,
                  float("nan"), geo)
 
 
-def _monument_rows(monuments: list[TreatyPoint], a: Foot) -> tuple[MonumentRow, ...]:
+def _monument_rows(monuments: list[TreatyPoint], a: ChannelPoint) -> tuple[MonumentRow, ...]:
     rows = []
     for m in monuments:
         az, d = inverse(m.lon_wgs84, m.lat_wgs84, a.lon, a.lat)
@@ -243,7 +243,7 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
     Returns
     -------
     Tripoint
-        ``foot`` is A; ``on_other_line`` A by the same rule on the other line; for the dividing-line rule
+        ``a`` is A; ``on_other_line`` A by the same rule on the other line; for the dividing-line rule
         ``dividing`` holds the line, both crossings and the perpendicular feet beside them.
     """
     t = settings
@@ -270,7 +270,7 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
         lon, lat = (float(v) for v in t.start_lonlat)
         start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
                             lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
-        feet = {n: start_foot(line=lines[n], line_name=n, start=start, **reach) for n in names}
+        feet = {n: start_point(line=lines[n], line_name=n, start=start, **reach) for n in names}
     a = feet[in_use]
     other = feet[names[1]] if len(names) > 1 else None
     compare = None
@@ -288,10 +288,10 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
                     perp.get(in_use), perp.get(names[1]) if len(names) > 1 else None)
 
 
-def distance_m(a: Foot, b: Foot) -> float:
+def distance_m(a: ChannelPoint, b: ChannelPoint) -> float:
     """Geodesic distance between two feet."""
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
 __all__ = ["ARTICLES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
-           "dividing_crossing", "start_foot", "locate_tripoint", "distance_m"]
+           "dividing_crossing", "start_point", "locate_tripoint", "distance_m"]

@@ -26,7 +26,7 @@ LIMIT_M = [1.0]     # the test moves it to make the check fail
        detail="distance from tripoint A to the river's water area (0 inside it)",
        catches="a tripoint constructed off the river")
 def inside(r, cfg):
-    a = Point(r.inputs.geo.lonlat_to_metric(np.array([[r.tripoint.foot.lon, r.tripoint.foot.lat]]))[0])
+    a = Point(r.inputs.geo.lonlat_to_metric(np.array([[r.tripoint.a.lon, r.tripoint.a.lat]]))[0])
     return float(a.distance(r.inputs.water))
 
 

@@ -62,8 +62,8 @@ def synthetic_runs(report_path: Path):
     left, right = rep.sides["left"], rep.sides["right"]
     pts_a = {"A": ll(Point(0, 0)), "B": ll(Point(0, LENGTH))}
     pts_b = {"A": ll(Point(0, 30.0)), "B": ll(Point(0, LENGTH))}          # the tripoint moved 30 m
-    a = Run(Path("a"), rep, ll(line_a), [(ll(island), right)], pts_a)
-    b = Run(Path("b"), rep, ll(line_b), [(ll(island), left)], pts_b)
+    a = Run(Path("a"), rep, ll(line_a), {1: (ll(island), right)}, pts_a)
+    b = Run(Path("b"), rep, ll(line_b), {1: (ll(island), left)}, pts_b)
     return a, b, left, right
 
 

@@ -114,7 +114,7 @@ def test_straight_geodesic_line():
     mlon, mlat, az_m = fwd(plon, plat, az_p + 90.0, OFFSET)
     m = mon("423", mlon, mlat)
     tp = locate(geodesic_line(), m, [m])
-    a = tp.foot
+    a = tp.a
     foot_error = F.gl_distance(a.lon, a.lat, plon, plat)
     record("geodesic line", foot_m=foot_error, deviation_deg=a.perpendicular_deviation_deg,
            distance_error_m=abs(a.distance_m - OFFSET))
@@ -123,7 +123,7 @@ def test_straight_geodesic_line():
     assert abs(a.station_m - FOOT) < 0.1             # planar station ~ geodesic length (scale error ~1e-6)
     assert a.point.distance(geodesic_line()) < 1e-6  # the tripoint is on the line
     assert abs(a.distance_m - OFFSET) < 0.01
-    assert (a.line, a.monument) == ("middle", "423")
+    assert (a.line_name, a.monument) == ("middle", "423")
     row, = tp.monuments
     assert row.id == "423" and (row.lon, row.lat) == (mlon, mlat)
     assert abs(row.distance_m - OFFSET) < 0.01
@@ -140,10 +140,10 @@ def test_other_side_and_extra_monuments():
     mlon, mlat, _ = fwd(plon, plat, az_p - 90.0, 80.0)
     far = fwd(plon, plat, 10.0, 5000.0)                 # not limited by max_distance_m
     tp = locate(geodesic_line(), mon("O", mlon, mlat), [mon("O", mlon, mlat), mon("F", *far[:2])], 100.0)
-    assert F.gl_distance(tp.foot.lon, tp.foot.lat, plon, plat) < 0.01
-    assert tp.foot.perpendicular_deviation_deg < 0.01
+    assert F.gl_distance(tp.a.lon, tp.a.lat, plon, plat) < 0.01
+    assert tp.a.perpendicular_deviation_deg < 0.01
     assert [r.id for r in tp.monuments] == ["O", "F"]
-    d, az, back = F.gl_inverse(*far[:2], tp.foot.lon, tp.foot.lat)
+    d, az, back = F.gl_inverse(*far[:2], tp.a.lon, tp.a.lat)
     assert abs(tp.monuments[1].distance_m - d) < 1e-6
     assert F.angle_diff(tp.monuments[1].azimuth_deg, az) < 1e-6
     assert F.angle_diff(tp.monuments[1].back_azimuth_deg, back + 180.0) < 1e-6
@@ -165,13 +165,13 @@ def test_other_line_and_second_record():
     tp = locate(geodesic_line(), mon("423", mlon, mlat), [], other_line=other,
                 compare_monument=mon("423b", *second[:2]))
     o = tp.on_other_line
-    assert o.line == "thalweg" and o.monument == "423"
+    assert o.line_name == "thalweg" and o.monument == "423"
     # the parallel's point on the same perpendicular is 30 m from P towards the monument
     qlon, qlat, _ = fwd(plon, plat, az_p + 90.0, 30.0)
     assert F.gl_distance(o.lon, o.lat, qlon, qlat) < 0.05
     assert abs(o.distance_m - (OFFSET - 30.0)) < 0.01 and o.perpendicular_deviation_deg < 0.05
     c = tp.from_compare_monument
-    assert c.monument == "423b" and c.line == "middle"
+    assert c.monument == "423b" and c.line_name == "middle"
     # the second record's own foot: the direct problem from it back onto the geodesic
     s0 = FOOT - 100.0                                    # brute force over 200 m around the foot
     brute = F.brute_nearest(substring(geodesic_line(), s0, s0 + 200.0), second[0], second[1], CRS, samples=11)
@@ -189,10 +189,10 @@ def test_sinuous_line():
         mlon, mlat, az_m = fwd(plon, plat, az_p + side, d)
         m = mon("S", mlon, mlat)
         tp = locate(sinuous_line(), m, [m], window_m=0.2)
-        err = F.gl_distance(tp.foot.lon, tp.foot.lat, plon, plat)
-        record("sinuous line", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
+        err = F.gl_distance(tp.a.lon, tp.a.lat, plon, plat)
+        record("sinuous line", foot_m=err, deviation_deg=tp.a.perpendicular_deviation_deg)
         assert err < 0.1
-        assert tp.foot.perpendicular_deviation_deg < 0.01
+        assert tp.a.perpendicular_deviation_deg < 0.01
         assert abs(tp.monuments[0].distance_m - d) < 0.1
         assert F.angle_diff(tp.monuments[0].azimuth_deg, az_m + 180.0) < 0.01
 
@@ -243,7 +243,7 @@ def test_foot_function_names_its_line():
     m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
     f = perpendicular_foot(line=geodesic_line(), line_name="thalweg", monument=m, geo=GEO, max_distance_m=1000.0,
                            resolution_m=RESOLUTION_M, window_m=WINDOW_M)
-    assert (f.line, f.monument) == ("thalweg", "423")
+    assert (f.line_name, f.monument) == ("thalweg", "423")
     assert F.gl_distance(f.lon, f.lat, plon, plat) < 0.01
     assert (f.lon, f.lat) == pytest.approx(F.to_lonlat(np.asarray(f.point.coords), CRS)[0], abs=1e-12)
 
@@ -263,8 +263,8 @@ def test_tripoint_second_datum_fields():
     m = mon("423", *fwd(plon, plat, az_p + 90.0, OFFSET)[:2])
     tp = locate(geodesic_line(), m, [], second_crs="EPSG:4284")
     back = Transformer.from_crs(PULKOVO_1942, "EPSG:4326", always_xy=True).transform(tp.lon_second, tp.lat_second)
-    assert F.gl_distance(*back, tp.foot.lon, tp.foot.lat) < 0.01
-    assert 1.0 < F.gl_distance(tp.foot.lon, tp.foot.lat, tp.lon_second, tp.lat_second) < 200.0   # a real shift
+    assert F.gl_distance(*back, tp.a.lon, tp.a.lat) < 0.01
+    assert 1.0 < F.gl_distance(tp.a.lon, tp.a.lat, tp.lon_second, tp.lat_second) < 200.0   # a real shift
     assert "Pulkovo 1942" in tp.second_operation and tp.second_datum == "Pulkovo 1942"
     none = locate(geodesic_line(), m, [])
     assert none.second_datum == "" and none.lon_second is None
@@ -315,10 +315,10 @@ def test_tripoint_is_geodesic_nearest_point(case):
     fs, fd = _brute(line, mlon, mlat, 0.01, max(0.0, ss[k] - 0.5), min(line.length, ss[k] + 0.5))
     assert tp.monuments[0].distance_m <= fd.min() + 1e-6
     (blon, blat), = F.to_lonlat(np.asarray(line.interpolate(fs[np.argmin(fd)]).coords), CRS)
-    err = F.gl_distance(tp.foot.lon, tp.foot.lat, blon, blat)
-    record("property: random smooth lines", foot_m=err, deviation_deg=tp.foot.perpendicular_deviation_deg)
+    err = F.gl_distance(tp.a.lon, tp.a.lat, blon, blat)
+    record("property: random smooth lines", foot_m=err, deviation_deg=tp.a.perpendicular_deviation_deg)
     assert err < 0.1
-    assert tp.foot.perpendicular_deviation_deg < 0.05
+    assert tp.a.perpendicular_deviation_deg < 0.05
 
 
 # ------------------------------------------------------------------ the dividing line (1998 agreement, issue 19)
@@ -476,8 +476,8 @@ def test_a_does_not_wobble_with_the_rings_vertices():
     for kind in ("rotated", "resampled", "densified"):
         water = shapely.MultiPolygon([_rings_variant(p, kind, rng) for p in geometry.polygons(inp.water)])
         tp = construct(shapely.union_all(water))
-        moved = F.gl_distance(tp.foot.lon, tp.foot.lat, base.foot.lon, base.foot.lat)
-        turned = abs(tp.foot.perpendicular_deviation_deg - base.foot.perpendicular_deviation_deg)
+        moved = F.gl_distance(tp.a.lon, tp.a.lat, base.a.lon, base.a.lat)
+        turned = abs(tp.a.perpendicular_deviation_deg - base.a.perpendicular_deviation_deg)
         perp = F.gl_distance(tp.perpendicular.lon, tp.perpendicular.lat, base.perpendicular.lon,
                              base.perpendicular.lat)
         record(f"bundled water, rings {kind}", foot_m=max(moved, perp), deviation_deg=turned)

@@ -32,7 +32,7 @@ def dividing_line_angle(r, cfg) -> dict[str, float]:
     tp = r.tripoint
     if tp.dividing is None:
         return {}
-    return {f.line: f.perpendicular_deviation_deg for f in (tp.foot, tp.on_other_line) if f is not None}
+    return {f.line_name: f.perpendicular_deviation_deg for f in (tp.a, tp.on_other_line) if f is not None}
 
 
 @from_files(dividing_line_angle)
