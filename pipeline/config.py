@@ -21,6 +21,7 @@ import types
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import InputError
@@ -29,9 +30,12 @@ from .errors import InputError
 
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt: float | None = None,
-            ge: float | None = None, le: float | None = None, lt: float | None = None) -> Any:
-    """A config field: ``doc`` and ``unit`` are documentation; ``gt``/``ge``/``le``/``lt`` bound numbers."""
-    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt}
+            ge: float | None = None, le: float | None = None, lt: float | None = None,
+            choices: Callable[[], tuple[str, ...]] | None = None) -> Any:
+    """A config field: ``doc`` and ``unit`` are documentation; ``gt``/``ge``/``le``/``lt`` bound numbers;
+    ``choices`` returns the allowed values of a text setting whose values are registered elsewhere (asked when
+    a config is checked, so a value registered after this module was imported counts)."""
+    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt, "choices": choices}
     if isinstance(default, list):
         return field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -41,6 +45,19 @@ Side = str          # a state code as it appears in the coast data (e.g. "RUS")
 Colour = str        # "#rrggbb"
 ROLES = ("coast", "river", "depth", "points", "reference", "controls")
 LATEST_EPOCH = 253402300799   # 9999-12-31T23:59:59Z: SOURCE_DATE_EPOCH beyond it has no ISO 8601 form
+
+
+def river_forms() -> tuple[str, ...]:
+    """The values ``inputs.river_form`` takes: "auto" and the registered river forms (:mod:`pipeline.forms`).
+
+    Returns
+    -------
+    tuple of str
+        "auto" first, then the forms in the order recognition asks them.
+    """
+    from .forms import AUTO, names   # the registry imports the form modules: only when a config is checked
+
+    return (AUTO, *names("river"))
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -108,8 +125,9 @@ class InputsCfg:
                                          "inside it, what is not land is sea (default: the data's bounds)",
                                  unit="deg")
     river_layer: str = setting("", doc="layer of the river file (needed when it holds several)")
-    river_form: Literal["auto", "polygons", "mask", "osm", "banks"] = setting(
-        "auto", doc="form of the river file; auto: recognised from the file itself")
+    river_form: str = setting("auto", doc="form of the river file (a registered river form, README \"Adding an "
+                                          "input form\"); auto: recognised from the file itself",
+                              choices=river_forms)
     water_threshold: float = setting(50.0, doc="raster mask: cells >= this value are water, e.g. 50 for water "
                                                "occurrence in percent (a mask holding only 0 and 1 is binary: "
                                                "1 = water, whatever this value)", ge=0.0)
@@ -408,8 +426,9 @@ def documented_keys() -> list[tuple[str, str, str, str, str]]:
             text = ("required" if default is dataclasses.MISSING else "none" if default is None
                     else f'"{default}"' if isinstance(default, (str, Path))
                     else str(default).lower() if isinstance(default, bool) else repr(default))
-            out.append((f"{name}.{f.name}", _type_name(hints[f.name]), text, f.metadata.get("unit", ""),
-                        f.metadata.get("doc", "")))
+            choices = f.metadata.get("choices")
+            kind = " | ".join(repr(a) for a in choices()) if choices else _type_name(hints[f.name])
+            out.append((f"{name}.{f.name}", kind, text, f.metadata.get("unit", ""), f.metadata.get("doc", "")))
     return out
 
 
@@ -468,6 +487,13 @@ def _convert(value: Any, hint: Any, where: str, base: Path, path: Path | None) -
     return value
 
 
+def _check_choices(where: str, value: Any, meta: dict, path: Path | None) -> None:
+    """A setting with ``choices`` must be one of them (as a Literal must be one of its values)."""
+    choices = meta.get("choices")
+    if choices is not None and value not in (allowed := choices()):
+        raise InputError(path, f"{where} = {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
+
+
 def _check_range(where: str, value: Any, meta: dict, path: Path | None) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
@@ -496,6 +522,7 @@ def _section(cls: type, data: Any, name: str, base: Path, path: Path | None):
         where = f"{name}.{key}"
         kwargs[key] = _convert(value, hints[key], where, base, path)
         _check_range(where, kwargs[key], known[key].metadata, path)
+        _check_choices(where, kwargs[key], known[key].metadata, path)
     return cls(**kwargs)
 
 
@@ -659,6 +686,7 @@ def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = N
             raise InputError(cfg.path, f"unknown setting {dotted!r} (keys of [{section}]: {', '.join(known)})")
         new = _convert(value, get_type_hints(type(sub))[key], dotted, base, cfg.path)
         _check_range(dotted, new, known[key].metadata, cfg.path)
+        _check_choices(dotted, new, known[key].metadata, cfg.path)
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(sub, **{key: new})})
     if overrides:
         validate(cfg)
