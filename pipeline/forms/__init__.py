@@ -26,7 +26,7 @@ soundings   depth  depth soundings: points in a vector file or a CSV, interpolat
 The contract
 ------------
 A form module defines ``FORM = Form(name=..., role=..., describes=..., priority=..., recognises=...,
-read=...)``:
+read=..., settings=...)``:
 
 ``recognises(path, probe) -> bool``
     Whether the file is in this form, when the form is not configured (``inputs.river_form = "auto"``, and
@@ -40,6 +40,10 @@ read=...)``:
     :class:`~pipeline.config.Config`; ``context`` (:class:`Context`) what is already known: the run's datum
     path and metric CRS, and for depth forms the river's water area and the treaty points that arbitrate
     blame. Every problem with the file is an :class:`~pipeline.errors.InputError` naming it.
+``settings`` (optional)
+    A frozen dataclass of the form's own settings (fields made with :func:`pipeline.config.setting`), read
+    from the config table ``[forms.<name>]`` and checked like every other setting; ``read`` gets them as
+    ``cfg.form_settings(name)``. So a new form needs no change to :mod:`pipeline.config`.
 
 Registration
 ------------
@@ -56,7 +60,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from functools import cached_property
 from importlib import metadata, resources
 from pathlib import Path
@@ -148,6 +152,11 @@ class Form:
         ``read(path, cfg, context) -> WaterArea | DepthGrid``.
     priority : int
         Order in which recognition asks the forms of a role (ascending).
+    settings : type or None
+        A frozen dataclass of the form's own settings, its fields made with :func:`pipeline.config.setting`
+        (doc, unit, range): the config reads them from the table ``[forms.<name>]``, checks them like every
+        setting, ``--set forms.<name>.<key>=...`` overrides them, README's configuration table lists them, and
+        ``read`` gets them as ``cfg.form_settings(name)``. None: the form has no settings of its own.
     """
 
     name: str
@@ -156,12 +165,15 @@ class Form:
     recognises: Recognises
     read: Read
     priority: int = DEFAULT_PRIORITY
+    settings: type | None = None
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
             raise ValueError(f"form {self.name!r}: role {self.role!r} is not one of {', '.join(ROLES)}")
         if not self.name or self.name != self.name.strip().lower() or " " in self.name or self.name == AUTO:
             raise ValueError(f"form name {self.name!r}: lower case, no spaces, not {AUTO!r}")
+        if self.settings is not None and not (isinstance(self.settings, type) and is_dataclass(self.settings)):
+            raise ValueError(f"form {self.name!r}: settings must be a dataclass type, got {self.settings!r}")
 
 
 class Probe:
@@ -173,14 +185,13 @@ class Probe:
         The input file (it exists and is readable).
     role : str
         "river" or "depth": names the file in messages.
-    layer : str
-        The configured layer of the file ("" when none).
-    layer_key : str
-        The config key that names the layer (e.g. "inputs.river_layer").
+    cfg : Config
+        The run's settings (``probe.cfg``, for a form whose recognition depends on its settings).
     """
 
-    def __init__(self, path: Path, role: str, layer: str, layer_key: str) -> None:
-        self.path, self.role, self.layer, self.layer_key = Path(path), role, layer, layer_key
+    def __init__(self, path: Path, role: str, cfg: Config) -> None:
+        self.path, self.role, self.cfg = Path(path), role, cfg
+        _, self.layer, self.layer_key = _configured(role, cfg)
         self._types: set[str] | None = None
         self._vector_error: InputError | None = None
 
@@ -396,13 +407,13 @@ def recognise(role: str, path: Path, cfg: Config) -> Form:
         it.
     """
     path = require_file(path, role)
-    configured, layer, key = _configured(role, cfg)
+    configured, _, _ = _configured(role, cfg)
     if configured != AUTO:
         try:
             return get(configured, role)
         except KeyError as exc:   # the config checks the name against the registry; a form unregistered since
             raise InputError(cfg.path, f"inputs.{role}_form: {exc.args[0]}") from None
-    probe = Probe(path, role, layer, key)
+    probe = Probe(path, role, cfg)
     forms = available(role)
     for form in forms:
         if form.recognises(path, probe):
