@@ -32,9 +32,28 @@ from .errors import InputError
 def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt: float | None = None,
             ge: float | None = None, le: float | None = None, lt: float | None = None,
             choices: Callable[[], tuple[str, ...]] | None = None) -> Any:
-    """A config field: ``doc`` and ``unit`` are documentation; ``gt``/``ge``/``le``/``lt`` bound numbers;
-    ``choices`` returns the allowed values of a text setting whose values are registered elsewhere (asked when
-    a config is checked, so a value registered after this module was imported counts)."""
+    """A config field: its default, its documentation and its allowed values.
+
+    Parameters
+    ----------
+    default : any
+        The value when the config leaves the key out (none: the key is required); a list default is copied
+        for each config.
+    doc : str
+        One line for README's configuration table.
+    unit : str
+        The unit of a number ("m", "deg", ...), for the table and for range messages.
+    gt, ge, le, lt : float, optional
+        Bounds of a number (greater than, at least, at most, less than).
+    choices : callable, optional
+        Returns the allowed values of a text setting whose values are registered elsewhere (e.g. the input
+        forms); asked when a config is checked, so a value registered after this module was imported counts.
+
+    Returns
+    -------
+    dataclasses.Field
+        For a frozen settings dataclass; the metadata holds ``doc``, ``unit``, the bounds and ``choices``.
+    """
     meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt, "choices": choices}
     if isinstance(default, list):
         return field(default_factory=lambda d=tuple(default): list(d), metadata=meta)

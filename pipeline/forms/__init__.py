@@ -10,18 +10,8 @@ A *form* reads one input file and returns one typed result:
 * a **depth form** (``role = "depth"``, file ``inputs.depth``) returns a :class:`~pipeline.model.DepthGrid`:
   depth in metres, positive down, NaN where there is none, on a north-up grid in the CRS the grid states.
 
-Built-in forms (one module each in this package; the module docstrings say what each reads and refuses):
-
-==========  =====  ==========================================================================================
-name        role   reads
-==========  =====  ==========================================================================================
-osm         river  an OpenStreetMap file (``.osm``, ``.osm.pbf``): its river water areas (:mod:`.osm`)
-mask        river  a raster water mask, binary or water occurrence in percent (:mod:`.mask`)
-banks       river  two bank lines and island rings in a vector file (:mod:`.banks`)
-polygons    river  water polygons in any GDAL vector format (:mod:`.polygons`)
-geotiff     depth  a depth raster in a projected CRS (:mod:`.geotiff`)
-soundings   depth  depth soundings: points in a vector file or a CSV, interpolated (:mod:`.soundings`)
-==========  =====  ==========================================================================================
+The built-in forms are the public modules of this package, each module's docstring saying what the form
+reads and refuses; :func:`available` lists every registered form, in the order recognition asks them.
 
 The contract
 ------------
@@ -33,8 +23,10 @@ read=..., settings=...)``:
     always for depth). ``probe`` (:class:`Probe`) opens the file at most once for all forms: whether GDAL
     reads it as a raster, the geometry types of its vector layer. Forms are asked in ascending
     ``priority`` (then name); the first that says yes reads the file. Built-in priorities: osm 10, mask 20,
-    banks 30, polygons 40; geotiff 10, soundings 90 (soundings takes any other depth file). A form that
-    knows its files by name or content takes a priority below 30.
+    banks 30, polygons 40; geotiff 10, soundings 90 (soundings takes any other depth file); default 50. A
+    file GDAL cannot read as a vector layer is passed on to the later forms, its reading error reported only
+    if no form recognises the file; a form that knows its files by name or content may still take a priority
+    below 30, to be asked before the forms that read the vector layer.
 ``read(path, cfg, context) -> WaterArea | DepthGrid``
     Read the file and return the result of the form's role. ``cfg`` is the run's
     :class:`~pipeline.config.Config`; ``context`` (:class:`Context`) what is already known: the run's datum
@@ -197,7 +189,12 @@ class Probe:
 
     @cached_property
     def is_raster(self) -> bool:
-        """Whether GDAL opens the file as a raster (:func:`pipeline.readers.is_raster`)."""
+        """Whether GDAL opens the file as a raster (:func:`pipeline.readers.is_raster`), asked once.
+
+        Returns
+        -------
+        bool
+        """
         return is_raster(self.path)
 
     def geometry_types(self) -> set[str] | None:
