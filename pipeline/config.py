@@ -21,6 +21,7 @@ import types
 import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import InputError
@@ -29,9 +30,31 @@ from .errors import InputError
 
 
 def setting(default: Any = dataclasses.MISSING, *, doc: str, unit: str = "", gt: float | None = None,
-            ge: float | None = None, le: float | None = None, lt: float | None = None) -> Any:
-    """A config field: ``doc`` and ``unit`` are documentation; ``gt``/``ge``/``le``/``lt`` bound numbers."""
-    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt}
+            ge: float | None = None, le: float | None = None, lt: float | None = None,
+            choices: Callable[[], tuple[str, ...]] | None = None) -> Any:
+    """A config field: its default, its documentation and its allowed values.
+
+    Parameters
+    ----------
+    default : any
+        The value when the config leaves the key out (none: the key is required); a list default is copied
+        for each config.
+    doc : str
+        One line for README's configuration table.
+    unit : str
+        The unit of a number ("m", "deg", ...), for the table and for range messages.
+    gt, ge, le, lt : float, optional
+        Bounds of a number (greater than, at least, at most, less than).
+    choices : callable, optional
+        Returns the allowed values of a text setting whose values are registered elsewhere (e.g. the input
+        forms); asked when a config is checked, so a value registered after this module was imported counts.
+
+    Returns
+    -------
+    dataclasses.Field
+        For a frozen settings dataclass; the metadata holds ``doc``, ``unit``, the bounds and ``choices``.
+    """
+    meta = {"doc": doc, "unit": unit, "gt": gt, "ge": ge, "le": le, "lt": lt, "choices": choices}
     if isinstance(default, list):
         return field(default_factory=lambda d=tuple(default): list(d), metadata=meta)
     return field(default=default, metadata=meta)
@@ -41,6 +64,19 @@ Side = str          # a state code as it appears in the coast data (e.g. "RUS")
 Colour = str        # "#rrggbb"
 ROLES = ("coast", "river", "depth", "points", "reference", "controls")
 LATEST_EPOCH = 253402300799   # 9999-12-31T23:59:59Z: SOURCE_DATE_EPOCH beyond it has no ISO 8601 form
+
+
+def river_forms() -> tuple[str, ...]:
+    """The values ``inputs.river_form`` takes: "auto" and the registered river forms (:mod:`pipeline.forms`).
+
+    Returns
+    -------
+    tuple of str
+        "auto" first, then the forms in the order recognition asks them.
+    """
+    from .forms import AUTO, names   # the registry imports the form modules: only when a config is checked
+
+    return (AUTO, *names("river"))
 
 
 # ------------------------------------------------------------------------------------------ sections
@@ -108,8 +144,9 @@ class InputsCfg:
                                          "inside it, what is not land is sea (default: the data's bounds)",
                                  unit="deg")
     river_layer: str = setting("", doc="layer of the river file (needed when it holds several)")
-    river_form: Literal["auto", "polygons", "mask", "osm", "banks"] = setting(
-        "auto", doc="form of the river file; auto: recognised from the file itself")
+    river_form: str = setting("auto", doc="form of the river file (a registered river form, README \"Adding an "
+                                          "input form\"); auto: recognised from the file itself",
+                              choices=river_forms)
     water_threshold: float = setting(50.0, doc="raster mask: cells >= this value are water, e.g. 50 for water "
                                                "occurrence in percent (a mask holding only 0 and 1 is binary: "
                                                "1 = water, whatever this value)", ge=0.0)
@@ -368,7 +405,35 @@ class Config:
     validation: ValidationCfg = field(default_factory=ValidationCfg)
     compare: CompareCfg = field(default_factory=CompareCfg)
     output: OutputCfg = field(default_factory=OutputCfg)
+    forms: dict[str, Any] = field(default_factory=dict)   # [forms.<name>] tables as given: name -> settings
     path: Path | None = None
+
+    def form_settings(self, name: str) -> Any:
+        """The settings of the input form ``name``: its ``[forms.<name>]`` table, or the defaults when the config
+        leaves the table out (None for a form that declares no settings).
+
+        Parameters
+        ----------
+        name : str
+            A registered form's name (:mod:`pipeline.forms`).
+
+        Returns
+        -------
+        dataclass instance or None
+            An instance of the form's ``settings`` dataclass.
+        """
+        if name in self.forms:
+            return self.forms[name]
+        from .forms import _registry   # the registry imports the form modules: only when a form asks
+
+        form = _registry().get(name)
+        if form is None or form.settings is None:
+            return None
+        try:
+            return form.settings()
+        except TypeError:   # a setting without a default: the table is needed
+            raise InputError(self.path, f"[{FORMS}.{name}]: the {name} input form needs its settings "
+                                        f"({', '.join(f.name for f in fields(form.settings))})") from None
 
     @property
     def folder(self) -> Path:
@@ -391,7 +456,8 @@ class Config:
         return role in self.inputs.modelled
 
 
-SECTIONS = {f.name: f for f in fields(Config) if f.name != "path"}
+FORMS = "forms"   # [forms.<name>]: the settings an input form declares itself (pipeline.forms.Form.settings)
+SECTIONS = {f.name: f for f in fields(Config) if f.name not in ("path", FORMS)}
 
 
 def section_types() -> dict[str, type]:
@@ -403,19 +469,39 @@ def documented_keys() -> list[tuple[str, str, str, str, str]]:
     """(dotted key, type, default as TOML text or "required", unit, doc) of every setting, for README."""
     out = []
     for name, cls in section_types().items():
-        hints = get_type_hints(cls)
-        for f in fields(cls):
-            if f.default is not dataclasses.MISSING:
-                default = f.default
-            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                default = f.default_factory()  # type: ignore[misc]
-            else:
-                default = dataclasses.MISSING
-            text = ("required" if default is dataclasses.MISSING else "none" if default is None
-                    else f'"{default}"' if isinstance(default, (str, Path))
-                    else str(default).lower() if isinstance(default, bool) else repr(default))
-            out.append((f"{name}.{f.name}", _type_name(hints[f.name]), text, f.metadata.get("unit", ""),
-                        f.metadata.get("doc", "")))
+        out += [(f"{name}.{key}", *rest) for key, *rest in _keys_of(cls)]
+    return out + _form_keys()
+
+
+def _keys_of(cls: type) -> list[tuple[str, str, str, str, str]]:
+    """(key, type, default as TOML text or "required", unit, doc) of every field of one settings dataclass."""
+    out = []
+    hints = get_type_hints(cls)
+    for f in fields(cls):
+        if f.default is not dataclasses.MISSING:
+            default = f.default
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            default = f.default_factory()  # type: ignore[misc]
+        else:
+            default = dataclasses.MISSING
+        text = ("required" if default is dataclasses.MISSING else "none" if default is None
+                else f'"{default}"' if isinstance(default, (str, Path))
+                else str(default).lower() if isinstance(default, bool) else repr(default))
+        choices = f.metadata.get("choices")
+        kind = " | ".join(repr(a) for a in choices()) if choices else _type_name(hints[f.name])
+        out.append((f.name, kind, text, f.metadata.get("unit", ""), f.metadata.get("doc", "")))
+    return out
+
+
+def _form_keys() -> list[tuple[str, str, str, str, str]]:
+    """The rows of :func:`documented_keys` for the settings registered input forms declare ([forms.<name>])."""
+    from .forms import available
+
+    out = []
+    for form in available():
+        if form.settings is not None:
+            out += [(f"{FORMS}.{form.name}.{key}", kind, default, unit, doc)
+                    for key, kind, default, unit, doc in _keys_of(form.settings)]
     return out
 
 
@@ -474,6 +560,13 @@ def _convert(value: Any, hint: Any, where: str, base: Path, path: Path | None) -
     return value
 
 
+def _check_choices(where: str, value: Any, meta: dict, path: Path | None) -> None:
+    """A setting with ``choices`` must be one of them (as a Literal must be one of its values)."""
+    choices = meta.get("choices")
+    if choices is not None and value not in (allowed := choices()):
+        raise InputError(path, f"{where} = {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
+
+
 def _check_range(where: str, value: Any, meta: dict, path: Path | None) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
@@ -502,7 +595,29 @@ def _section(cls: type, data: Any, name: str, base: Path, path: Path | None):
         where = f"{name}.{key}"
         kwargs[key] = _convert(value, hints[key], where, base, path)
         _check_range(where, kwargs[key], known[key].metadata, path)
+        _check_choices(where, kwargs[key], known[key].metadata, path)
     return cls(**kwargs)
+
+
+def _form_settings_type(name: str, where: str, path: Path | None) -> type:
+    """The settings dataclass the registered input form ``name`` declares; an InputError naming ``where`` when
+    there is no such form or it declares no settings."""
+    from .forms import _registry   # the registry imports the form modules: only when a config names one
+
+    registry = _registry()
+    with_settings = sorted(n for n, f in registry.items() if f.settings is not None)
+    if name not in registry or registry[name].settings is None:
+        raise InputError(path, f"{where}: {name!r} is not an input form with settings (forms with settings: "
+                               f"{', '.join(with_settings) or 'none'})")
+    return registry[name].settings
+
+
+def _form_sections(data: Any, base: Path, path: Path | None) -> dict[str, Any]:
+    """The ``[forms.<name>]`` tables, each read as the settings its form declares."""
+    if not isinstance(data, dict):
+        raise InputError(path, f"[{FORMS}] must hold one table per input form, [{FORMS}.<name>]")
+    return {name: _section(_form_settings_type(name, f"[{FORMS}.{name}]", path), table, f"{FORMS}.{name}", base,
+                           path) for name, table in data.items()}
 
 
 def load_config(path: str | Path) -> Config:
@@ -522,9 +637,10 @@ def load_config(path: str | Path) -> Config:
 
 
 def config_from_dict(data: dict, path: Path | None, base: Path | None = None) -> Config:
-    unknown = sorted(set(data) - set(SECTIONS))
+    unknown = sorted(set(data) - set(SECTIONS) - {FORMS})
     if unknown:
-        raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)})")
+        raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)}, "
+                               f"{FORMS}.<input form>)")
     types = section_types()
     required = [n for n, f in SECTIONS.items() if f.default is dataclasses.MISSING
                 and f.default_factory is dataclasses.MISSING]  # type: ignore[misc]
@@ -533,7 +649,7 @@ def config_from_dict(data: dict, path: Path | None, base: Path | None = None) ->
         raise InputError(path, f"missing section(s) {', '.join('[' + m + ']' for m in missing)}")
     base = base or (path.resolve().parent if path else Path.cwd())
     kwargs = {name: _section(types[name], data[name], name, base, path) for name in SECTIONS if name in data}
-    cfg = Config(path=path, **kwargs)
+    cfg = Config(path=path, forms=_form_sections(data.get(FORMS, {}), base, path), **kwargs)
     validate(cfg)
     return cfg
 
@@ -657,6 +773,9 @@ def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = N
     base = base or Path.cwd()
     for dotted, value in overrides.items():
         section, _, key = dotted.partition(".")
+        if section == FORMS:
+            cfg = _with_form_override(cfg, dotted, value, base)
+            continue
         if section not in SECTIONS or not key:
             raise InputError(cfg.path, f"unknown setting {dotted!r} (sections: {', '.join(SECTIONS)})")
         sub = getattr(cfg, section)
@@ -665,10 +784,31 @@ def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = N
             raise InputError(cfg.path, f"unknown setting {dotted!r} (keys of [{section}]: {', '.join(known)})")
         new = _convert(value, get_type_hints(type(sub))[key], dotted, base, cfg.path)
         _check_range(dotted, new, known[key].metadata, cfg.path)
+        _check_choices(dotted, new, known[key].metadata, cfg.path)
         cfg = dataclasses.replace(cfg, **{section: dataclasses.replace(sub, **{key: new})})
     if overrides:
         validate(cfg)
     return cfg
+
+
+def _with_form_override(cfg: Config, dotted: str, value: Any, base: Path) -> Config:
+    """``cfg`` with one input form's setting (``forms.<name>.<key>``) replaced."""
+    _, _, rest = dotted.partition(".")
+    name, _, key = rest.partition(".")
+    cls = _form_settings_type(name, f"unknown setting {dotted!r}", cfg.path)
+    known = {f.name: f for f in fields(cls)}
+    if key not in known:
+        raise InputError(cfg.path, f"unknown setting {dotted!r} (keys of [{FORMS}.{name}]: {', '.join(known)})")
+    new = _convert(value, get_type_hints(cls)[key], dotted, base, cfg.path)
+    _check_range(dotted, new, known[key].metadata, cfg.path)
+    _check_choices(dotted, new, known[key].metadata, cfg.path)
+    given = cfg.forms.get(name)
+    try:
+        settings = dataclasses.replace(given, **{key: new}) if given is not None else cls(**{key: new})
+    except TypeError:   # the form has settings without a default, and the config does not give them
+        raise InputError(cfg.path, f"{dotted}: [{FORMS}.{name}] has required settings ("
+                                   f"{', '.join(known)}); give them in the config") from None
+    return dataclasses.replace(cfg, forms={**cfg.forms, name: settings})
 
 
 def bundled_cases(root: str | Path) -> list[tuple[Path, Config]]:

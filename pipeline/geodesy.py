@@ -1,7 +1,9 @@
 """Geodesy toolkit: the datum path, the local metric CRS, and geodesic measures on WGS 84.
 
 Every length, distance, azimuth and area this project reports is measured on the WGS-84 ellipsoid with
-``pyproj.Geod`` (Karney's algorithms), on arrays. Planar work (buffers, Voronoi diagrams, nearest points)
+``pyproj.Geod`` (Karney's algorithms), on arrays; the only other measures, :func:`crs_length_m` and
+:func:`crs_area_m2`, measure a file's geometry in its own CRS before the datum path (speckle areas of a
+water mask, the lengths a form reports). Planar work (buffers, Voronoi diagrams, nearest points)
 happens in a local metric CRS whose scale error over the data extent is measured
 (:meth:`Geodesy.scale_error_ppm`) and reported.
 
@@ -255,6 +257,49 @@ class Geodesy:
         lons, lats = np.meshgrid(np.linspace(w, e, n), np.linspace(s, nn, n))
         f = Proj(self.metric).get_factors(lons.ravel(), lats.ravel())
         return float(np.max(np.abs(np.concatenate([f.meridional_scale, f.parallel_scale]) - 1.0))) * 1e6
+
+
+# ----------------------------------------------------------------------- measures in a file's own CRS
+def crs_length_m(geom: BaseGeometry, crs: CRS) -> float:
+    """Length in metres of ``geom`` given in ``crs``, before any datum change (for what a form reports).
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        A (multi)line or polygon boundary in ``crs``; x = longitude when ``crs`` is geographic (as GDAL reads).
+    crs : pyproj.CRS
+        Its CRS.
+
+    Returns
+    -------
+    float
+        Geodesic length on ``crs``'s own ellipsoid when it is geographic, else the planar length times the axis
+        unit in metres (a projected CRS's grid length: its scale error is not removed).
+    """
+    if crs.is_geographic:
+        return float(crs.get_geod().geometry_length(geom))
+    return float(geom.length) * crs.axis_info[0].unit_conversion_factor
+
+
+def crs_area_m2(geom: BaseGeometry, crs: CRS) -> float:
+    """Area in m2 of ``geom`` given in ``crs``, before any datum change (as :func:`crs_length_m`).
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        A (multi)polygon in ``crs``; x = longitude when ``crs`` is geographic.
+    crs : pyproj.CRS
+        Its CRS.
+
+    Returns
+    -------
+    float
+        Geodesic area (sign-free) on ``crs``'s ellipsoid when it is geographic, else the planar area times the
+        square of the axis unit in metres.
+    """
+    if crs.is_geographic:
+        return abs(float(crs.get_geod().geometry_area_perimeter(geom)[0]))
+    return float(geom.area) * crs.axis_info[0].unit_conversion_factor ** 2
 
 
 # ----------------------------------------------------------------------- lon/lat measures (no CRS needed)

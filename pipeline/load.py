@@ -1,8 +1,15 @@
 """Stage 1 -- load: read every input, validate it, repair what can be repaired, and put it in the metric CRS.
 
 Every input goes through the same datum path (:class:`pipeline.geodesy.Geodesy`: the file's CRS ->
-WGS 84 by pyproj's best operation for the data extent -> the metric CRS), treaty points included.
-Each problem raises an :class:`~pipeline.errors.InputError` naming the file. Nothing here computes a border.
+WGS 84 by pyproj's best operation for the data extent -> the metric CRS), treaty points included. The river
+and the depth are read by the input form that recognises them (:mod:`pipeline.forms`, a registry: nothing
+here knows one form from another); the river's water area goes through the datum path from the CRS its form
+states. Each problem raises an :class:`~pipeline.errors.InputError` naming the file. Nothing here computes a
+border.
+
+:func:`load_inputs` reads like a recipe, in the order the inputs are trusted: the coast (which fixes the
+extent and the metric CRS), the river against the coast, the treaty points against the river, the depth
+against the river, then the reference and the control points (validation only).
 """
 from __future__ import annotations
 
@@ -21,7 +28,7 @@ from .config import Config
 from .errors import InputError, one_line
 from .geodesy import WGS84, Geodesy, LonLatBox, operation_accuracy_m, resolve_metric_crs
 from .model import DepthGrid, InputFile, Inputs, TreatyPoint
-from .readers import VectorLayer, read_points, read_vector, require_file, sha256
+from .readers import VectorLayer, read_points, read_vector, repair_polygons, require_file, sha256
 
 log = logging.getLogger(__name__)
 MAX_SHORE_POINTS = 2_000_000   # Voronoi sites of the medial axis: about 1 GB of diagram at most
@@ -29,39 +36,22 @@ MAX_COAST_OVERLAP_M2 = 100.0   # two states' land polygons may overlap by digiti
 
 
 # ------------------------------------------------------------------------------------------ geometry checks
-def repair_polygons(geoms: np.ndarray, labels: list[str], path: Path, role: str,
-                    repairs: list[str]) -> list[BaseGeometry]:
-    """Each geometry as valid polygons: invalid ones are repaired with ``make_valid`` (logged and recorded),
-    non-polygon geometry types are an error."""
-    types = sorted(set(shapely.get_type_id(geoms).tolist()))
-    names = {3: "Polygon", 6: "MultiPolygon"}
-    wrong = [t for t in types if t not in names]
-    if wrong:
-        found = sorted({g.geom_type for g in geoms})
-        raise InputError(path, f"{role}: wrong geometry type {', '.join(found)}; expected polygons "
-                               "(Polygon/MultiPolygon)")
-    out = []
-    for geom, label in zip(geoms, labels):
-        if geom.is_valid:
-            out.append(geom)
-            continue
-        reason = shapely.is_valid_reason(geom)
-        made = geometry.parts(shapely.make_valid(geom))
-        polys = [g for g in made if g.geom_type == "Polygon"]
-        fixed = shapely.union_all(polys) if polys else Polygon()
-        if fixed.is_empty or not fixed.is_valid:
-            left = ", ".join(sorted({g.geom_type for g in made if g.geom_type != "Polygon"})) or "nothing"
-            raise InputError(path, f"{role}: invalid geometry in {label} cannot be repaired ({reason}); make_valid "
-                                   f"leaves no polygon, only {left} (a zero-area ring?)")
-        msg = f"{path.name}: {role} {label} repaired with make_valid ({reason})"
-        log.warning(msg)
-        repairs.append(msg)
-        out.append(fixed)
-    return out
-
-
 def check_not_degenerate(geom: BaseGeometry, path: Path, role: str, what: str, min_width_m: float) -> None:
-    """A (metric) polygon area whose mean width (2 area / perimeter) is below ``min_width_m`` is degenerate."""
+    """A (metric) polygon area whose mean width (2 area / perimeter) is below ``min_width_m`` is degenerate.
+
+    Parameters
+    ----------
+    geom : shapely geometry
+        A (multi)polygon in the metric CRS (metres).
+    path : Path
+        The file it comes from, named by the error.
+    role : str
+        What the file is, for the message.
+    what : str
+        What the polygon is, for the message (e.g. "the water area").
+    min_width_m : float
+        The least mean width, in metres.
+    """
     width = 2 * geom.area / geom.length if geom.length > 0 else 0.0
     if width < min_width_m:
         raise InputError(path, f"{role}: {what} is degenerate: area {geom.area:.3g} m2, mean width {width:.3g} m "
@@ -69,7 +59,17 @@ def check_not_degenerate(geom: BaseGeometry, path: Path, role: str, what: str, m
 
 
 def check_lonlat(geom_ll: BaseGeometry, path: Path, role: str) -> None:
-    """After the datum path, coordinates must be finite lon/lat (a wrong axis order shows up here)."""
+    """After the datum path, coordinates must be finite lon/lat (a wrong axis order shows up here).
+
+    Parameters
+    ----------
+    geom_ll : shapely geometry
+        A geometry in WGS 84 lon/lat (degrees).
+    path : Path
+        The file it comes from, named by the error.
+    role : str
+        What the file is, for the message.
+    """
     xy = shapely.get_coordinates(geom_ll)
     if not np.isfinite(xy).all():
         raise InputError(path, f"{role}: coordinates cannot be transformed to WGS 84 (outside the CRS's area of use?)")
@@ -119,6 +119,7 @@ def _wgs84_op(geo: Geodesy, crs: CRS, path: Path, role: str):
 
 
 def _to_metric(geo: Geodesy, geom: BaseGeometry, crs, path: Path, role: str) -> BaseGeometry:
+    """``geom`` from ``crs`` through the datum path (-> WGS 84, checked, -> the metric CRS)."""
     src = CRS.from_user_input(crs)
     _wgs84_op(geo, src, path, role)
     ll = shapely.transform(geom, lambda xy: geo.xy_to_lonlat(xy, src))
@@ -129,7 +130,22 @@ def _to_metric(geo: Geodesy, geom: BaseGeometry, crs, path: Path, role: str) -> 
 # ------------------------------------------------------------------------------------------ treaty points
 def treaty_points(path: Path, geo: Geodesy, unstated_crs: str) -> dict[str, TreatyPoint]:
     """Every row transformed to WGS 84 from the datum it was read in: its ``crs`` column, or
-    ``unstated_crs`` when the source states none."""
+    ``unstated_crs`` when the source states none.
+
+    Parameters
+    ----------
+    path : Path
+        The treaty points CSV (:func:`pipeline.readers.read_points`).
+    geo : Geodesy
+        The run's datum path: pyproj's best operation to WGS 84 for the data extent.
+    unstated_crs : str
+        The geographic CRS a row without a ``crs`` is read in (``treaty.unstated_datum_crs``).
+
+    Returns
+    -------
+    dict of str to TreatyPoint
+        By id, in file order: as published, and in WGS 84 lon/lat (degrees) with the operation used.
+    """
     out = {}
     for r in read_points(path):
         crs_used = r.crs or unstated_crs
@@ -173,22 +189,53 @@ def _require_points(cfg: Config, points: dict[str, TreatyPoint]) -> None:
 def load_inputs(cfg: Config) -> Inputs:
     """Read, validate and project every input named by ``cfg``.
 
+    Parameters
+    ----------
+    cfg : Config
+        The run's settings (``[inputs]`` names the files).
+
     Returns
     -------
     Inputs
-        Geometries in the metric CRS of ``Inputs.geo``; treaty points in WGS 84.
+        Geometries in the metric CRS of ``Inputs.geo`` (metres); treaty points in WGS 84; the depth grid in the
+        CRS it states.
 
     Raises
     ------
     InputError
         naming the file at fault and the problem.
     """
-    ic, sides = cfg.inputs, cfg.sides
     repairs: list[str] = []
-    for role, p in ic.files().items():
+    for role, p in cfg.inputs.files().items():
         require_file(p, role if role != "points" else "treaty points")
+    coast = read_vector(cfg.inputs.coast, cfg.inputs.coast_layer, "coast", "inputs.coast_layer")
+    bounds = _extent(cfg, coast)
+    geo = _geodesy(cfg, bounds)
+    land = _land(cfg, coast, geo, repairs)
+    frame = geo.to_metric(shapely.segmentize(box(*bounds), 0.001))
+    river_form, water, river_detail = _river(cfg, geo, repairs)
+    _check_river_by_the_coast(cfg, water, land, frame, bounds)
+    points = treaty_points(cfg.inputs.points, geo, cfg.treaty.unstated_datum_crs)
+    _require_points(cfg, points)
+    _check_monument_by_the_river(cfg, water, points, geo, land)
+    depth = _depth(cfg, geo, water, points)
+    reference = _reference(cfg, geo, repairs)
+    controls = _controls(cfg, geo, points)
+    detail = {"controls": ("csv", f"{len(controls)} control points, validation only"),
+              "coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
+              "river": (river_form, river_detail),
+              "depth": (depth.form, depth.detail) if depth is not None else ("", ""),
+              "points": ("csv", f"{len(points)} points"),
+              "reference": ("vector", "reference only, never used to compute")}
+    log.info("loaded coast (%d polygons), river (%s), %d treaty points%s; metric CRS %s", len(coast.geometry),
+             river_form, len(points), f", depth ({depth.form})" if depth is not None else "", geo.metric.name)
+    return Inputs(geo, frame, land, water, points, depth, reference, _input_files(cfg, detail), tuple(repairs),
+                  controls)
 
-    coast = read_vector(ic.coast, ic.coast_layer, "coast", "inputs.coast_layer")
+
+def _extent(cfg: Config, coast: VectorLayer) -> LonLatBox:
+    """The data extent in lon/lat: the coast data's bounds, or ``inputs.coast_extent`` when it contains them."""
+    ic = cfg.inputs
     try:
         bounds = _lonlat_bounds(coast)
     except ProjError as exc:
@@ -201,25 +248,51 @@ def load_inputs(cfg: Config) -> Inputs:
             raise InputError(cfg.path, f"inputs.coast_extent {ic.coast_extent} does not contain the coast data's "
                                        f"bounds {[round(v, 5) for v in bounds]}")
         bounds = (float(w), float(s), float(e), float(n))
+    return bounds
+
+
+def _geodesy(cfg: Config, bounds: LonLatBox) -> Geodesy:
+    """The run's datum path and metric CRS (``crs.metric``) for the extent ``bounds``."""
     try:
-        geo = Geodesy(resolve_metric_crs(cfg.crs.metric, bounds), bounds)
+        return Geodesy(resolve_metric_crs(cfg.crs.metric, bounds), bounds)
     except ValueError as exc:
         raise InputError(cfg.path, f"crs.metric: {exc}") from None
 
+
+def _land(cfg: Config, coast: VectorLayer, geo: Geodesy, repairs: list[str]) -> dict[str, BaseGeometry]:
+    """Each state's land (metric), checked: both states of the border present, no overlap, not degenerate."""
+    ic = cfg.inputs
     land_src = _by_side(coast, ic.coast_side_field, "coast", repairs)
-    for code in sides.pair:
+    for code in cfg.sides.pair:
         if code not in land_src:
             raise InputError(ic.coast, f"coast: no polygon with {ic.coast_side_field} = {code!r} "
                                        f"(found {', '.join(sorted(land_src))})")
     land = {code: _to_metric(geo, g, coast.crs, ic.coast, "coast") for code, g in land_src.items()}
     _check_coast_overlap(land, ic.coast, ic.coast_side_field, geo)
-    for code in sides.pair:
+    for code in cfg.sides.pair:
         check_not_degenerate(land[code], ic.coast, "coast", f"the land of {ic.coast_side_field} = {code!r}",
                              cfg.land.min_water_width_m)
-    frame = geo.to_metric(shapely.segmentize(box(*bounds), 0.001))
+    return land
 
-    water, river_form, river_detail = _river(cfg, geo, repairs)
+
+def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[str, BaseGeometry, str]:
+    """(the form that read the river, its water area in the metric CRS, what was taken): read by the form that
+    recognises the file, then through the datum path from the CRS the form states, repaired and checked."""
+    path = cfg.inputs.river
+    form, area = forms.read("river", path, cfg, forms.Context(geo))
+    repairs.extend(area.repairs)
+    water = _to_metric(geo, area.geometry, area.crs, path, "river")
+    if not water.is_valid:
+        water = repair_polygons(np.array([water]), ["union of features"], path, "river", repairs)[0]
+    check_not_degenerate(water, path, "river", "the water area", cfg.land.min_water_width_m)
     _check_shore_points(cfg, water)
+    return form.name, water, area.detail
+
+
+def _check_river_by_the_coast(cfg: Config, water: BaseGeometry, land: dict[str, BaseGeometry], frame: BaseGeometry,
+                              bounds: LonLatBox) -> None:
+    """The river's water must touch the coast's land and lie within the coast data's extent (metric)."""
+    ic = cfg.inputs
     land_union = shapely.union_all(list(land.values()))
     if not water.intersects(land_union.buffer(cfg.land.mouth_snap_m)):
         where = "inside" if water.intersects(frame) else "outside"
@@ -231,52 +304,54 @@ def load_inputs(cfg: Config) -> Inputs:
         raise InputError(ic.river, f"river: {out:.1%} of the water area lies beyond the coast data set's extent "
                                    f"{[round(v, 3) for v in bounds]}")
 
-    points = treaty_points(ic.points, geo, cfg.treaty.unstated_datum_crs)
-    _require_points(cfg, points)
-    _check_monument_by_the_river(cfg, water, points, geo, land)
 
-    depth = None
-    depth_form = depth_detail = ""
-    if ic.depth is not None:
-        try:
-            anchors = {pid: shapely.Point(geo.lonlat_to_metric(np.array([points[pid].lonlat]))[0])
-                       for pid in (cfg.tripoint.monument, cfg.treaty.mouth_point) if pid}
-            depth = forms.depth_grid(ic.depth, water, geo, cfg, anchors)
-        except (ProjError, shapely.errors.GEOSException) as exc:   # PROJ or GEOS failing on the depth file's data
-            raise InputError(ic.depth, f"depth: cannot be processed ({type(exc).__name__}: {one_line(exc)})") from None
-        depth_form, depth_detail = depth.form, depth.detail
+def _depth(cfg: Config, geo: Geodesy, water: BaseGeometry, points: dict[str, TreatyPoint]) -> DepthGrid | None:
+    """The depth grid (None without ``inputs.depth``), read by the form that recognises the file, given the
+    river's water and the tripoint monument and the mouth point (metric) to arbitrate blame."""
+    path = cfg.inputs.depth
+    if path is None:
+        return None
+    try:
+        anchors = {pid: shapely.Point(geo.lonlat_to_metric(np.array([points[pid].lonlat]))[0])
+                   for pid in (cfg.tripoint.monument, cfg.treaty.mouth_point) if pid}
+        _, depth = forms.read("depth", path, cfg, forms.Context(geo, water, anchors))
+    except (ProjError, shapely.errors.GEOSException) as exc:   # PROJ or GEOS failing on the depth file's data
+        raise InputError(path, f"depth: cannot be processed ({type(exc).__name__}: {one_line(exc)})") from None
+    return depth
 
-    reference = None
-    if ic.reference is not None:
-        ref = read_vector(ic.reference, ic.reference_layer, "reference border", "inputs.reference_layer")
-        ref_src = _by_side(ref, ic.reference_side_field, "reference border", repairs)
-        for code in sides.pair:
-            if code not in ref_src:
-                raise InputError(ic.reference, f"reference border: no polygon with {ic.reference_side_field} = "
-                                               f"{code!r} (found {', '.join(sorted(ref_src))})")
-        reference = {code: _to_metric(geo, g, ref.crs, ic.reference, "reference border")
-                     for code, g in ref_src.items()}
 
-    controls = {}
-    if ic.controls is not None:
-        controls = treaty_points(ic.controls, geo, cfg.treaty.unstated_datum_crs)
-        unknown = sorted(set(controls) - set(points))
-        if unknown:
-            raise InputError(ic.controls, f"control points: {', '.join(unknown)} are not ids of the treaty points "
-                                          f"in {ic.points.name}")
+def _reference(cfg: Config, geo: Geodesy, repairs: list[str]) -> dict[str, BaseGeometry] | None:
+    """The reference territories (metric) by state code (None without ``inputs.reference``)."""
+    ic = cfg.inputs
+    if ic.reference is None:
+        return None
+    ref = read_vector(ic.reference, ic.reference_layer, "reference border", "inputs.reference_layer")
+    ref_src = _by_side(ref, ic.reference_side_field, "reference border", repairs)
+    for code in cfg.sides.pair:
+        if code not in ref_src:
+            raise InputError(ic.reference, f"reference border: no polygon with {ic.reference_side_field} = "
+                                           f"{code!r} (found {', '.join(sorted(ref_src))})")
+    return {code: _to_metric(geo, g, ref.crs, ic.reference, "reference border") for code, g in ref_src.items()}
 
-    base = cfg.folder
-    detail = {"controls": ("csv", f"{len(controls)} control points, validation only"),
-              "coast": (coast.layer, f"{len(coast.geometry)} polygons, layer {coast.layer}"),
-              "river": (river_form, river_detail), "depth": (depth_form, depth_detail),
-              "points": ("csv", f"{len(points)} points"),
-              "reference": ("vector", "reference only, never used to compute")}
-    files = {role: InputFile(_relative(p, base), sha256(p), p.stat().st_size, cfg.is_modelled(role),
-                             detail[role][0], detail[role][1])
-             for role, p in ic.files().items()}
-    log.info("loaded coast (%d polygons), river (%s), %d treaty points%s; metric CRS %s", len(coast.geometry),
-             river_form, len(points), f", depth ({depth_form})" if depth is not None else "", geo.metric.name)
-    return Inputs(geo, frame, land, water, points, depth, reference, files, tuple(repairs), controls)
+
+def _controls(cfg: Config, geo: Geodesy, points: dict[str, TreatyPoint]) -> dict[str, TreatyPoint]:
+    """The control points (WGS 84) by id, each the id of a treaty point ({} without ``inputs.controls``)."""
+    ic = cfg.inputs
+    if ic.controls is None:
+        return {}
+    controls = treaty_points(ic.controls, geo, cfg.treaty.unstated_datum_crs)
+    unknown = sorted(set(controls) - set(points))
+    if unknown:
+        raise InputError(ic.controls, f"control points: {', '.join(unknown)} are not ids of the treaty points "
+                                      f"in {ic.points.name}")
+    return controls
+
+
+def _input_files(cfg: Config, detail: dict[str, tuple[str, str]]) -> dict[str, InputFile]:
+    """Each input file by role: path (relative to the config folder's parent), sha256, size, form, detail."""
+    return {role: InputFile(_relative(p, cfg.folder), sha256(p), p.stat().st_size, cfg.is_modelled(role),
+                            detail[role][0], detail[role][1])
+            for role, p in cfg.inputs.files().items()}
 
 
 def _check_shore_points(cfg: Config, water: BaseGeometry) -> None:
@@ -346,26 +421,6 @@ def _check_monument_by_the_river(cfg: Config, water: BaseGeometry, points: dict[
                                                "misplaced?)")
         raise InputError(cfg.inputs.points, f"treaty points: {what} lies {d_any:.0f} m from the river's water "
                                             f"area (more than tripoint.monument_max_distance_m = {limit:g} m)")
-
-
-def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[BaseGeometry, str, str]:
-    """The river water area (metric), the form it was read from and what was taken."""
-    ic = cfg.inputs
-    path = ic.river
-    form = forms.river_form(path, ic.river_form, ic.river_layer)
-    if form == "polygons":
-        layer = read_vector(path, ic.river_layer, "river", "inputs.river_layer")
-        polys = repair_polygons(layer.geometry, [f"feature {i}" for i in range(len(layer.geometry))], path,
-                                "river", repairs)
-        water = _to_metric(geo, shapely.union_all(polys), layer.crs, path, "river")
-        detail = f"{len(polys)} polygon feature(s), layer {layer.layer}"
-    else:
-        water_src, crs, detail = forms.water_area(path, form, cfg)
-        water = _to_metric(geo, water_src, crs, path, "river")
-    if not water.is_valid:
-        water = repair_polygons(np.array([water]), ["union of features"], path, "river", repairs)[0]
-    check_not_degenerate(water, path, "river", "the water area", cfg.land.min_water_width_m)
-    return water, form, detail
 
 
 def _relative(p: Path, base: Path) -> str:

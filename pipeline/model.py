@@ -61,7 +61,7 @@ class DepthGrid:
     transform: Any                # affine.Affine
     crs: Any                      # pyproj CRS
     cell_m: float
-    form: str                     # "geotiff" | "soundings"
+    form: str                     # the depth form that made it (pipeline.forms: "geotiff", "soundings", ...)
     detail: str
 
 

@@ -1,9 +1,10 @@
 """File readers: each turns one input file into plain data in the file's own CRS, or raises an
 :class:`~pipeline.errors.InputError` that names the file and the problem.
 
-Readers know formats (GDAL vector formats through pyogrio, GeoTIFF through rasterio, CSV); they do not
-change datums or validate geometry against other inputs -- :mod:`pipeline.load` does that, the same way
-for every input. Nothing here writes a file.
+Readers know formats (GDAL vector formats through pyogrio, GeoTIFF through rasterio, CSV, OpenStreetMap
+XML); they do not change datums or validate geometry against other inputs -- :mod:`pipeline.load` does that,
+the same way for every input -- and they do not know what a file means: the input forms
+(:mod:`pipeline.forms`) build a water area or a depth grid from what is read here. Nothing here writes a file.
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+
+from . import geometry
 from .errors import InputError, one_line
 
 log = logging.getLogger(__name__)
@@ -29,7 +34,20 @@ POINT_KINDS = ("monument", "mouth", "end", "other")
 
 
 def require_file(path: Path | None, role: str) -> Path:
-    """``path`` if it is a readable file; otherwise an InputError naming it."""
+    """``path`` if it is a readable file; otherwise an InputError naming it.
+
+    Parameters
+    ----------
+    path : Path or None
+        The file (None: not given).
+    role : str
+        What the file is, for the message (e.g. "river").
+
+    Returns
+    -------
+    Path
+        ``path`` as a :class:`~pathlib.Path`.
+    """
     if path is None:
         raise InputError(None, f"no {role} file given")
     path = Path(path)
@@ -46,6 +64,18 @@ def require_file(path: Path | None, role: str) -> Path:
 
 
 def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MiB chunks.
+
+    Parameters
+    ----------
+    path : Path
+        A readable file.
+
+    Returns
+    -------
+    str
+        64 lower-case hex digits.
+    """
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -54,7 +84,20 @@ def sha256(path: Path) -> str:
 
 
 def gdal_detail(exc: BaseException | str, limit: int = 240) -> str:
-    """GDAL's message without SQL statements and repeats, on one line, at most ``limit`` characters."""
+    """GDAL's message without SQL statements and repeats, on one line, at most ``limit`` characters.
+
+    Parameters
+    ----------
+    exc : Exception or str
+        What GDAL (through pyogrio, rasterio or pyproj) said.
+    limit : int
+        Longest text returned, in characters.
+
+    Returns
+    -------
+    str
+        The message for an :class:`~pipeline.errors.InputError`.
+    """
     text = one_line(str(exc))
     text = re.sub(r"sqlite3_\w+\(.*?\) failed: ", "", text)
     parts: list[str] = []
@@ -78,6 +121,20 @@ class VectorLayer:
 
 
 def layer_names(path: Path, role: str) -> list[str]:
+    """The layer names of a vector data set, in the file's order.
+
+    Parameters
+    ----------
+    path : Path
+        Any GDAL vector data set.
+    role : str
+        What the file is, for the message.
+
+    Returns
+    -------
+    list of str
+        The layer names; an unreadable file is an InputError naming it.
+    """
     import pyogrio
 
     try:
@@ -90,7 +147,24 @@ def layer_names(path: Path, role: str) -> list[str]:
 
 
 def choose_layer(path: Path, layer: str, role: str, key: str) -> str:
-    """The layer to read: the one named, or the only one; several and none named is an error listing them."""
+    """The layer to read: the one named, or the only one; several and none named is an error listing them.
+
+    Parameters
+    ----------
+    path : Path
+        Any GDAL vector data set.
+    layer : str
+        The configured layer name ("" when none is configured).
+    role : str
+        What the file is, for the message.
+    key : str
+        The config key that names the layer (e.g. "inputs.river_layer"), quoted in the message.
+
+    Returns
+    -------
+    str
+        The layer name.
+    """
     names = layer_names(path, role)
     if not names:
         raise InputError(path, f"{role}: the data set holds no layers")
@@ -154,8 +228,24 @@ def _crs_of(path: Path, role: str, crs_wkt: str | None, gdal_warnings: list[str]
 def read_vector(path: Path, layer: str, role: str, key: str) -> VectorLayer:
     """Read one layer with pyogrio; unreadable, empty, CRS-less or non-finite data is an InputError.
 
-    ``key`` is the config key that names the layer (quoted when the file holds several layers).
     Features without a geometry, or with an empty one, are dropped.
+
+    Parameters
+    ----------
+    path : Path
+        Any GDAL vector data set.
+    layer : str
+        The layer to read ("": the file's only layer).
+    role : str
+        What the file is, for messages (e.g. "coast").
+    key : str
+        The config key that names the layer (quoted when the file holds several layers).
+
+    Returns
+    -------
+    VectorLayer
+        The geometries and attribute columns as stored, in the layer's own CRS (``VectorLayer.crs``, a pyproj
+        CRS), coordinates in that CRS's units.
     """
     import pyogrio
 
@@ -201,9 +291,92 @@ def read_vector(path: Path, layer: str, role: str, key: str) -> VectorLayer:
     return VectorLayer(path, layer, geometry, columns, crs)
 
 
+def repair_polygons(geoms: np.ndarray, labels: list[str], path: Path, role: str,
+                    repairs: list[str]) -> list[BaseGeometry]:
+    """Each geometry as valid polygons: invalid ones are repaired with ``make_valid`` (logged and recorded),
+    non-polygon geometry types are an error.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Polygons or multipolygons, in any CRS (the repair is planar, in that CRS's units).
+    labels : list of str
+        How each geometry is named in messages (e.g. "feature 3", "iso_a3=RUS").
+    path : Path
+        The file the geometries come from, named by every message.
+    role : str
+        What the file is, for messages.
+    repairs : list of str
+        Appended to: one message per repaired geometry (the report lists them).
+
+    Returns
+    -------
+    list of shapely geometries
+        Valid (multi)polygons, one per input geometry, in the same CRS.
+    """
+    types = sorted(set(shapely.get_type_id(geoms).tolist()))
+    names = {3: "Polygon", 6: "MultiPolygon"}
+    wrong = [t for t in types if t not in names]
+    if wrong:
+        found = sorted({g.geom_type for g in geoms})
+        raise InputError(path, f"{role}: wrong geometry type {', '.join(found)}; expected polygons "
+                               "(Polygon/MultiPolygon)")
+    out = []
+    for geom, label in zip(geoms, labels):
+        if geom.is_valid:
+            out.append(geom)
+            continue
+        reason = shapely.is_valid_reason(geom)
+        made = geometry.parts(shapely.make_valid(geom))
+        polys = [g for g in made if g.geom_type == "Polygon"]
+        fixed = shapely.union_all(polys) if polys else Polygon()
+        if fixed.is_empty or not fixed.is_valid:
+            left = ", ".join(sorted({g.geom_type for g in made if g.geom_type != "Polygon"})) or "nothing"
+            raise InputError(path, f"{role}: invalid geometry in {label} cannot be repaired ({reason}); make_valid "
+                                   f"leaves no polygon, only {left} (a zero-area ring?)")
+        msg = f"{path.name}: {role} {label} repaired with make_valid ({reason})"
+        log.warning(msg)
+        repairs.append(msg)
+        out.append(fixed)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- CSV
+def read_csv_rows(path: Path, role: str) -> tuple[list[str], list[dict[str, str | None]]]:
+    """The header and the rows of a UTF-8 CSV (a byte-order mark is skipped), as :class:`csv.DictReader`
+    gives them; a file that is not UTF-8 or not CSV is an InputError naming it.
+
+    Parameters
+    ----------
+    path : Path
+        A readable file.
+    role : str
+        What the file is, for the message (e.g. "treaty points").
+
+    Returns
+    -------
+    header : list of str
+        The column names as written ([] for an empty file).
+    rows : list of dict
+        One dict per row, column name -> text; a row with more fields than the header holds the rest under
+        the key None, a row with fewer has None values (the callers say which line is short or long).
+    """
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            rows = list(reader)
+            header = list(reader.fieldnames or [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(path, f"{role}: not a readable UTF-8 CSV ({exc})") from None
+    return header, rows
+
+
 # -------------------------------------------------------------------------------------- treaty points
 @dataclass(frozen=True)
 class PointRow:
+    """One row of the treaty points CSV as written: ``line`` is its line in the file, ``lat``/``lon`` decimal
+    degrees in the datum ``crs`` names ("" when the source states none)."""
+
     line: int
     id: str
     name: str
@@ -217,18 +390,20 @@ class PointRow:
 
 
 def read_points(path: Path) -> list[PointRow]:
-    """The treaty points CSV (columns POINT_COLUMNS); every column of every row is validated."""
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
+    """The treaty points CSV (columns :data:`POINT_COLUMNS`); every column of every row is validated.
 
+    Parameters
+    ----------
+    path : Path
+        The CSV: ``lat``/``lon`` in decimal degrees of the datum in its ``crs`` column (empty: not stated).
+
+    Returns
+    -------
+    list of PointRow
+        One per row, in file order, coordinates as written (no datum change here).
+    """
     path = require_file(path, "treaty points")
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = reader.fieldnames or []
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(path, f"treaty points: not a readable UTF-8 CSV ({exc})") from None
+    header, rows = read_csv_rows(path, "treaty points")
     missing = [c for c in POINT_COLUMNS if c not in header]
     if missing:
         raise InputError(path, f"treaty points: missing column(s) {', '.join(missing)} "
@@ -257,37 +432,58 @@ def read_points(path: Path) -> list[PointRow]:
                 raise InputError(path, f"{where}: empty {c}")
         if r["kind"] not in POINT_KINDS:
             raise InputError(path, f"{where}: kind {r['kind']!r} is not one of {', '.join(POINT_KINDS)}")
-        values = {}
-        for c in ("lat", "lon"):
-            try:
-                values[c] = float(r[c])
-            except ValueError:
-                raise InputError(path, f"{where}: {c} {r[c]!r} is not a number (decimal degrees expected)") from None
-            if not math.isfinite(values[c]):
-                raise InputError(path, f"{where}: {c} {r[c]!r} is not a finite number")
-        lat, lon = values["lat"], values["lon"]
-        if not -90 <= lat <= 90:
-            hint = " (lat/lon swapped?)" if -90 <= lon <= 90 else ""
-            raise InputError(path, f"{where}: lat {lat} is outside [-90, 90]{hint}")
-        if not -180 <= lon <= 180:
-            raise InputError(path, f"{where}: lon {lon} is outside [-180, 180]")
+        lat, lon = _point_lat_lon(path, where, r)
         crs_text = r["crs"].strip()
-        if crs_text:
-            try:
-                crs = CRS.from_user_input(crs_text)
-            except CRSError:
-                raise InputError(path, f"{where}: crs {crs_text!r} is not a CRS PROJ knows (e.g. EPSG:4326; leave "
-                                       "it empty when the source states no datum)") from None
-            if not crs.is_geographic:
-                raise InputError(path, f"{where}: crs {crs_text} ({crs.name}) is not a geographic lat/lon CRS")
+        _check_point_crs(path, where, crs_text)
         out.append(PointRow(n, pid, r["name"].strip(), r["kind"], r["datum"].strip(), crs_text, lat, lon,
                             r["published"].strip(), r["source"].strip()))
     return out
 
 
+def _point_lat_lon(path: Path, where: str, r: dict[str, str]) -> tuple[float, float]:
+    """(lat, lon) of one treaty point row, in decimal degrees; not numbers or out of range: an InputError."""
+    values = {}
+    for c in ("lat", "lon"):
+        try:
+            values[c] = float(r[c])
+        except ValueError:
+            raise InputError(path, f"{where}: {c} {r[c]!r} is not a number (decimal degrees expected)") from None
+        if not math.isfinite(values[c]):
+            raise InputError(path, f"{where}: {c} {r[c]!r} is not a finite number")
+    lat, lon = values["lat"], values["lon"]
+    if not -90 <= lat <= 90:
+        hint = " (lat/lon swapped?)" if -90 <= lon <= 90 else ""
+        raise InputError(path, f"{where}: lat {lat} is outside [-90, 90]{hint}")
+    if not -180 <= lon <= 180:
+        raise InputError(path, f"{where}: lon {lon} is outside [-180, 180]")
+    return lat, lon
+
+
+def _check_point_crs(path: Path, where: str, crs_text: str) -> None:
+    """A treaty point's ``crs`` column, when not empty, must be a geographic CRS PROJ knows."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if not crs_text:
+        return
+    try:
+        crs = CRS.from_user_input(crs_text)
+    except CRSError:
+        raise InputError(path, f"{where}: crs {crs_text!r} is not a CRS PROJ knows (e.g. EPSG:4326; leave "
+                               "it empty when the source states no datum)") from None
+    if not crs.is_geographic:
+        raise InputError(path, f"{where}: crs {crs_text} ({crs.name}) is not a geographic lat/lon CRS")
+
+
 # ------------------------------------------------------------------------------------------- rasters
+GEOTIFF_SUFFIXES = (".tif", ".tiff")   # read as rasters even when GDAL cannot open them (then: say why)
+
+
 @dataclass(frozen=True)
 class Raster:
+    """Band 1 of a raster as physical values, with its grid: ``transform`` (affine.Affine) maps (col, row) to
+    ``crs`` coordinates; ``res`` is the cell size in that CRS's units."""
+
     path: Path
     values: np.ndarray        # float64, NaN where nodata
     transform: object         # affine.Affine
@@ -300,7 +496,18 @@ class Raster:
 
 
 def is_raster(path: Path) -> bool:
-    """Whether GDAL opens ``path`` as a raster (GeoTIFF and any other raster format)."""
+    """Whether GDAL opens ``path`` as a raster (GeoTIFF and any other raster format).
+
+    Parameters
+    ----------
+    path : Path
+        Any file.
+
+    Returns
+    -------
+    bool
+        True when rasterio opens it (georeferenced or not).
+    """
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
@@ -325,7 +532,22 @@ def _scale_offset(src, path: Path, role: str) -> tuple[float, float]:
 
 def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
     """Band 1 of a raster as float64 physical values (raw x scale + offset, GDAL's band scale/offset; nodata
-    -> NaN), with its grid and stated unit; an InputError names the file on failure."""
+    -> NaN), with its grid and stated unit; an InputError names the file on failure.
+
+    Parameters
+    ----------
+    path : Path
+        Any GDAL raster; the grid must be north-up without rotation.
+    role : str
+        What the file is, for messages (e.g. "depth raster").
+    projected : bool
+        Refuse a CRS that is not projected (metres).
+
+    Returns
+    -------
+    Raster
+        Values in the file's unit, on the file's grid in the file's CRS (``Raster.crs``, pyproj).
+    """
     import rasterio
     from pyproj import CRS
     from pyproj.exceptions import CRSError
@@ -371,7 +593,18 @@ OSM_AREA_LAYER = "multipolygons"  # the OSM driver's layer of areas: multipolygo
 
 def is_osm(path: Path) -> bool:
     """Whether ``path`` is named as an OpenStreetMap file (``.osm`` XML or ``.osm.pbf``) that GDAL's OSM driver
-    reads; the driver recognises the files by these suffixes only."""
+    reads; the driver recognises the files by these suffixes only.
+
+    Parameters
+    ----------
+    path : Path
+        Any file name (the file is not opened).
+
+    Returns
+    -------
+    bool
+        True for the suffixes :data:`OSM_SUFFIXES` (any case).
+    """
     return Path(path).suffix.lower() in OSM_SUFFIXES
 
 
@@ -399,6 +632,16 @@ def parse_hstore(text: str | None) -> dict[str, str]:
 
     Hand-written (a regular expression) because no installed library parses hstore text without a database
     connection; quotes and backslashes inside keys and values are backslash-escaped by GDAL.
+
+    Parameters
+    ----------
+    text : str or None
+        The ``other_tags`` field of one feature.
+
+    Returns
+    -------
+    dict
+        Tag key -> value ({} for None or "").
     """
     if not text:
         return {}
@@ -412,6 +655,18 @@ def read_osm_areas(path: Path, role: str) -> OsmAreas:
     Read through GDAL's OSM driver with the open option ``USE_CUSTOM_INDEXING=NO`` (the SQLite node index),
     which also accepts the negative ids of files saved by editors before upload. Tags outside GDAL's default
     ``osmconf.ini`` columns come from the ``other_tags`` field. An unreadable file is an InputError naming it.
+
+    Parameters
+    ----------
+    path : Path
+        An ``.osm`` or ``.osm.pbf`` file.
+    role : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    OsmAreas
+        The areas with a geometry, in WGS 84 lon/lat (degrees), their ids and tags, and how many had none.
     """
     import pyogrio
     from pyproj import CRS
@@ -463,7 +718,20 @@ class OsmRefs:
 
 def read_osm_refs(path: Path, role: str) -> OsmRefs | None:
     """The references of an OSM XML file, read in one streaming pass (``xml.etree.ElementTree.iterparse``);
-    None for a PBF file (a binary format this check does not read)."""
+    None for a PBF file (a binary format this check does not read).
+
+    Parameters
+    ----------
+    path : Path
+        An ``.osm`` or ``.osm.pbf`` file.
+    role : str
+        What the file is, for messages.
+
+    Returns
+    -------
+    OsmRefs or None
+        The ways' node references and the relations' member ways, with what the file lacks.
+    """
     import xml.etree.ElementTree as ET
 
     if Path(path).suffix.lower() != ".osm":
@@ -510,15 +778,26 @@ class XyTable:
 def read_xy_csv(path: Path, role: str, *, value_column: str, value_key: str) -> XyTable:
     """A CSV of points: coordinate columns x/y, lon/lat, longitude/latitude or easting/northing (any case) and
     the numeric column ``value_column`` (named by the config key ``value_key``); every problem is an
-    InputError naming the file and, for a bad cell, its line."""
+    InputError naming the file and, for a bad cell, its line.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV (a header row, then one point per row).
+    role : str
+        What the file is, for messages (e.g. "depth soundings").
+    value_column : str
+        The value column's name (any case).
+    value_key : str
+        The config key naming ``value_column``, quoted when the column is missing.
+
+    Returns
+    -------
+    XyTable
+        Coordinates as written, in the CRS the caller knows (a CSV states none), and the values as written.
+    """
     path = require_file(path, role)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            rows = list(reader)
-            header = [h for h in (reader.fieldnames or []) if h is not None]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(path, f"{role}: not a readable UTF-8 CSV ({exc})") from None
+    header, rows = read_csv_rows(path, role)
     lower = {h.strip().lower(): h for h in header}
     axes = next(((lower[a], lower[b]) for a, b in XY_COLUMNS if a in lower and b in lower), None)
     if axes is None:

@@ -810,7 +810,7 @@ CASES = [
     Case("depth-flat-bed", "form", lambda c: write_depth(c.bundle, fill=4.0) or c.bundle / DEPTH, "flat"),
     Case("soundings-cover-a-tenth", "form", soundings_cover_little, "inputs.soundings_reach_m"),
     Case("osm-river-missing-nodes", "form", osm_missing_nodes, "20 node(s)"),
-    # the right file blamed when inputs disagree (rules in pipeline/load.py and pipeline/forms.py)
+    # the right file blamed when inputs disagree (rules in pipeline/load.py and pipeline/forms/)
     Case("river-cropped-short-of-the-monument", "geometry", river_cropped_short_of_monument, "misses the tripoint"),
     Case("river-moved-off-the-depth-raster", "geometry", river_moved_north, "misses the depth raster"),
     Case("coast-states-overlap", "geometry", coast_states_overlap, "overlap over"),

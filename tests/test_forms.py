@@ -36,6 +36,7 @@ import fixtures as F
 import forms_data as D
 from conftest import INPUTS, edit_toml  # tests/ is on sys.path
 from pipeline import forms, geometry
+from pipeline.forms.osm import is_river_water
 from pipeline.config import load_config, with_overrides
 from pipeline.driver import compute
 from pipeline.errors import InputError
@@ -66,6 +67,25 @@ def hausdorff_m(a, b, step_m: float = 2.0) -> float:
 def to_crs(geom, src: CRS, dst: CRS):
     t = Transformer.from_crs(src, dst, always_xy=True)
     return shapely.transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
+
+
+def water_area(path: Path, form: str, cfg):
+    """(water, the CRS the form states it in, detail) as the registered river form ``form`` reads ``path``."""
+    area = forms.get(form, "river").read(path, cfg, forms.Context(geo=None))   # river forms need no datum path
+    return area.geometry, area.crs, area.detail
+
+
+def depth_grid(path: Path, water, geo, cfg, anchors=None):
+    """The depth grid the form that recognises ``path`` reads, given the river's (metric) water."""
+    form, grid = forms.read("depth", path, cfg, forms.Context(geo, water, anchors or {}))
+    assert form.name == grid.form
+    return grid
+
+
+def river_form(path: Path, cfg, configured: str, layer: str) -> str:
+    """The name of the river form :func:`pipeline.forms.recognise` picks for ``path``."""
+    return forms.recognise("river", path, with_overrides(cfg, {"inputs.river_form": configured,
+                                                               "inputs.river_layer": layer})).name
 
 
 # ============================================================================================ fixtures
@@ -189,15 +209,19 @@ def test_form_gives_the_canonical_lines(form, form_run, canonical):
     assert r.passed, [c.name for c in r.checks if not c.passed]
 
 
-def test_each_form_is_recognised_from_the_file(mask, osm, banks, soundings_gpkg):
-    assert forms.river_form(mask.path, "auto", "") == "mask"
-    assert forms.river_form(osm[0], "auto", "") == "osm"
-    assert forms.river_form(banks, "auto", "") == "banks"
-    assert forms.river_form(D.MODELLED_RIVER, "auto", D.RIVER_LAYER) == "polygons"
-    assert forms.river_form(D.MODELLED_RIVER, "mask", D.RIVER_LAYER) == "mask"   # configured wins
+def test_each_form_is_recognised_from_the_file(mask, osm, banks, soundings_gpkg, base_cfg):
+    assert river_form(mask.path, base_cfg, "auto", "") == "mask"
+    assert river_form(osm[0], base_cfg, "auto", "") == "osm"
+    assert river_form(banks, base_cfg, "auto", "") == "banks"
+    assert river_form(D.MODELLED_RIVER, base_cfg, "auto", D.RIVER_LAYER) == "polygons"
+    assert river_form(D.MODELLED_RIVER, base_cfg, "mask", D.RIVER_LAYER) == "mask"   # configured wins
     with pytest.raises(InputError) as e:
-        forms.river_form(soundings_gpkg, "auto", "")
+        river_form(soundings_gpkg, base_cfg, "auto", "")
     assert e.value.path == soundings_gpkg and "Point" in e.value.problem
+    assert e.value.problem.endswith("expected water polygons, two bank lines, a raster water mask or an "
+                                    "OpenStreetMap file")
+    assert forms.recognise("depth", soundings_gpkg, base_cfg).name == "soundings"
+    assert forms.recognise("depth", D.MODELLED_DEPTH, base_cfg).name == "geotiff"
 
 
 # ============================================================================================ raster mask
@@ -217,7 +241,7 @@ def _cleaned(water: np.ndarray, min_cells: int) -> tuple[np.ndarray, int, int]:
 def test_mask_polygon_is_exactly_the_cleaned_mask(mask, river, base_cfg):
     from rasterio.features import rasterize
 
-    water, crs, detail = forms.water_area(mask.path, "mask", base_cfg)
+    water, crs, detail = water_area(mask.path, "mask", base_cfg)
     assert crs.equals(UTM)
     cell_area = mask.cell_m ** 2
     raw = (mask.river | mask.speckle) & ~mask.holes                  # what the file holds
@@ -238,12 +262,12 @@ def test_mask_polygon_is_exactly_the_cleaned_mask(mask, river, base_cfg):
 def test_mask_in_percent_with_threshold(mask, work, base_cfg):
     path = work / "occurrence.tif"
     D.percent_mask(mask, path)      # same water as the binary mask; a row of water cells at exactly 50
-    binary, _, _ = forms.water_area(mask.path, "mask", base_cfg)
-    percent, _, detail = forms.water_area(path, "mask", base_cfg)
+    binary, _, _ = water_area(mask.path, "mask", base_cfg)
+    percent, _, detail = water_area(path, "mask", base_cfg)
     assert percent.equals(binary), "cells >= inputs.water_threshold (50) are water, cells below it land"
     assert "cells >= 50 as water" in detail
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "mask", with_overrides(base_cfg, {"inputs.water_threshold": 100.5}))
+        water_area(path, "mask", with_overrides(base_cfg, {"inputs.water_threshold": 100.5}))
     assert e.value.path == path and "no water cells" in e.value.problem
 
 
@@ -256,14 +280,14 @@ def test_mask_without_water_is_an_input_error(work, mask):
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(np.zeros(mask.shape, "uint8"), 1)
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "mask", load_config(INPUTS / "tumen.toml"))
+        water_area(path, "mask", load_config(INPUTS / "tumen.toml"))
     assert e.value.path == path and "no water cells" in e.value.problem
 
 
 # ============================================================================================ OpenStreetMap
 def test_osm_takes_the_river_and_ignores_the_decoys(osm, river, base_cfg):
     path, ids = osm
-    water, crs, detail = forms.water_area(path, "osm", base_cfg)
+    water, crs, detail = water_area(path, "osm", base_cfg)
     assert crs.equals(D.WGS84, ignore_axis_order=True)
     got = to_crs(water, crs, UTM)
     shift = hausdorff_m(got.boundary, river.boundary)
@@ -290,7 +314,7 @@ def test_osm_takes_the_river_and_ignores_the_decoys(osm, river, base_cfg):
     ({"landuse": "farmland"}, False),
 ])
 def test_osm_river_water_rule(tags, taken):
-    assert forms.is_river_water(tags) is taken
+    assert is_river_water(tags) is taken
 
 
 def test_osm_without_river_water_lists_what_it_found(work, river, base_cfg):
@@ -299,7 +323,7 @@ def test_osm_without_river_water_lists_what_it_found(work, river, base_cfg):
     path = work / "decoys_only.osm"
     D.write_osm(path, areas)
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "osm", base_cfg)
+        water_area(path, "osm", base_cfg)
     p = e.value.problem
     assert e.value.path == path and "no river water area" in p
     assert "landuse=farmland (1)" in p and "natural=water water=pond (1)" in p and "water=oxbow (1)" in p
@@ -312,13 +336,13 @@ def test_osm_with_the_river_only_as_a_line(work, base_cfg):
                     '  <way id="-3"><nd ref="-1"/><nd ref="-2"/><tag k="waterway" v="river"/></way>\n</osm>\n',
                     encoding="utf-8")
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "osm", base_cfg)
+        water_area(path, "osm", base_cfg)
     assert e.value.path == path and "holds no areas" in e.value.problem
 
 
 # ============================================================================================ bank lines
 def test_bank_lines_close_into_the_river(banks, river, closing_utm, bare_cfg):
-    water, crs, detail = forms.water_area(banks, "banks", bare_cfg)
+    water, crs, detail = water_area(banks, "banks", bare_cfg)
     a, b = (np.asarray(c) for c in closing_utm.coords)
     u = (b - a) / np.linalg.norm(b - a)
     blade = LineString([a - u, b + u])
@@ -339,7 +363,7 @@ def test_bank_lines_in_pieces_and_any_direction(work, bare_cfg):
     path = _write_lines(work / "pieces.gpkg", [LineString([(0, 0), (400, 0)]), LineString([(400, 0), (1000, 0)]),
                                                LineString([(1000, 100), (0, 100)]),
                                                LineString([(300, 40), (500, 40), (500, 60), (300, 60), (300, 40)])])
-    water, _, detail = forms.water_area(path, "banks", bare_cfg)
+    water, _, detail = water_area(path, "banks", bare_cfg)
     expected = affinity.translate(Polygon(box(0, 0, 1000, 100).exterior.coords,
                                                   [box(300, 40, 500, 60).exterior.coords]), 634000, 4690000)
     assert water.symmetric_difference(expected).area < 1e-6
@@ -360,7 +384,7 @@ def test_bank_lines_in_pieces_and_any_direction(work, bare_cfg):
 def test_bad_bank_lines(case, lines, message, work, bare_cfg):
     path = _write_lines(work / f"bad_{case.replace(' ', '_')}.geojson", lines)
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "banks", bare_cfg)
+        water_area(path, "banks", bare_cfg)
     assert e.value.path == path and message in e.value.problem, e.value.problem
 
 
@@ -387,7 +411,7 @@ def test_soundings_interpolate_a_plane_exactly_on_the_water(form, work, sounding
         cfg = with_overrides(base_cfg, {"inputs.depth_field": "elev", "inputs.depth_positive": "up",
                                         "inputs.depth_crs": "EPSG:4326", "inputs.depth_cell_m": 10.0})
     geo, water = canonical.inputs.geo, canonical.inputs.water
-    grid = forms.depth_grid(path, water, geo, cfg)
+    grid = depth_grid(path, water, geo, cfg)
     assert grid.form == "soundings" and grid.crs.equals(geo.metric) and grid.cell_m == 10.0
     assert f"{len(xy)} soundings" in grid.detail and "10 m" in grid.detail
     t = grid.transform
@@ -412,7 +436,7 @@ def test_soundings_outside_the_water_are_dropped(work, soundings, canonical, bas
     far = xy[:5] + [30_000.0, 0.0]
     path = work / "with_strays.gpkg"
     D.write_soundings_gpkg(path, np.vstack([xy, far]), np.concatenate([depth, depth[:5]]), UTM)
-    grid = forms.depth_grid(path, canonical.inputs.water, canonical.inputs.geo, base_cfg)
+    grid = depth_grid(path, canonical.inputs.water, canonical.inputs.geo, base_cfg)
     assert f"{len(xy)} soundings" in grid.detail and "5 outside the water dropped" in grid.detail
 
 
@@ -457,7 +481,7 @@ def test_bad_soundings(case, message, work, soundings, canonical, base_cfg):
     path, overrides = _bad_soundings(work, case, xy, depth)
     cfg = with_overrides(base_cfg, overrides) if overrides else base_cfg
     with pytest.raises(InputError) as e:
-        forms.depth_grid(path, canonical.inputs.water, canonical.inputs.geo, cfg)
+        depth_grid(path, canonical.inputs.water, canonical.inputs.geo, cfg)
     assert e.value.path == path and message in e.value.problem, e.value.problem
     if "column" in case:
         assert "z" in e.value.problem      # the columns the file has are listed
@@ -517,7 +541,7 @@ def test_masks_whose_values_defeat_the_threshold_are_refused(values, message, wo
         water = s.read(1) == 1
     path = _rewrite_mask(mask.path, work / "odd_values.tif", values(water), dtype="float32")
     with pytest.raises(InputError) as e:
-        forms.water_area(path, "mask", base_cfg)
+        water_area(path, "mask", base_cfg)
     assert e.value.path == path and message in e.value.problem, e.value.problem
 
 
@@ -556,10 +580,10 @@ def test_a_flat_bed_warns_when_only_the_middle_line_is_used(work, base_cfg, cano
         d.write(np.where(band == p["nodata"], band, 4.0).astype(p["dtype"]), 1)
     geo, water = canonical.inputs.geo, canonical.inputs.water
     with pytest.raises(InputError) as e:
-        forms.depth_grid(path, water, geo, base_cfg)
+        depth_grid(path, water, geo, base_cfg)
     assert e.value.path == path and "flat" in e.value.problem
     with caplog.at_level(logging.WARNING, logger="pipeline"):
-        forms.depth_grid(path, water, geo, with_overrides(base_cfg, {"land.border_line": "middle"}))
+        depth_grid(path, water, geo, with_overrides(base_cfg, {"land.border_line": "middle"}))
     assert any("flat" in r.getMessage() and "meaningless" in r.getMessage() for r in caplog.records)
 
 
@@ -571,7 +595,7 @@ def test_soundings_are_read_in_their_stated_crs(crs, work, soundings, soundings_
     interpolation differs by up to a few decimetres. Read in the wrong CRS, they would lie kilometres away.)"""
     xy, depth = soundings
     geo, water = canonical.inputs.geo, canonical.inputs.water
-    want = forms.depth_grid(soundings_gpkg, water, geo, base_cfg)
+    want = depth_grid(soundings_gpkg, water, geo, base_cfg)
     cfg = base_cfg
     if "CSV" in crs:
         path = work / "soundings_utm.csv"
@@ -582,7 +606,7 @@ def test_soundings_are_read_in_their_stated_crs(crs, work, soundings, soundings_
         moved = np.column_stack(Transformer.from_crs(UTM, dst, always_xy=True).transform(xy[:, 0], xy[:, 1]))
         path = work / f"soundings_{dst.to_epsg()}.gpkg"
         D.write_soundings_gpkg(path, moved, depth, dst)
-    got = forms.depth_grid(path, water, geo, cfg)
+    got = depth_grid(path, water, geo, cfg)
     assert got.transform == want.transform and got.depth.shape == want.depth.shape
     assert (np.isfinite(got.depth) == np.isfinite(want.depth)).all()
     err = np.abs(got.depth - want.depth)[np.isfinite(want.depth)]
@@ -596,9 +620,9 @@ def test_soundings_coverage_is_measured_and_enforced(work, soundings, canonical,
     path = work / "upper_fifth.gpkg"
     D.write_soundings_gpkg(path, xy[keep], depth[keep], UTM)
     with pytest.raises(InputError) as e:
-        forms.depth_grid(path, water, geo, base_cfg)
+        depth_grid(path, water, geo, base_cfg)
     assert e.value.path == path and "inputs.soundings_reach_m" in e.value.problem
-    grid = forms.depth_grid(path, water, geo, with_overrides(base_cfg, {"inputs.soundings_min_coverage": 0.1}))
+    grid = depth_grid(path, water, geo, with_overrides(base_cfg, {"inputs.soundings_min_coverage": 0.1}))
     assert re.search(r"\d+% of the water within 100 m of one", grid.detail), grid.detail
 
 
@@ -615,5 +639,5 @@ def test_osm_incomplete_decoy_is_noted_not_refused(work, river, base_cfg):
     last_nd = max(i for i, t in enumerate(text) if "<nd ref=" in t)
     text.insert(last_nd, '    <nd ref="-9999999"/>')
     path.write_text("\n".join(text) + "\n")
-    _, _, detail = forms.water_area(path, "osm", base_cfg)
+    _, _, detail = water_area(path, "osm", base_cfg)
     assert "1 other area(s) incomplete" in detail, detail
