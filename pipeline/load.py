@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import ProjError
-from shapely.geometry import Polygon, box
+from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from . import forms, geometry
