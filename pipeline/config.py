@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import InputError
+from .typed import strict
 
 # ------------------------------------------------------------------------------------- field helper
 
@@ -519,45 +520,13 @@ _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 def _convert(value: Any, hint: Any, where: str, base: Path, path: Path | None) -> Any:
-    """``value`` from TOML (or a ``--set``) as the field's type; an InputError naming ``path`` if it is not."""
-    origin = get_origin(hint)
-    if origin is Literal:
-        allowed = get_args(hint)
-        if value not in allowed:
-            raise InputError(path, f"{where} = {value!r} is not one of {', '.join(repr(a) for a in allowed)}")
-        return value
-    optional = origin in (typing.Union, types.UnionType) and type(None) in get_args(hint)
-    if optional:
-        inner = [a for a in get_args(hint) if a is not type(None)][0]
-        if value is None or value == "":
-            return None
-        return _convert(value, inner, where, base, path)
-    if hint is Path:
-        if not isinstance(value, str) or not value.strip():
-            raise InputError(path, f"{where} must be a non-empty path string, got {value!r}")
-        p = Path(value)
-        return p if p.is_absolute() else base / p
-    if hint is bool:
-        if not isinstance(value, bool):
-            raise InputError(path, f"{where} must be true or false, got {value!r}")
-        return value
-    if hint is int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InputError(path, f"{where} must be an integer, got {value!r}")
-        return value
-    if hint is float:
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise InputError(path, f"{where} must be a number, got {value!r}")
-        if not math.isfinite(value):
-            raise InputError(path, f"{where} must be a finite number, got {value!r}")
-        return float(value)
-    if hint is list:
-        if not isinstance(value, list):
-            raise InputError(path, f"{where} must be a list, got {value!r}")
-        return list(value)
-    if not isinstance(value, str):
-        raise InputError(path, f"{where} must be a string, got {value!r}")
-    return value
+    """``value`` from TOML (or a ``--set``) as the field's type (:func:`pipeline.typed.strict`: nothing coerced,
+    relative paths resolved against ``base``, ``""`` unsets an optional setting); an InputError naming ``path``
+    if it is not."""
+    def fail(message: str):
+        raise InputError(path, message)
+
+    return strict(value, hint, where, fail, base=base, empty_is_none=True)
 
 
 def _check_choices(where: str, value: Any, meta: dict, path: Path | None) -> None:

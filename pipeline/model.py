@@ -8,11 +8,9 @@ unrounded figures. The :class:`Report` holds only plain values (floats, strings,
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin, get_type_hints
+from typing import Any, Literal
 
 import numpy as np
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
@@ -567,63 +565,14 @@ class SchemaError(ValueError):
 
 
 def from_jsonable(cls: type, data: Any, where: str = "$") -> Any:
-    """Rebuild ``cls`` from JSON data, checking every key and type; SchemaError names the first problem."""
-    return _build(cls, data, where)
+    """Rebuild ``cls`` from JSON data, checking every key and type (:func:`pipeline.typed.strict`); SchemaError
+    names the first problem by its JSON path."""
+    from .typed import strict
 
+    def fail(message: str):
+        raise SchemaError(message)
 
-def _build(hint: Any, data: Any, where: str) -> Any:
-    origin = get_origin(hint)
-    if dataclasses.is_dataclass(hint):
-        if not isinstance(data, dict):
-            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
-        hints = get_type_hints(hint)
-        names = [f.name for f in dataclasses.fields(hint)]
-        missing = [n for n in names if n not in data]
-        if missing:
-            raise SchemaError(f"{where}: missing key(s) {', '.join(missing)}")
-        extra = sorted(set(data) - set(names))
-        if extra:
-            raise SchemaError(f"{where}: unknown key(s) {', '.join(extra)}")
-        return hint(**{n: _build(hints[n], data[n], f"{where}.{n}") for n in names})
-    if origin in (typing.Union, types.UnionType):
-        args = get_args(hint)
-        if data is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _build(inner[0], data, where)
-    if origin is Literal:
-        if data not in get_args(hint):
-            raise SchemaError(f"{where}: {data!r} is not one of {get_args(hint)}")
-        return data
-    if origin is list:
-        if not isinstance(data, list):
-            raise SchemaError(f"{where}: expected a list, got {type(data).__name__}")
-        (item,) = get_args(hint) or (Any,)
-        return [_build(item, v, f"{where}[{i}]") for i, v in enumerate(data)]
-    if origin is dict:
-        if not isinstance(data, dict):
-            raise SchemaError(f"{where}: expected an object, got {type(data).__name__}")
-        _, val = get_args(hint)
-        return {k: _build(val, v, f"{where}.{k}") for k, v in data.items()}
-    if hint is float:
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            raise SchemaError(f"{where}: expected a number, got {data!r}")
-        return float(data)
-    if hint is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise SchemaError(f"{where}: expected an integer, got {data!r}")
-        return data
-    if hint is bool:
-        if not isinstance(data, bool):
-            raise SchemaError(f"{where}: expected true/false, got {data!r}")
-        return data
-    if hint is str:
-        if not isinstance(data, str):
-            raise SchemaError(f"{where}: expected a string, got {data!r}")
-        return data
-    if hint is Any:
-        return data
-    raise SchemaError(f"{where}: unsupported type {hint!r}")  # pragma: no cover
+    return strict(data, cls, where, fail)
 
 
 @dataclass(frozen=True)
