@@ -11,9 +11,10 @@ Middle line
     least-cost path from the mouth to the farthest upstream node, edge cost = length x (median width / local
     width)^p ("widest"), or with depth from the depth grid in place of width ("deepest").
 Thalweg
-    The least-cost path through the depth grid (``skimage.graph.MCP_Geometric``), cell cost
-    (max depth / depth)^q, from the middle line's upstream end to the cheapest cell on the closing line,
-    smoothed over a few cells without leaving the water.
+    The least-cost path through the depth grid's wet cells, cell cost (max depth / depth)^q, moves to the 8
+    neighbours weighted as ``skimage.graph.MCP_Geometric`` weighs them, found by Dijkstra over those cells only
+    (never a grid of the river's bounding box), from the middle line's upstream end to the closing line's
+    deepest reachable cell, smoothed over a few cells without leaving the water.
 
 Everything is in the metric CRS; nothing here reads or writes files. Geometry that cannot give a line
 raises :class:`~pipeline.errors.GeometryError` naming the input it comes from ("river" or "depth").
@@ -572,6 +573,7 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
     passable = np.isfinite(cost)                     # an overflow to inf is a wall, as it is to MCP
     wet = GridCells(cells.key[pos[passable]], depth[passable])
     cost = cost[passable]
+    del pos, depth, passable
     s = _start_cell(grid, geo, start, wet)
     ends = _end_cells(grid, geo, closing_line, wet)
     if len(ends) == 0:
@@ -584,7 +586,8 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
     # bias an oblique crossing towards the upstream side by up to a cell or two)
     end_depth = np.where(reached, wet.value[ends], -np.inf)
     path = path_to(int(ends[np.lexsort((end_costs, -end_depth))[0]]))
-    gx, gy = grid.transform @ (wet.cols[path] + 0.5, wet.rows[path] + 0.5)
+    on = GridCells(wet.key[path], wet.value[path])
+    gx, gy = grid.transform @ (on.cols + 0.5, on.rows + 0.5)
     raw = np.column_stack([gx, gy]).astype(float)
     smooth = raw.copy()
     if smooth_cells > 1 and len(raw) > 2 * smooth_cells:
