@@ -61,8 +61,7 @@ IMPORTS = (
     "numpy", "shapely", "shapely.geometry", "shapely.geometry.base", "shapely.ops",
     "pyproj", "pyproj.aoi", "pyproj.crs", "pyproj.crs.coordinate_operation", "pyproj.exceptions",
     "pyproj.transformer",
-    "scipy.spatial", "scipy.sparse", "scipy.sparse.csgraph", "scipy.ndimage",
-    "skimage.graph:MCP_Geometric",          # lazy package: the attribute import loads skimage.graph._mcp
+    "scipy.spatial", "scipy.sparse", "scipy.sparse.csgraph", "scipy.ndimage", "scipy.optimize",
     # data I/O
     "rasterio", "rasterio.errors", "rasterio.features", "rasterio.transform",
     "pyogrio", "pandas", "geopandas",
@@ -75,7 +74,7 @@ IMPORTS = (
     "importlib.resources", "io", "json", "logging", "math", "platform", "re", "shutil", "signal", "string",
     "tempfile", "textwrap", "tomllib", "typing", "warnings", "xml.etree.ElementTree", "xml.sax.saxutils",
 )
-# "module:name" is ``from module import name`` (needed for lazily loading packages such as skimage.graph)
+# "module:name" is ``from module import name`` (for lazily loading packages, e.g. "skimage.graph:MCP_Geometric")
 IMPORT_SNIPPET = (f"import importlib\nfor m in {IMPORTS!r}:\n    mod, _, attr = m.partition(':')\n"
                   f"    obj = importlib.import_module(mod)\n    if attr:\n        getattr(obj, attr)\n")
 

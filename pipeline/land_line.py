@@ -11,9 +11,10 @@ Middle line
     least-cost path from the mouth to the farthest upstream node, edge cost = length x (median width / local
     width)^p ("widest"), or with depth from the depth grid in place of width ("deepest").
 Thalweg
-    The least-cost path through the depth grid (``skimage.graph.MCP_Geometric``), cell cost
-    (max depth / depth)^q, from the middle line's upstream end to the cheapest cell on the closing line,
-    smoothed over a few cells without leaving the water.
+    The least-cost path through the depth grid's wet cells, cell cost (max depth / depth)^q, moves to the 8
+    neighbours weighted as ``skimage.graph.MCP_Geometric`` weighs them, found by Dijkstra over those cells only
+    (never a grid of the river's bounding box), from the middle line's upstream end to the closing line's
+    deepest reachable cell, smoothed over a few cells without leaving the water.
 
 Everything is in the metric CRS; nothing here reads or writes files. Geometry that cannot give a line
 raises :class:`~pipeline.errors.GeometryError` naming the input it comes from ("river" or "depth").
@@ -35,7 +36,7 @@ from shapely.ops import split, substring
 from . import geometry
 from .errors import GeometryError
 from .geodesy import Geodesy
-from .model import ChannelLines, DepthGrid, IslandChoice, LandBoundary, MiddleLine, Mouth, Thalweg
+from .model import ChannelLines, DepthGrid, GridCells, IslandChoice, LandBoundary, MiddleLine, Mouth, Thalweg
 
 if TYPE_CHECKING:
     from .config import LandCfg
@@ -399,26 +400,168 @@ def grid_cells(grid: DepthGrid, geo: Geodesy, xy: np.ndarray) -> tuple[np.ndarra
 
 
 def grid_sampler(grid: DepthGrid, geo: Geodesy) -> Callable[[np.ndarray], np.ndarray]:
-    """A function (n, 2) metric points -> depth of the grid cell under each (NaN outside the grid)."""
+    """A function from metric points to the depth of the grid cell under each.
+
+    Parameters
+    ----------
+    grid : DepthGrid
+        Dense or windowed; read through its :attr:`~pipeline.model.DepthGrid.cells` index, so a lookup costs the
+        same whatever the grid's extent.
+    geo : Geodesy
+        The run's datum path (metric -> grid CRS).
+
+    Returns
+    -------
+    callable
+        (n, 2) metric points -> (n,) depths in m (float64), as the grid holds them; NaN where the cell holds no
+        depth or the point lies off the grid.
+    """
 
     def sample(xy: np.ndarray) -> np.ndarray:
         r, c = grid_cells(grid, geo, xy)
-        ok = (r >= 0) & (r < grid.depth.shape[0]) & (c >= 0) & (c < grid.depth.shape[1])
-        out = np.full(len(xy), np.nan)
-        out[ok] = grid.depth[r[ok], c[ok]]
-        return out
+        return grid.cells.values_at(r, c)
 
     return sample
+
+
+# the moves of skimage.graph.MCP_Geometric(fully_connected=True), (rows, columns, length in cells): the four to
+# later cells in row-major order; each with its reverse, they are the eight moves to the neighbours
+_MOVES = ((0, 1, 1.0), (1, -1, float(np.sqrt(2.0))), (1, 0, 1.0), (1, 1, float(np.sqrt(2.0))))
+
+
+def _neighbours(key: np.ndarray):
+    """For each move of ``_MOVES`` in turn: the (from, to) indices (int32 arrays) of the listed cells that are one
+    such move apart (a generator: one move's pairs at a time).
+
+    ``key`` are sorted ``GridCells`` keys (``row << 32 | col``). The right neighbour is the next key or none;
+    one binary search finds the cell below-left, and the cells below and below-right, if listed, follow its
+    place within two (row-major order)."""
+    n = len(key)
+    below_left = np.searchsorted(key, key + (1 << 32) - 1).astype(np.int32)
+    for dr, dc, _ in _MOVES:
+        if dr == 0:                                      # the right neighbour: the next key, if it is listed
+            right = np.flatnonzero(key[1:] == key[:-1] + dc).astype(np.int32)
+            yield right, right + 1
+            continue
+        want = key + (dr << 32) + dc
+        at = np.full(n, -1, np.int32)
+        for k in range(dc + 2):
+            j = below_left + k
+            ok = (at < 0) & (j < n)
+            ok[ok] = key[j[ok]] == want[ok]
+            at[ok] = j[ok]
+        has = np.flatnonzero(at >= 0).astype(np.int32)
+        yield has, at[has]
+
+
+def _cost_graph(key: np.ndarray, cost: np.ndarray):
+    """The moves between the listed cells as a sparse array holding each move once, from the earlier cell in
+    row-major order to the later: weight ``length * 0.5 * (cost_a + cost_b)``, the floating-point operations of
+    MCP_Geometric's ``_travel_cost`` (``length * 0.5`` is exact). Read as undirected it holds all eight moves."""
+    from scipy.sparse import csr_array
+
+    n = len(key)
+    to = np.full((n, len(_MOVES)), -1, np.int32)
+    for m, (a, b) in enumerate(_neighbours(key)):
+        to[a, m] = b
+    has = to >= 0
+    count = has.sum(axis=1)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(count, out=indptr[1:])
+    indices = to[has]                                  # row-major: by source cell, then by move
+    del to
+    weight = cost[indices]
+    weight += np.repeat(cost, count)
+    move = np.broadcast_to(np.arange(len(_MOVES), dtype=np.int8), has.shape)[has]
+    del has
+    weight *= np.array([length * 0.5 for _, _, length in _MOVES])[move]
+    if indptr[-1] < 2 ** 31:
+        indptr = indptr.astype(np.int32)
+    return csr_array((weight, indices, indptr), shape=(n, n))
+
+
+def least_cost_path(key: np.ndarray, cost: np.ndarray, start: int, ends: np.ndarray
+                    ) -> tuple[np.ndarray, Callable[[int], np.ndarray]]:
+    """Least-cost paths over the listed cells of a grid, as ``skimage.graph.MCP_Geometric(fully_connected=True)``
+    finds them on the dense grid, but sized by the listed cells only.
+
+    Dijkstra (``scipy.sparse.csgraph.dijkstra``) on the graph whose nodes are the listed cells and whose edges
+    join 8-neighbours, weighted as MCP_Geometric weighs a move (:func:`_cost_graph`); the start's own cost is
+    left out, as MCP_Geometric does. Unlisted cells are impassable, as infinite costs are to MCP. The graphs
+    are the same, so the least costs are equal to the bit (each is the minimum, over the same finalised
+    predecessors, of the same sums). Paths can differ only where a cell is reached equally cheaply from two
+    cells of exactly equal cumulative cost: the two heaps break that tie differently.
+
+    Parameters
+    ----------
+    key : ndarray
+        Sorted int64 cell keys (``GridCells.key``: ``row << 32 | col``).
+    cost : ndarray
+        Positive finite cost per cell of length of each listed cell (float64).
+    start : int
+        Index of the start cell.
+    ends : ndarray
+        Indices of the candidate end cells.
+
+    Returns
+    -------
+    end_costs : ndarray
+        Least cumulative cost from the start to each end, float64 (inf where unreachable).
+    path_to : callable
+        Index of a reached cell -> indices of the cells of its least-cost path, start first.
+    """
+    dist, pred = dijkstra(_cost_graph(key, cost), directed=False, indices=start, return_predecessors=True)
+
+    def path_to(end: int) -> np.ndarray:
+        path = [end]
+        while path[-1] != start:
+            p = int(pred[path[-1]])
+            if p < 0:
+                raise ValueError(f"cell {end} is not reachable from cell {start}")
+            path.append(p)
+        return np.array(path[::-1])
+
+    return dist[ends], path_to
+
+
+def _start_cell(grid: DepthGrid, geo: Geodesy, start: Point, wet: GridCells) -> int:
+    """Index into ``wet`` of the cell under the metric point ``start``, or of the nearest wet cell (distance in
+    cells; ties: the first in row-major order) when that one is dry."""
+    (r,), (c,) = grid_cells(grid, geo, np.asarray(start.coords))
+    if not grid.covers(np.array([r]), np.array([c]))[0]:
+        raise GeometryError("depth", "the depth grid does not cover the upstream end of the river")
+    return int(np.argmin((wet.rows - r) ** 2 + (wet.cols - c) ** 2))   # the cell itself (0) when it is wet
+
+
+def _end_cells(grid: DepthGrid, geo: Geodesy, closing_line: LineString, wet: GridCells) -> np.ndarray:
+    """Indices into ``wet`` (in row-major order) of the wet cells the metric ``closing_line`` touches, rasterised
+    with ``all_touched`` on the window of the grid around the line (not on the whole grid)."""
+    from affine import Affine
+    from rasterio.features import rasterize
+
+    closing_grid = geo.from_metric_to(closing_line, grid.crs)
+    x0, y0, x1, y1 = closing_grid.bounds
+    cc, rr = ~grid.transform @ (np.array([x0, x0, x1, x1]), np.array([y0, y1, y0, y1]))
+    r0, c0 = int(np.floor(rr.min())) - 1, int(np.floor(cc.min())) - 1
+    h, w = int(np.floor(rr.max())) + 2 - r0, int(np.floor(cc.max())) + 2 - c0
+    window = grid.transform @ Affine.translation(c0, r0)
+    touched = rasterize([(closing_grid, 1)], out_shape=(h, w), transform=window, all_touched=True, dtype="uint8")
+    tr, tc = np.nonzero(touched)                        # row-major
+    i = wet.find(tr + r0, tc + c0)
+    return i[i >= 0]
 
 
 def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point, closing_line: LineString,
             depth_exponent: float, smooth_cells: int) -> Thalweg:
     """Least-cost path through the depth grid from ``start`` to the deepest reachable cell on ``closing_line``.
 
+    The path runs over the grid's wet cells only (:func:`least_cost_path`, as ``MCP_Geometric`` on the dense
+    grid); nothing is sized by the grid's extent, so a windowed grid along the river works as a dense one.
+
     Parameters
     ----------
     grid : DepthGrid
-        Depth (m, positive down, NaN = no data).
+        Depth (m, positive down, NaN = no data), dense or windowed.
     geo : Geodesy
         The run's datum path (metric <-> grid CRS).
     water : geometry
@@ -431,41 +574,39 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
         q in cell cost = (max depth / depth)^q.
     smooth_cells : int
         Moving-average window in cells (1: none).
-    """
-    from rasterio.features import rasterize
-    from scipy import ndimage
-    from skimage.graph import MCP_Geometric
 
-    depth = grid.depth
-    valid = np.isfinite(depth) & (depth > 0)
-    if not valid.any():
+    Returns
+    -------
+    Thalweg
+        The line (metric) from ``start`` to a point on ``closing_line``, its cell count, and the fraction of
+        its vertices smoothed.
+    """
+    from scipy import ndimage
+
+    cells = grid.cells
+    pos = np.flatnonzero(cells.value > 0)
+    if len(pos) == 0:
         raise GeometryError("depth", "the depth grid holds no positive depth inside the river")
-    cost = np.full(depth.shape, np.inf)
-    cost[valid] = (float(np.max(depth[valid])) / depth[valid]) ** depth_exponent
-    (r,), (c,) = grid_cells(grid, geo, np.asarray(start.coords))
-    if not (0 <= r < depth.shape[0] and 0 <= c < depth.shape[1]):
-        raise GeometryError("depth", "the depth grid does not cover the upstream end of the river")
-    if not valid[r, c]:  # snap to the nearest wet cell
-        _, (ri, ci) = ndimage.distance_transform_edt(~valid, return_indices=True)
-        r, c = int(ri[r, c]), int(ci[r, c])
-    closing_grid = geo.from_metric_to(closing_line, grid.crs)
-    ends_mask = rasterize([(closing_grid, 1)], out_shape=depth.shape, transform=grid.transform, all_touched=True,
-                          dtype="uint8").astype(bool) & valid
-    ends = np.argwhere(ends_mask)
+    depth = cells.value[pos]
+    cost = ((float(np.max(depth)) / depth) ** depth_exponent).astype(np.float64)  # in the grid's dtype, as before
+    passable = np.isfinite(cost)                     # an overflow to inf is a wall, as it is to MCP
+    wet = GridCells(cells.key[pos[passable]], depth[passable])
+    cost = cost[passable]
+    del pos, depth, passable
+    s = _start_cell(grid, geo, start, wet)
+    ends = _end_cells(grid, geo, closing_line, wet)
     if len(ends) == 0:
         raise GeometryError("depth", "no wet cell of the depth grid lies on the river mouth's closing line")
-    mcp = MCP_Geometric(cost, fully_connected=True)
-    costs, _ = mcp.find_costs([(r, c)], [tuple(e) for e in ends], find_all_ends=True)
-    end_costs = costs[ends[:, 0], ends[:, 1]]
+    end_costs, path_to = least_cost_path(wet.key, cost, s, ends)
     reached = np.isfinite(end_costs)
     if not reached.any():
         raise GeometryError("depth", "the depth grid has no wet path from upstream to the river mouth")
     # the thalweg crosses the mouth at the closing line's deepest reachable cell (the cheapest end cell would
     # bias an oblique crossing towards the upstream side by up to a cell or two)
-    end_depth = np.where(reached, depth[ends[:, 0], ends[:, 1]], -np.inf)
-    best = tuple(ends[int(np.lexsort((end_costs, -end_depth))[0])])
-    cells = np.array(mcp.traceback(best))
-    gx, gy = grid.transform @ (cells[:, 1] + 0.5, cells[:, 0] + 0.5)
+    end_depth = np.where(reached, wet.value[ends], -np.inf)
+    path = path_to(int(ends[np.lexsort((end_costs, -end_depth))[0]]))
+    on = GridCells(wet.key[path], wet.value[path])
+    gx, gy = grid.transform @ (on.cols + 0.5, on.rows + 0.5)
     raw = np.column_stack([gx, gy]).astype(float)
     smooth = raw.copy()
     if smooth_cells > 1 and len(raw) > 2 * smooth_cells:
@@ -479,7 +620,7 @@ def thalweg(*, grid: DepthGrid, geo: Geodesy, water: BaseGeometry, start: Point,
     last = Point(metric[-1])
     metric[-1] = np.asarray(closing_line.interpolate(closing_line.project(last)).coords)[0]
     metric[0] = np.asarray(start.coords)[0]
-    return Thalweg(LineString(metric), len(cells), float(inside.mean()), grid.cell_m)
+    return Thalweg(LineString(metric), len(path), float(inside.mean()), grid.cell_m)
 
 
 # ------------------------------------------------------------------------------------------- the stage

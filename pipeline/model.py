@@ -8,6 +8,7 @@ unrounded figures. The :class:`Report` holds only plain values (floats, strings,
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,16 +52,152 @@ class TreatyPoint:
         return (self.lon_wgs84, self.lat_wgs84)
 
 
+_ROW = 32                         # GridCells.key = row << _ROW | col
+
+
+@dataclass(frozen=True)
+class DepthWindow:
+    """One window of a :class:`DepthGrid`: ``depth`` (h, w; m, positive down, NaN = no data) fills the grid's rows
+    ``row0 .. row0 + h - 1`` and columns ``col0 .. col0 + w - 1`` (both offsets >= 0, in the grid's transform)."""
+
+    row0: int
+    col0: int
+    depth: np.ndarray
+
+    def __post_init__(self):
+        if self.depth.ndim != 2 or min(self.row0, self.col0) < 0 or \
+                max(self.row0 + self.depth.shape[0], self.col0 + self.depth.shape[1]) >= 2 ** 31:
+            raise ValueError(f"a depth window needs a 2-d array at offsets >= 0 below 2**31 cells, got shape "
+                             f"{self.depth.shape} at row {self.row0}, column {self.col0}")
+
+    def contains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Whether grid cells (``rows``, ``cols``: int arrays) lie in this window (bool array)."""
+        h, w = self.depth.shape
+        return (rows >= self.row0) & (rows < self.row0 + h) & (cols >= self.col0) & (cols < self.col0 + w)
+
+
+@dataclass(frozen=True)
+class GridCells:
+    """The cells of a grid that hold a value, one sorted index: what the thalweg and the depth sampler work on,
+    sized by these cells alone (16 bytes each), never by the grid's extent.
+
+    ``key`` is ``row << 32 | col`` (int64, strictly increasing: row-major order), ``value`` the cell's value
+    (the grid's dtype).
+    """
+
+    key: np.ndarray
+    value: np.ndarray
+
+    @staticmethod
+    def keys(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The keys of cells (``rows``, ``cols`` >= 0, int arrays)."""
+        return (np.asarray(rows, np.int64) << _ROW) | np.asarray(cols, np.int64)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """Row of each cell (int64)."""
+        return self.key >> _ROW
+
+    @property
+    def cols(self) -> np.ndarray:
+        """Column of each cell (int64)."""
+        return self.key & ((1 << _ROW) - 1)
+
+    def find(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Index into ``key`` / ``value`` of each cell (``rows``, ``cols``: int arrays of one shape), -1 where a
+        cell holds no value or lies off the grid (negative row or column included)."""
+        rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+        ok = (rows >= 0) & (cols >= 0) & (rows < 2 ** 31) & (cols < 2 ** 31)
+        want = self.keys(np.where(ok, rows, 0), np.where(ok, cols, 0))
+        i = np.searchsorted(self.key, want)
+        i_ok = np.minimum(i, max(len(self.key) - 1, 0))
+        hit = ok & (i < len(self.key))
+        hit[hit] = self.key[i_ok[hit]] == want[hit]
+        return np.where(hit, i, -1)
+
+    def values_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The value of each cell as float64, NaN where it holds none or lies off the grid."""
+        i = self.find(rows, cols)
+        out = np.full(np.shape(i), np.nan)
+        out[i >= 0] = self.value[i[i >= 0]]
+        return out
+
+    @classmethod
+    def from_windows(cls, windows: tuple[DepthWindow, ...]) -> GridCells:
+        """The finite cells of ``windows`` (where windows overlap, the first window's value is kept)."""
+        keys, values = [], []
+        for w in windows:
+            r, c = np.nonzero(np.isfinite(w.depth))       # row-major: sorted keys within a window
+            keys.append(cls.keys(r + w.row0, c + w.col0))
+            values.append(w.depth[r, c])
+        key = np.concatenate(keys) if keys else np.empty(0, np.int64)
+        value = np.concatenate(values) if values else np.empty(0)
+        if len(windows) > 1:
+            key, first = np.unique(key, return_index=True)   # sorted; the first occurrence of each cell
+            value = value[first]
+        return cls(key, value)
+
+
 @dataclass(frozen=True)
 class DepthGrid:
-    """Depth in metres (positive down, NaN = no data) on a north-up grid in ``crs``."""
+    """Depth in metres (positive down, NaN = no data) on a north-up grid in ``crs``: ``transform`` maps (col, row)
+    of the whole grid to ``crs``.
 
-    depth: np.ndarray
+    Either dense -- ``depth`` holds the whole extent -- or windowed: ``depth`` is None and ``tiles`` hold the
+    windows along the river that carry data (:class:`DepthWindow`; build with :meth:`from_windows`), so nothing
+    is sized by the river's bounding box. :attr:`windows` reads both the same way (a dense grid is one window at
+    row 0, column 0), and :attr:`cells` is the index of the cells holding a depth that the thalweg and the depth
+    sampler use.
+    """
+
+    depth: np.ndarray | None
     transform: Any                # affine.Affine
     crs: Any                      # pyproj CRS
     cell_m: float
     form: str                     # the depth form that made it (pipeline.forms: "geotiff", "soundings", ...)
     detail: str
+    tiles: tuple[DepthWindow, ...] = ()
+
+    def __post_init__(self):
+        if (self.depth is None) == (not self.tiles):
+            raise ValueError("a depth grid is either dense (depth) or windowed (tiles), not both nor neither")
+
+    @classmethod
+    def from_windows(cls, windows, transform, crs, cell_m: float, form: str, detail: str) -> DepthGrid:
+        """A windowed grid: ``windows`` (iterable of :class:`DepthWindow`) on the grid ``transform`` (affine,
+        ``crs``), cells of ``cell_m`` metres."""
+        return cls(None, transform, crs, cell_m, form, detail, tuple(windows))
+
+    @property
+    def windows(self) -> tuple[DepthWindow, ...]:
+        """The grid as windows (a dense grid: one window, the whole array at row 0, column 0)."""
+        return (DepthWindow(0, 0, self.depth),) if self.depth is not None else self.tiles
+
+    @functools.cached_property
+    def cells(self) -> GridCells:
+        """The cells holding a depth (finite), indexed once per grid (16 bytes per such cell)."""
+        return GridCells.from_windows(self.windows)
+
+    def covers(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Whether grid cells (int arrays) lie in one of the grid's windows (for a dense grid: in its extent)."""
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        out = np.zeros(np.shape(rows), bool)
+        for w in self.windows:
+            out |= w.contains(rows, cols)
+        return out
+
+    def tiled(self, block: int = 256) -> DepthGrid:
+        """The same grid as windows of ``block`` x ``block`` cells, keeping only the windows that hold a depth
+        (the transitional adapter from a dense grid: the array is cut up, never copied whole)."""
+        out = []
+        for w in self.windows:
+            h, wd = w.depth.shape
+            for r in range(0, h, block):
+                for c in range(0, wd, block):
+                    part = w.depth[r:r + block, c:c + block]
+                    if np.isfinite(part).any():
+                        out.append(DepthWindow(w.row0 + r, w.col0 + c, part.copy()))
+        return DepthGrid.from_windows(out, self.transform, self.crs, self.cell_m, self.form, self.detail)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ cross-section ``snap_m`` seaward of the coast and the true middle line ends wher
 ``depth_grid``        a :class:`pipeline.model.DepthGrid` (5 m cells, in any grid CRS) of a depth function
                       given in the metric plane
 ``thalweg_case``      such a grid over a straight channel whose deepest line is a sine
+``u_thalweg_case``    a long U-shaped channel whose deepest line is a sine about its centre line, as a windowed
+                      depth grid (only the windows along the channel; the bounding box is never allocated)
 
 Sea. Two states on either side of a river that flows south (-y) into the sea; the first side (``LEFT``) is
 the left bank looking downstream, i.e. the east.
@@ -517,6 +519,94 @@ def thalweg_case(cell: float = 5.0, amplitude: float = 60.0, wavelength: float =
     true = LineString(np.column_stack([xt, amplitude * np.sin(k * xt)]))
     return ThalwegCase(depth_grid(water, depth_of, cell=cell, grid=grid), water, true,
                        Point(xa, amplitude * np.sin(k * xa)), LineString([(xb, -width / 2), (xb, width / 2)]), cell)
+
+
+@dataclass(frozen=True)
+class UCourse:
+    """A U-shaped channel (see :func:`u_thalweg_case`): the centre line goes north up the arm x = 2R from y = 0 to
+    y = arm, over the half circle of radius R centred on (R, arm), and south down the arm x = 0 to y = 0; s is
+    the arc length from (2R, 0), n the offset to the left looking downstream."""
+
+    radius: float
+    arm: float
+
+    @property
+    def length(self) -> float:
+        return 2 * self.arm + np.pi * self.radius
+
+    def sn(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(s, n) of points (n, 2) near the centre line (exact: the normals of each piece do not cross there)."""
+        R, a = self.radius, self.arm
+        x, y = xy[:, 0], xy[:, 1]
+        theta = np.arctan2(y - a, x - R)
+        bend = y > a
+        up = ~bend & (x > R)
+        s = np.where(bend, a + R * theta, np.where(up, y, a + np.pi * R + (a - y)))
+        n = np.where(bend, R - np.hypot(x - R, y - a), np.where(up, 2 * R - x, x))
+        return s, n
+
+    def at(self, s: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """Points (len(s), 2) at arc length ``s`` and left offset ``n``."""
+        R, a = self.radius, self.arm
+        s, n = np.broadcast_arrays(np.asarray(s, float), np.asarray(n, float))
+        theta = np.clip((s - a) / R, 0.0, np.pi)
+        bend = np.column_stack([R + (R - n) * np.cos(theta), a + (R - n) * np.sin(theta)])
+        up = np.column_stack([2 * R - n, s])
+        down = np.column_stack([n, a - (s - a - np.pi * R)])
+        return np.where((s < a)[:, None], up, np.where((s > a + np.pi * R)[:, None], down, bend))
+
+
+@dataclass(frozen=True)
+class UThalwegCase:
+    course: UCourse
+    grid: DepthGrid              # windowed: only the windows the channel touches
+    water: Polygon               # metric
+    deepest_n: object            # s -> n of the deepest line
+    start: Point
+    closing_line: LineString
+    cell: float
+    box_cells: int               # cells of the channel's bounding box at ``cell``
+
+
+def u_thalweg_case(radius: float = 40_000.0, arm: float = 10_000.0, width: float = 100.0, cell: float = 10.0,
+                   amplitude: float = 20.0, wavelength: float = 3000.0, sigma: float = 15.0, dmax: float = 12.0,
+                   block: int = 64) -> UThalwegCase:
+    """A long U-shaped channel (146 km by default, its bounding box 80 x 50 km) whose deepest line is known: depth
+    0.5 + dmax exp(-((n - d(s)) / sigma)^2) with d(s) = amplitude sin(2 pi s / wavelength), in the metric CRS
+    itself; wet where |n| <= width / 2. The depth is a windowed :class:`DepthGrid` of ``block`` x ``block``
+    cells: only the windows the channel touches are made, never the bounding box. The thalweg runs from the
+    deepest line 100 m above the upstream end to the cross-section 100 m above the downstream end."""
+    from affine import Affine
+
+    from pipeline.model import DepthWindow
+
+    c = UCourse(radius, arm)
+    k = 2 * np.pi / wavelength
+    deepest = lambda s: amplitude * np.sin(k * s)  # noqa: E731
+    x0, y1 = -width, arm + radius + width
+    transform = Affine(cell, 0.0, x0, 0.0, -cell, y1)
+    centre = c.at(np.arange(0.0, c.length + cell, cell), 0.0)
+    cols, rows = ~transform @ (centre[:, 0], centre[:, 1])
+    reach = width / 2 / cell + 2
+    blocks = {(int(r // block), int(q // block)) for rr, cc in zip(rows, cols)
+              for r in (rr - reach, rr + reach) for q in (cc - reach, cc + reach)}
+    windows = []
+    for br, bc in sorted(blocks):
+        rr, cc = np.mgrid[br * block:(br + 1) * block, bc * block:(bc + 1) * block]
+        gx, gy = transform @ (cc.ravel() + 0.5, rr.ravel() + 0.5)
+        s, n = c.sn(np.column_stack([gx, gy]))
+        wet = (np.abs(n) <= width / 2) & (s >= 0.0) & (s <= c.length)
+        depth = np.where(wet, 0.5 + dmax * np.exp(-((n - deepest(s)) / sigma) ** 2), np.nan)
+        if wet.any():
+            windows.append(DepthWindow(br * block, bc * block, depth.reshape(block, block)))
+    metric = geodesy().metric
+    grid = DepthGrid.from_windows(windows, transform, metric, cell, "geotiff", "fixture (U course, windowed)")
+    water = LineString(centre).buffer(width / 2, cap_style="flat")
+    s0, s1 = 100.0, c.length - 100.0
+    start = Point(c.at(np.array([s0]), deepest(np.array([s0])))[0])
+    closing = LineString(c.at(np.array([s1, s1]), np.array([width / 2, -width / 2])))
+    box_cells = int(np.ceil((2 * radius + width) / cell) * np.ceil((arm + radius + width / 2) / cell))
+    return UThalwegCase(c, grid, water, deepest, start, closing, cell, box_cells)
 
 
 # -------------------------------------------------------------------------------------- sea

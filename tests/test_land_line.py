@@ -431,6 +431,51 @@ def test_thalweg_ends_at_the_deepest_point_of_an_oblique_closing_line():
     assert Point(th.line.coords[-1]).distance(deepest_at(xb)) <= tc.cell
 
 
+@pytest.mark.parametrize("grid", THALWEG_GRIDS)
+def test_thalweg_same_on_a_windowed_grid(grid):
+    """The same grid cut into 16 x 16-cell windows gives the same thalweg, to the bit."""
+    tc = thalweg_case(grid)
+    dense, windowed = run_thalweg(tc), run_thalweg(tc, grid=tc.grid.tiled(16))
+    assert windowed.line.equals_exact(dense.line, 0.0) and windowed.cells == dense.cells
+
+
+@functools.lru_cache(maxsize=None)
+def u_case() -> F.UThalwegCase:
+    return F.u_thalweg_case()
+
+
+def test_thalweg_on_a_long_u_course_stays_in_its_corridor():
+    """A 146 km U-shaped channel (100 m wide, 10 m cells) whose bounding box, 80 x 50 km, would be 40 M cells:
+    the depth is given as the windows along the channel only, and the thalweg is found without allocating
+    anything of the box's size -- its traced peak stays below one byte per box cell (the dense least-cost
+    search took ~76 bytes per box cell). It follows the known deepest line within one cell, bend included,
+    and ends exactly on the closing line."""
+    import tracemalloc
+
+    uc = u_case()
+    geo = F.geodesy()
+    run = dict(geo=geo, water=uc.water, start=uc.start, closing_line=uc.closing_line, depth_exponent=4.0,
+               smooth_cells=5)
+    thalweg(grid=F.thalweg_case().grid, **{**run, "water": F.thalweg_case().water,     # imports, caches warmed
+            "start": F.thalweg_case().start, "closing_line": F.thalweg_case().closing_line})
+    grid = replace(uc.grid)                            # a fresh grid: its cell index is built inside the trace
+    tracemalloc.start()
+    try:
+        th = thalweg(grid=grid, **run)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < uc.box_cells, f"{peak / 2**20:.0f} MiB traced for a {uc.box_cells / 1e6:.0f} M-cell box"
+    xy = np.asarray(th.line.coords)
+    s, n = uc.course.sn(xy)
+    err = np.abs(n - uc.deepest_n(s))        # along the normal: at least the distance to the deepest line
+    use = s >= 100.0 + 3 * uc.cell
+    record("thalweg-u-course-146km", hausdorff=err[use].max(), thalweg_end=err[-1])
+    assert err[use].max() <= uc.cell and err[-1] <= uc.cell
+    assert Point(xy[-1]).distance(uc.closing_line) < 1e-9 and tuple(xy[0]) == uc.start.coords[0]
+    assert s.max() > uc.course.length - 200.0 and th.smoothed_fraction > 0.99
+
+
 def test_thalweg_start_in_a_dry_cell_is_snapped():
     tc = thalweg_case("identity")
     start = Point(100.0, 157.0)  # on the bank, 7 m outside the water, in a dry (NaN) cell of the raster
