@@ -655,18 +655,45 @@ def config_from_dict(data: dict, path: Path | None, base: Path | None = None) ->
 
 
 def validate(cfg: Config) -> None:
-    """Checks across keys; run after loading and again after CLI overrides."""
-    path = cfg.path
-    ic = cfg.inputs
-    if cfg.land.main_channel == "deepest" and ic.depth is None:
-        raise InputError(path, "land.main_channel = 'deepest' needs inputs.depth")
-    if cfg.land.border_line == "thalweg" and ic.depth is None:
-        raise InputError(path, "land.border_line = 'thalweg' needs inputs.depth")
+    """Check what no single key can: settings that need, exclude or must agree with one another.
+
+    Run after loading (:func:`config_from_dict`) and again after CLI overrides (:func:`with_overrides`). The
+    checks are :data:`CROSS_CHECKS`, one per theme, asked in that order; the first problem is raised.
+
+    Parameters
+    ----------
+    cfg : Config
+        A config whose keys have each been checked on their own (type, range, choices).
+
+    Raises
+    ------
+    InputError
+        Naming ``cfg.path`` (or no file for a bad ``SOURCE_DATE_EPOCH``) and the first problem found.
+    """
+    for check in CROSS_CHECKS:
+        check(cfg)
+
+
+def _land_needs_depth(cfg: Config) -> None:
+    """The deepest channel and the thalweg need a depth input."""
+    if cfg.land.main_channel == "deepest" and cfg.inputs.depth is None:
+        raise InputError(cfg.path, "land.main_channel = 'deepest' needs inputs.depth")
+    if cfg.land.border_line == "thalweg" and cfg.inputs.depth is None:
+        raise InputError(cfg.path, "land.border_line = 'thalweg' needs inputs.depth")
+
+
+def _official_pairs(cfg: Config) -> None:
+    """An official length and its tolerance go together."""
+    o = cfg.official
     for part in ("land", "sea"):
-        if (getattr(cfg.official, f"{part}_length_m") is None) != (getattr(cfg.official, f"{part}_tolerance_m") is None):
-            raise InputError(path, f"official.{part}_length_m and official.{part}_tolerance_m go together: give both "
-                                   "or neither")
-    tr = cfg.treaty
+        if (getattr(o, f"{part}_length_m") is None) != (getattr(o, f"{part}_tolerance_m") is None):
+            raise InputError(cfg.path, f"official.{part}_length_m and official.{part}_tolerance_m go together: give "
+                                       "both or neither")
+
+
+def _treaty_chain(cfg: Config) -> None:
+    """The agreed line's points and segment kinds: what the treaty method needs, and their shapes."""
+    path, tr = cfg.path, cfg.treaty
     if cfg.maritime.method == "treaty" and not ((tr.mouth_point or tr.mouth_rule == "closing_line_centre")
                                                 and tr.end_point):
         raise InputError(path, "maritime.method = 'treaty' needs treaty.end_point and treaty.mouth_point (or "
@@ -682,6 +709,11 @@ def validate(cfg: Config) -> None:
                              or any(v not in ("geodesic", "rhumb") for v in tr.segment_lines)):
         raise InputError(path, f"treaty.segment_lines = {tr.segment_lines!r} must give \"geodesic\" or \"rhumb\" for "
                                f"each of the agreed line's {n_seg} segment(s)")
+
+
+def _official_segments(cfg: Config) -> None:
+    """Each published segment length is a whole table and names a segment of the agreed line."""
+    path, tr = cfg.path, cfg.treaty
     chain = [tr.mouth_point or "(mouth)", *tr.turning_points, tr.end_point]
     for i, seg in enumerate(cfg.official.segments):
         ok = (isinstance(seg, dict) and set(seg) <= {"from", "to", "length_m", "tolerance_m", "source"}
@@ -695,15 +727,24 @@ def validate(cfg: Config) -> None:
         if pair not in list(zip(chain, chain[1:])):
             raise InputError(path, f"official.segments[{i}]: {pair[0]} -> {pair[1]} is not a segment of the agreed "
                                    f"line {' -> '.join(chain)}")
+
+
+def _sides(cfg: Config) -> None:
+    """Two (or three) different state codes, and colours like "#7a5230"."""
     s = cfg.sides
     codes = [c for c in (s.left, s.right, s.third) if c]
     if not (s.left and s.right) or len(set(codes)) < len(codes):
-        raise InputError(path, f"[sides]: left, right (and third) must be given and differ, got {s.left!r}, "
-                               f"{s.right!r}, {s.third!r}")
+        raise InputError(cfg.path, f"[sides]: left, right (and third) must be given and differ, got {s.left!r}, "
+                                   f"{s.right!r}, {s.third!r}")
     for role in ("left", "right", "third"):
         colour = getattr(s, f"{role}_colour")
         if not _COLOUR.match(colour):
-            raise InputError(path, f"sides.{role}_colour = {colour!r} is not a colour like \"#7a5230\"")
+            raise InputError(cfg.path, f"sides.{role}_colour = {colour!r} is not a colour like \"#7a5230\"")
+
+
+def _inputs(cfg: Config) -> None:
+    """The coast extent as a lon/lat box, known input roles, a mask threshold in percent."""
+    path, ic = cfg.path, cfg.inputs
     e = ic.coast_extent
     if e:
         if not (len(e) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -719,11 +760,16 @@ def validate(cfg: Config) -> None:
             raise InputError(path, f"inputs.{key}: unknown role(s) {bad_roles} (roles: {', '.join(ROLES)})")
     if ic.water_threshold > 100 and ic.river_form == "mask":
         raise InputError(path, f"inputs.water_threshold = {ic.water_threshold} must be at most 100 (percent)")
+
+
+def _crs_settings(cfg: Config) -> None:
+    """Every CRS setting is a CRS PROJ knows, of the kind it must be (the metric CRS in metres)."""
     from .geodesy import parse_crs  # pyproj is imported only when a CRS has to be checked
 
+    path = cfg.path
     for key, text, kind in (("crs.metric", cfg.crs.metric, "projected"),
                             ("treaty.unstated_datum_crs", cfg.treaty.unstated_datum_crs, "geographic"),
-                            ("inputs.depth_crs", ic.depth_crs, "any"),
+                            ("inputs.depth_crs", cfg.inputs.depth_crs, "any"),
                             ("tripoint.second_crs", cfg.tripoint.second_crs or "EPSG:4326", "geographic")):
         if key == "crs.metric" and text.strip().lower() == "auto":
             continue
@@ -734,11 +780,16 @@ def validate(cfg: Config) -> None:
         units = {a.unit_name for a in crs.axis_info}
         if kind == "projected" and units != {"metre"}:   # buffers and spacings are given in metres
             raise InputError(path, f"{key} = {text!r}: {crs.name} has axes in {', '.join(sorted(units))}, not metre")
+
+
+def _timestamps(cfg: Config) -> None:
+    """``output.timestamp`` a real UTC time; ``SOURCE_DATE_EPOCH`` (environment) whole seconds up to 9999."""
     stamp = cfg.output.timestamp
     try:
         datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")   # a real date and time, not just the shape
     except ValueError:
-        raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
+        raise InputError(cfg.path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") \
+            from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()   # overrides output.timestamp (export.timestamp)
     if epoch and not epoch.isdigit():   # reproducible-builds.org: a malformed value is an error, not ignored
         raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]!r} is not a whole number of seconds since "
@@ -746,7 +797,11 @@ def validate(cfg: Config) -> None:
     if epoch.isdigit() and int(epoch) > LATEST_EPOCH:
         raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]} is after 9999-12-31T23:59:59Z (epoch "
                                f"{LATEST_EPOCH}), the latest time the outputs can store")
-    t = cfg.tripoint
+
+
+def _tripoint_rule(cfg: Config) -> None:
+    """What the tripoint rule needs: its markers, its monument or its start point; two monument records differ."""
+    path, t = cfg.path, cfg.tripoint
     if t.compare_monument and t.monument == t.compare_monument:
         raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")
     if t.compare_monument and not t.monument:
@@ -763,6 +818,12 @@ def validate(cfg: Config) -> None:
             and -180 <= t.start_lonlat[0] <= 180 and -90 <= t.start_lonlat[1] <= 90):
         raise InputError(path, f"tripoint.rule = 'start_point' needs tripoint.start_lonlat = [lon, lat] in degrees, "
                                f"got {t.start_lonlat!r}")
+
+
+#: the checks across keys :func:`validate` asks, in order (the first problem found is the one reported)
+CROSS_CHECKS: tuple[Callable[[Config], None], ...] = (
+    _land_needs_depth, _official_pairs, _treaty_chain, _official_segments, _sides, _inputs, _crs_settings,
+    _timestamps, _tripoint_rule)
 
 
 def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
