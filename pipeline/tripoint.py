@@ -26,6 +26,8 @@ a second datum (``tripoint.second_crs``) through pyproj's best operation.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -35,6 +37,9 @@ from shapely.geometry import LineString, Point
 from .errors import GeometryError
 from .geodesy import GEOD, Geodesy, inverse
 from .model import DividingLine, ChannelPoint, MonumentRow, Tripoint, TreatyPoint
+
+if TYPE_CHECKING:
+    from .config import TripointCfg
 
 #: the article each rule implements, as the report cites it
 ARTICLES = {
@@ -221,30 +226,41 @@ def _monument_rows(monuments: list[TreatyPoint], a: ChannelPoint) -> tuple[Monum
     return tuple(rows)
 
 
-def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, points: dict[str, TreatyPoint],
-                    geo: Geodesy) -> Tripoint:
+def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings: TripointCfg,
+                    points: dict[str, TreatyPoint], geo: Geodesy) -> Tripoint:
     """Stage 3: A on the line in use by the configured rule, the check constructions and the monument table.
+
+    The construction of the rule (:data:`RULES`) is made on every channel line; the perpendicular from
+    ``settings.monument`` (when one is named) is made beside it on every line, and from
+    ``settings.compare_monument`` on the line in use.
 
     Parameters
     ----------
     lines : dict of str to LineString
-        The channel lines by name ("thalweg", "middle"; metric, upstream -> mouth); one or both.
+        The channel lines by name ("thalweg", "middle"; metric CRS of ``geo``, upstream -> mouth); one or both.
     in_use : str
-        The name of the line the land boundary follows.
+        The name of the line the land boundary follows (a key of ``lines``).
     settings : pipeline.config.TripointCfg
-        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``), ``start_lonlat``,
-        ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
+        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``), ``start_lonlat`` (deg,
+        WGS 84), ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
         ``second_crs``.
     points : dict of str to TreatyPoint
-        Every treaty point by id (WGS-84 readings used).
+        Every treaty point by id (WGS-84 readings used); the ids ``settings`` names must be in it.
     geo : Geodesy
-        The run's datum path.
+        The run's metric CRS and datum path.
 
     Returns
     -------
     Tripoint
         ``a`` is A; ``on_other_line`` A by the same rule on the other line; for the dividing-line rule
-        ``dividing`` holds the line, both crossings and the perpendicular feet beside them.
+        ``dividing`` holds the line, both crossings and the perpendicular feet beside them; A in the second
+        datum (deg) when ``second_crs`` is set.
+
+    Raises
+    ------
+    GeometryError
+        ("points", or "config" for a start point) when a construction does not meet a channel line, or a point
+        lies farther than ``monument_max_distance_m`` from it.
     """
     t = settings
     reach = dict(geo=geo, max_distance_m=t.monument_max_distance_m, resolution_m=t.foot_resolution_m)
@@ -255,22 +271,7 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
     if t.monument:
         perp = {n: perpendicular_foot(line=lines[n], line_name=n, monument=points[t.monument], window_m=window,
                                       **reach) for n in names}
-    divider = None
-    if t.rule == "dividing_line":
-        m1, m2 = (points[i] for i in t.dividing_line)
-        line_m, d12, az12 = dividing_line(m1, m2, geo=geo, extend_m=t.monument_max_distance_m)
-        feet = {n: dividing_crossing(line=lines[n], line_name=n, divider=line_m, m1=m1, m2=m2, window_m=window,
-                                     **reach) for n in names}
-        divider = DividingLine(m1.id, m2.id, line_m, d12, az12,
-                               {n: float(inverse(feet[n].lon, feet[n].lat, perp[n].lon, perp[n].lat)[1])
-                                for n in names} if perp else {})
-    elif t.rule == "perpendicular":
-        feet = perp
-    else:
-        lon, lat = (float(v) for v in t.start_lonlat)
-        start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
-                            lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
-        feet = {n: start_point(line=lines[n], line_name=n, start=start, **reach) for n in names}
+    feet, divider = RULES[t.rule](t, lines=lines, names=names, points=points, perp=perp, reach=reach)
     a = feet[in_use]
     other = feet[names[1]] if len(names) > 1 else None
     compare = None
@@ -278,14 +279,55 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
         compare = perpendicular_foot(line=lines[in_use], line_name=in_use, monument=points[t.compare_monument],
                                      window_m=window, **reach)
     rows = _monument_rows(monuments, a)
-    second = ("", None, None, "")
-    if t.second_crs:
-        crs = CRS.from_user_input(t.second_crs)
-        op = geo.from_wgs84_op(crs)
-        lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
-        second = (crs.name, float(lon2), float(lat2), op.description if op else "")
+    second = _in_second_datum(a, t.second_crs, geo) if t.second_crs else ("", None, None, "")
     return Tripoint(a, *second, rows, other, compare, t.rule, ARTICLES[t.rule], divider,
                     perp.get(in_use), perp.get(names[1]) if len(names) > 1 else None)
+
+
+_ByLine = dict[str, ChannelPoint]
+
+
+def _by_dividing_line(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                      points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                      ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``dividing_line``: where the geodesic through the two markers crosses each line, and that line."""
+    m1, m2 = (points[i] for i in t.dividing_line)
+    line_m, d12, az12 = dividing_line(m1, m2, geo=reach["geo"], extend_m=t.monument_max_distance_m)
+    feet = {n: dividing_crossing(line=lines[n], line_name=n, divider=line_m, m1=m1, m2=m2,
+                                 window_m=t.direction_window_m, **reach) for n in names}
+    divider = DividingLine(m1.id, m2.id, line_m, d12, az12,
+                           {n: float(inverse(feet[n].lon, feet[n].lat, perp[n].lon, perp[n].lat)[1])
+                            for n in names} if perp else {})
+    return feet, divider
+
+
+def _by_perpendicular(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                      points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                      ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``perpendicular``: the feet of the perpendicular from the monument (already made)."""
+    return perp, None
+
+
+def _by_start_point(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                    points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                    ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``start_point``: the point of each line nearest to ``start_lonlat`` (a model choice)."""
+    lon, lat = (float(v) for v in t.start_lonlat)
+    start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
+                        lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
+    return {n: start_point(line=lines[n], line_name=n, start=start, **reach) for n in names}, None
+
+
+#: how each ``tripoint.rule`` constructs A on every channel line: rule -> (feet by line name, dividing line)
+RULES = {"dividing_line": _by_dividing_line, "perpendicular": _by_perpendicular, "start_point": _by_start_point}
+
+
+def _in_second_datum(a: ChannelPoint, crs_text: str, geo: Geodesy) -> tuple[str, float, float, str]:
+    """(CRS name, lon, lat, operation) of A in the geographic CRS ``crs_text``, through the run's datum path."""
+    crs = CRS.from_user_input(crs_text)
+    op = geo.from_wgs84_op(crs)
+    lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
+    return crs.name, float(lon2), float(lat2), op.description if op else ""
 
 
 def distance_m(a: ChannelPoint, b: ChannelPoint) -> float:
@@ -293,5 +335,5 @@ def distance_m(a: ChannelPoint, b: ChannelPoint) -> float:
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
-__all__ = ["ARTICLES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
+__all__ = ["ARTICLES", "RULES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
            "dividing_crossing", "start_point", "locate_tripoint", "distance_m"]
