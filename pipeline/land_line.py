@@ -192,6 +192,42 @@ def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray)
     return hit, a + np.nan_to_num(t)[:, None] * d
 
 
+def _ridges_inside(rid: geometry.Ridges, v_in: np.ndarray, shore: _Shore, water: geometry.Inside,
+                   openings: list[LineString]) -> np.ndarray:
+    """Indices of the ridges that lie in the water: both ends in it (``v_in``), crossing no bank or opening."""
+    ea, eb = rid.edges[:, 0], rid.edges[:, 1]
+    cand = np.flatnonzero(v_in[ea] & v_in[eb])
+    # both ends in the water: the ridge is in the water unless it crosses a bank or an opening. A bank is at
+    # least r = sqrt(R^2 - (s/2)^2) from a Voronoi vertex whose sites are R away (s: the largest spacing of
+    # shore points), so a ridge no longer than r_a + r_b that crosses no opening is inside; the few others
+    # are tested exactly (GEOS)
+    a, b = rid.vertices[ea[cand]], rid.vertices[eb[cand]]
+    sites = shore.xy
+    site = sites[rid.sites[cand, 0]]
+    nxt = shore.next
+    spacing = float(np.linalg.norm(sites[nxt >= 0] - sites[nxt[nxt >= 0]], axis=1).max())
+    clear = lambda v: np.sqrt(np.maximum(np.einsum("ij,ij->i", v - site, v - site) - spacing ** 2 / 4, 0))  # noqa: E731
+    short = np.linalg.norm(b - a, axis=1) <= clear(a) + clear(b)
+    for o in openings:
+        for o0, o1 in zip(shapely.get_coordinates(o)[:-1], shapely.get_coordinates(o)[1:]):
+            short &= ~_cross_closing(a, b, o0, o1)[0]
+    exact = ~short
+    keep = short.copy()
+    keep[exact] = water.segments(np.stack([a[exact], b[exact]], axis=1))
+    return cand[keep]
+
+
+def _ridges_out_through(rid: geometry.Ridges, v_in: np.ndarray, closing_line: LineString
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, crossing points) of the ridges with one end in the water that cross the closing line: the axis
+    leaves the river there."""
+    ea, eb = rid.edges[:, 0], rid.edges[:, 1]
+    one = np.flatnonzero(v_in[ea] != v_in[eb])
+    c0, c1 = (np.asarray(c, float) for c in closing_line.coords)
+    hit, where = _cross_closing(rid.vertices[ea[one]], rid.vertices[eb[one]], c0, c1)
+    return one[hit], where[hit]
+
+
 class _Axis:
     """The medial-axis graph: edges (node pairs), their length, width, shore labels and generator sites."""
 
@@ -212,31 +248,9 @@ class _Axis:
                                             far_m=2 * reach + mouth.closing_line.length)
         water = geometry.Inside(poly)
         v_in = water.points(rid.vertices)
+        inside = _ridges_inside(rid, v_in, self.shore, water, openings)
+        cross, where = _ridges_out_through(rid, v_in, mouth.closing_line)
         ea, eb = rid.edges[:, 0], rid.edges[:, 1]
-        cand = np.flatnonzero(v_in[ea] & v_in[eb])
-        # both ends in the water: the ridge is in the water unless it crosses a bank or an opening. A bank is at
-        # least r = sqrt(R^2 - (s/2)^2) from a Voronoi vertex whose sites are R away (s: the largest spacing of
-        # shore points), so a ridge no longer than r_a + r_b that crosses no opening is inside; the few others
-        # are tested exactly (GEOS)
-        a, b = rid.vertices[ea[cand]], rid.vertices[eb[cand]]
-        site = sites[rid.sites[cand, 0]]
-        nxt = self.shore.next
-        spacing = float(np.linalg.norm(sites[nxt >= 0] - sites[nxt[nxt >= 0]], axis=1).max())
-        clear = lambda v: np.sqrt(np.maximum(np.einsum("ij,ij->i", v - site, v - site) - spacing ** 2 / 4, 0))  # noqa: E731
-        short = np.linalg.norm(b - a, axis=1) <= clear(a) + clear(b)
-        for o in openings:
-            for o0, o1 in zip(shapely.get_coordinates(o)[:-1], shapely.get_coordinates(o)[1:]):
-                short &= ~_cross_closing(a, b, o0, o1)[0]
-        exact = ~short
-        keep = short.copy()
-        keep[exact] = water.segments(np.stack([a[exact], b[exact]], axis=1))
-        inside = cand[keep]
-        # one end in the water and the ridge crosses the closing line: the axis leaves the river there
-        one = np.flatnonzero(v_in[ea] != v_in[eb])
-        c0, c1 = (np.asarray(c, float) for c in mouth.closing_line.coords)
-        hit, where = _cross_closing(rid.vertices[ea[one]], rid.vertices[eb[one]], c0, c1)
-        cross = one[hit]
-        where = where[hit]
         n_v = len(rid.vertices)
         # nodes: Voronoi vertices, then one new node per crossing
         inner = np.where(v_in[ea[cross]], ea[cross], eb[cross])
