@@ -80,7 +80,18 @@ def channel_azimuth(line: LineString, station_m: float, *, geo: Geodesy, window_
 
 
 def angle_deviation_deg(az_a: float, az_b: float) -> float:
-    """|angle between two directions (deg, modulo 180) - 90|: 0 when they are perpendicular."""
+    """How far two directions are from perpendicular.
+
+    Parameters
+    ----------
+    az_a, az_b : float
+        Azimuths in degrees (any origin, as long as both share it: e.g. from true north).
+
+    Returns
+    -------
+    float
+        |angle between them (modulo 180) - 90|, degrees in [0, 90]: 0 when they are perpendicular.
+    """
     return float(abs(((az_a - az_b) % 180.0) - 90.0))
 
 
@@ -163,8 +174,26 @@ def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: f
                   ) -> tuple[LineString, float, float]:
     """The geodesic through ``m1`` and ``m2``, extended ``extend_m`` beyond each, in the metric CRS.
 
-    Returns the line (vertices exactly on the geodesic, at most ``step_m`` apart, from beyond ``m1`` to
-    beyond ``m2``), the geodesic distance m1 -> m2 (m) and the azimuth at m1 towards m2 (deg).
+    Parameters
+    ----------
+    m1, m2 : TreatyPoint
+        The two markers (their WGS-84 readings are used).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    extend_m : float
+        How far beyond each marker the line runs, metres along the geodesic.
+    step_m : float
+        Spacing of the vertices along the geodesic, metres.
+
+    Returns
+    -------
+    line : LineString
+        Metric, vertices exactly on the geodesic, equally spaced at most ``step_m`` apart, from beyond ``m1`` to
+        beyond ``m2``.
+    length_m : float
+        Geodesic distance m1 -> m2 on WGS 84, metres.
+    azimuth_deg : float
+        Azimuth at ``m1`` towards ``m2``, degrees from true north in [0, 360).
     """
     az, d = inverse(m1.lon_wgs84, m1.lat_wgs84, m2.lon_wgs84, m2.lat_wgs84)
     s = np.linspace(-extend_m, float(d) + extend_m, int(np.ceil((float(d) + 2 * extend_m) / step_m)) + 1)
@@ -175,17 +204,42 @@ def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: f
 def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, m1: TreatyPoint,
                       m2: TreatyPoint, geo: Geodesy, max_distance_m: float, resolution_m: float, window_m: float
                       ) -> ChannelPoint:
-    """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``; both metric.
+    """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``.
 
     Where it crosses more than once, the crossing nearest to the midpoint of the two markers is taken.
     ``perpendicular_deviation_deg`` of the result is the deviation from 90 deg of the angle between the
     dividing line and the channel's direction over ``window_m`` (90 deg by Art. 1(1)).
 
+    Parameters
+    ----------
+    line : LineString
+        The channel line, metric CRS (m), upstream -> mouth.
+    line_name : str
+        Its name ("thalweg" or "middle").
+    divider : LineString
+        The dividing line through ``m1`` and ``m2`` (metric).
+    m1, m2 : TreatyPoint
+        The two markers (WGS-84 readings).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    max_distance_m : float
+        The farthest (m, geodesic) the crossing may be from marker 1.
+    resolution_m : float
+        Resolution (m along the line); a crossing within 10 x this of the line's ends counts as missing it.
+    window_m : float
+        Length of line (m) over which the channel's direction is measured (:func:`channel_azimuth`).
+
+    Returns
+    -------
+    ChannelPoint
+        The crossing (metric point, lon/lat in degrees WGS 84, station in planar m along ``line``), its geodesic
+        distance to marker 1 (m) and the angle's deviation from 90 deg.
+
     Raises
     ------
     GeometryError
-        ("points") when the dividing line does not cross the channel line, or crosses it farther than
-        ``max_distance_m`` from marker 1.
+        ("points") when the dividing line does not cross the channel line, crosses it farther than
+        ``max_distance_m`` from marker 1, or only at its ends.
     """
     hits = [p for p in shapely.get_parts(line.intersection(divider)) if p.geom_type == "Point"]
     pid = f"the dividing line {m1.id}–{m2.id}"
@@ -206,7 +260,35 @@ def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, 
 
 def start_point(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geodesy, max_distance_m: float,
                resolution_m: float) -> ChannelPoint:
-    """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start."""
+    """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start.
+
+    Parameters
+    ----------
+    line : LineString
+        The channel line, metric CRS (m), upstream -> mouth.
+    line_name : str
+        Its name ("thalweg" or "middle").
+    start : TreatyPoint
+        The configured start point (``tripoint.start_lonlat``; its WGS-84 reading is used).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    max_distance_m : float
+        The farthest (m, geodesic) the start point may be from the line.
+    resolution_m : float
+        Resolution (m along the line) of the nearest point.
+
+    Returns
+    -------
+    ChannelPoint
+        The nearest point (metric point, lon/lat in degrees WGS 84, station in planar m along ``line``) and its
+        geodesic distance to the start point (m); no angle (NaN).
+
+    Raises
+    ------
+    GeometryError
+        ("config") when the start point is farther than ``max_distance_m`` from the line, or its nearest point is
+        within 10 x ``resolution_m`` of the line's end (at or below the mouth).
+    """
     s, d = geo.foot_on_line(line, *start.lonlat, resolution_m=resolution_m)
     if d > max_distance_m:
         raise GeometryError("config", f"tripoint.start_lonlat is {d:.0f} m from the {line_name} line of the river "
@@ -331,7 +413,18 @@ def _in_second_datum(a: ChannelPoint, crs_text: str, geo: Geodesy) -> tuple[str,
 
 
 def distance_m(a: ChannelPoint, b: ChannelPoint) -> float:
-    """Geodesic distance between two feet."""
+    """Geodesic distance between two channel points (e.g. A on the two channel lines).
+
+    Parameters
+    ----------
+    a, b : ChannelPoint
+        Their lon/lat (degrees, WGS 84) are used.
+
+    Returns
+    -------
+    float
+        Metres on WGS 84.
+    """
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
