@@ -26,7 +26,22 @@ COMPARE_SCHEMA = "river-sea-border-compare/1"
 
 @dataclass(frozen=True)
 class Run:
-    """The parts of a finished run that a comparison needs (lon/lat geometries)."""
+    """The parts of a finished run that a comparison needs (:func:`read_run`), in lon/lat (WGS 84, degrees).
+
+    Attributes
+    ----------
+    folder : Path
+        The run's output folder.
+    report : Report
+        Its ``report.json``.
+    land_boundary : LineString
+        The ``land_boundary`` layer merged into one line, lon/lat.
+    islands : dict of int to (Polygon, str)
+        Island number (the ``islands`` layer's) -> (polygon in lon/lat, state code under the line in use); empty
+        when the run has no islands layer.
+    points : dict of str to Point
+        The ``boundary_points`` layer by label (A, B, E, mouth, ...), lon/lat.
+    """
 
     folder: Path
     report: Report
@@ -38,6 +53,18 @@ class Run:
 
 @dataclass(frozen=True)
 class ChangedArea:
+    """A face between the two runs' land boundaries that changes state.
+
+    Attributes
+    ----------
+    polygon : Polygon
+        Lon/lat (WGS 84, deg).
+    area_km2 : float
+        Geodesic area on WGS 84, km2.
+    side_a, side_b : str
+        Its state code in run A and in run B.
+    """
+
     polygon: object            # lon/lat Polygon
     area_km2: float
     side_a: str
@@ -46,6 +73,20 @@ class ChangedArea:
 
 @dataclass(frozen=True)
 class IslandChange:
+    """An island of run A and the island of run B that covers most of it.
+
+    Attributes
+    ----------
+    island_a : int
+        Its number in run A.
+    island_b : int or None
+        The matching island's number in run B; None when none covers ``compare.min_island_overlap`` of it.
+    side_a, side_b : str
+        Its state code in run A and in run B ("gone" when there is no match).
+    overlap : float
+        Shared area / area of the island in run A (0-1, planar in lon/lat: a ratio of nearby areas).
+    """
+
     island_a: int
     island_b: int | None
     side_a: str
@@ -55,6 +96,38 @@ class IslandChange:
 
 @dataclass(frozen=True)
 class Comparison:
+    """How the border moved between two runs (``compare.json``); distances geodesic on WGS 84.
+
+    Attributes
+    ----------
+    schema : str
+        :data:`COMPARE_SCHEMA`.
+    run_a, run_b : str
+        The two output folders.
+    hausdorff_m, mean_shift_m : float
+        Largest and mean distance (m) between the land boundaries, sampled both ways every ``compare.step_m``.
+    area_changed_km2 : float
+        Total area (km2) of the faces between the land boundaries that change state.
+    area_by_side : dict of str to float
+        "X -> Y" -> km2 of X's side in run A that is Y's in run B.
+    islands_changed : int
+        Islands whose state differs between the runs.
+    islands : list of IslandChange
+        Every island of run A.
+    tripoint_shift_m, mouth_point_shift_m : float or None
+        How far A and the treaty mouth point moved (m); None where a run lacks the point.
+    holds : dict of str to bool
+        "tripoint" (and "mouth point" when the report names one): moved at most ``tolerance_m``.
+    tolerance_m : float
+        ``compare.tolerance_m`` (m).
+    areas : list of ChangedArea
+        The faces that change state, largest first.
+    dividing_line : str
+        "M1–M2" when both runs fix A on the same dividing line, else "".
+    tripoint_off_dividing_line_m : float or None
+        Run B's A to run A's dividing line (m, geodesic); None unless ``dividing_line`` is set.
+    """
+
     schema: str
     run_a: str
     run_b: str
@@ -74,7 +147,24 @@ class Comparison:
 
 
 def read_run(folder: Path) -> Run:
-    """Read ``border.gpkg`` and ``report.json`` of a finished run (InputError naming the file on problems)."""
+    """Read ``border.gpkg`` and ``report.json`` of a finished run.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The run's output folder.
+
+    Returns
+    -------
+    Run
+        Its land boundary, islands and labelled points in lon/lat (WGS 84), and its report.
+
+    Raises
+    ------
+    InputError
+        Naming the file at fault: no folder or GeoPackage, a report that does not fit its schema, a layer missing,
+        empty or not one connected line, a GeoPackage GDAL cannot open.
+    """
     import pyogrio
 
     folder = Path(folder)
@@ -202,7 +292,19 @@ def _off_dividing_line(a: Run, b: Run) -> tuple[str, float | None]:
 
 
 def render_markdown(c: Comparison) -> str:
-    """``compare.md``: the comparison for reading."""
+    """``compare.md``: the comparison for reading.
+
+    Parameters
+    ----------
+    c : Comparison
+        As :func:`compare_runs` made it.
+
+    Returns
+    -------
+    str
+        Markdown, ending with a newline: a table of the measures (m, km2), the islands' table when there are
+        islands, and what "holds" means.
+    """
     def f(v, nd=1):
         return "—" if v is None else f"{v:,.{nd}f}"
 
