@@ -110,18 +110,55 @@ class SidesCfg:
     third_colour: Colour = setting("#6b6b6b", doc="colour of the third state's land edge")
 
     def name(self, code: str) -> str:
+        """The short name of the state with code ``code``.
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data (e.g. the value of ``left``).
+
+        Returns
+        -------
+        str
+            Its ``<role>_name``, or the code itself when that is empty or the code is none of the three.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_name") or code
         return code
 
     def label(self, code: str) -> str:
+        """The map label of the state with code ``code``.
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data.
+
+        Returns
+        -------
+        str
+            Its ``<role>_label`` (``\\n`` for a line break), else its :meth:`name` in capitals; an unknown code
+            as it is.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_label") or self.name(code).upper()
         return code
 
     def colour(self, code: str) -> str:
+        """The colour of the state with code ``code`` (its coast and land edge on the maps).
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data.
+
+        Returns
+        -------
+        str
+            "#rrggbb": its ``<role>_colour``; "#555555" for a code that is none of the three.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_colour")
@@ -182,7 +219,14 @@ class InputsCfg:
                                                    "consistency checks, not accuracy")
 
     def files(self) -> dict[str, Path]:
-        """Every input file the run reads, by role."""
+        """Every input file the run reads, by role.
+
+        Returns
+        -------
+        dict of str to Path
+            "coast", "river", "points", and "depth", "reference", "controls" when given; absolute paths (relative ones
+            were resolved against the config's folder).
+        """
         out = {"coast": self.coast, "river": self.river, "points": self.points}
         if self.depth is not None:
             out["depth"] = self.depth
@@ -453,6 +497,17 @@ class Config:
         return self.maritime.breadth_m
 
     def is_modelled(self, role: str) -> bool:
+        """Whether the input of ``role`` is modelled, not surveyed (``inputs.modelled``).
+
+        Parameters
+        ----------
+        role : str
+            One of :data:`ROLES` ("coast", "river", "depth", "points", "reference", "controls").
+
+        Returns
+        -------
+        bool
+        """
         return role in self.inputs.modelled
 
 
@@ -461,12 +516,27 @@ SECTIONS = {f.name: f for f in fields(Config) if f.name not in ("path", FORMS)}
 
 
 def section_types() -> dict[str, type]:
+    """The settings dataclass of every section of the config file, by section name.
+
+    Returns
+    -------
+    dict of str to type
+        "inputs" -> :class:`InputsCfg`, "sides" -> :class:`SidesCfg`, ... in :class:`Config`'s field order
+        (``[forms.<name>]`` tables are the forms' own: :func:`documented_keys`).
+    """
     hints = get_type_hints(Config)
     return {name: hints[name] for name in SECTIONS}
 
 
 def documented_keys() -> list[tuple[str, str, str, str, str]]:
-    """(dotted key, type, default as TOML text or "required", unit, doc) of every setting, for README."""
+    """Every setting with its documentation, for README's configuration table (``scripts/config_table.py``).
+
+    Returns
+    -------
+    list of (str, str, str, str, str)
+        (dotted key, type, default as TOML text or "required", unit, one-line description), section by section,
+        then the settings the registered input forms declare (``forms.<name>.<key>``).
+    """
     out = []
     for name, cls in section_types().items():
         out += [(f"{name}.{key}", *rest) for key, *rest in _keys_of(cls)]
@@ -621,7 +691,24 @@ def _form_sections(data: Any, base: Path, path: Path | None) -> dict[str, Any]:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate the TOML file at ``path``; every problem is an InputError naming it."""
+    """Read and validate the TOML config file at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file (e.g. ``inputs/tumen/tumen.toml``); relative paths in it are resolved against its folder.
+
+    Returns
+    -------
+    Config
+        Every key converted to its type and checked, alone and across keys (:func:`validate`).
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: a folder, missing, unreadable, not UTF-8 TOML, or any setting wrong (unknown section or
+        key, missing required one, wrong type, out of range, or inconsistent with others).
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(path, "config: is a folder, not a TOML file")
@@ -637,6 +724,28 @@ def load_config(path: str | Path) -> Config:
 
 
 def config_from_dict(data: dict, path: Path | None, base: Path | None = None) -> Config:
+    """A config from the tables of a parsed TOML file.
+
+    Parameters
+    ----------
+    data : dict
+        Section name -> table, as ``tomllib`` gives them (``[forms.<name>]`` tables under "forms").
+    path : Path or None
+        The file they came from, named in errors; None for a config built in code.
+    base : Path, optional
+        Folder relative paths are resolved against (default: ``path``'s folder, else the current folder).
+
+    Returns
+    -------
+    Config
+        Checked alone and across keys (:func:`validate`); ``Config.path`` is ``path``.
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and the first problem: unknown or missing section, unknown or missing key, wrong type,
+        out of range, not one of the choices, or inconsistent with other keys.
+    """
     unknown = sorted(set(data) - set(SECTIONS) - {FORMS})
     if unknown:
         raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)}, "
@@ -827,9 +936,30 @@ CROSS_CHECKS: tuple[Callable[[Config], None], ...] = (
 
 
 def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
-    """A copy with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``.
+    """A copy of ``cfg`` with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``.
 
-    Relative paths given on the command line are relative to ``base`` (default: the current folder).
+    Every value goes through the same checks as in the file, and the result through :func:`validate` again.
+
+    Parameters
+    ----------
+    cfg : Config
+        The loaded config.
+    overrides : dict of str to any
+        Dotted key (``section.key`` or ``forms.<name>.<key>``) -> value as TOML would give it (CLI flags and
+        ``--set``).
+    base : Path, optional
+        Folder relative paths given here are resolved against (default: the current folder, where the command
+        line was typed).
+
+    Returns
+    -------
+    Config
+        A new config (``cfg`` is unchanged; it is returned as it is when ``overrides`` is empty).
+
+    Raises
+    ------
+    InputError
+        Naming ``cfg.path``: an unknown setting, a bad value, or a result inconsistent across keys.
     """
     base = base or Path.cwd()
     for dotted, value in overrides.items():
@@ -875,8 +1005,21 @@ def _with_form_override(cfg: Config, dotted: str, value: Any, base: Path) -> Con
 def bundled_cases(root: str | Path) -> list[tuple[Path, Config]]:
     """Every case under ``root``: one folder per case holding ``<case>.toml`` (``inputs/<case>/<case>.toml``).
 
-    Returns (config path, loaded config) pairs, sorted by folder name; a config that does not load raises its
-    own InputError naming the file.
+    Parameters
+    ----------
+    root : str or Path
+        The folder of case folders (``inputs``).
+
+    Returns
+    -------
+    list of (Path, Config)
+        (config path, loaded config) pairs, sorted by folder name; folders without ``<folder>.toml`` are skipped,
+        and a ``root`` that is not a folder gives none.
+
+    Raises
+    ------
+    InputError
+        From :func:`load_config`, naming the first config that does not load.
     """
     root = Path(root)
     out = []
