@@ -37,7 +37,21 @@ def _raise_interrupted(signum, _frame):
 
 
 def handled(fn):
-    """Map exceptions to exit codes: PipelineError -> 2 (one line), Interrupted -> 128 + signal."""
+    """Decorator of a command: map its outcome and its exceptions to exit codes, each error one line on stderr.
+
+    Parameters
+    ----------
+    fn : callable
+        A command's function, returning its exit code (0 every check holds, 1 a check fails).
+
+    Returns
+    -------
+    callable
+        ``fn`` wrapped: SIGINT and SIGTERM raise :class:`~pipeline.errors.Interrupted` while it runs (the previous
+        handlers are restored after); it then exits the process (``sys.exit``) with ``fn``'s code, 2 after a
+        :class:`~pipeline.errors.PipelineError` or an ``OSError`` (printed as "error: <path>: <problem>"), or
+        128 + the signal's number when interrupted.
+    """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         previous = {s: signal.signal(s, _raise_interrupted) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -61,7 +75,19 @@ def handled(fn):
 
 
 def os_error_line(exc: OSError) -> str:
-    """``<path>: <problem>`` for an OSError that reached the CLI (one line, the path shortened if huge)."""
+    """``<path>: <problem>`` for an OSError that reached the CLI: one line, the path shortened if huge.
+
+    Parameters
+    ----------
+    exc : OSError
+        E.g. ENAMETOOLONG or ELOOP, met before a file was named by the pipeline.
+
+    Returns
+    -------
+    str
+        The file name (over 200 characters: its first and last 80 and its length) and the system's message, with
+        a hint for a name too long; the message alone when the error names no file.
+    """
     import errno
 
     name = str(exc.filename) if exc.filename is not None else ""

@@ -111,18 +111,55 @@ class SidesCfg:
     third_colour: Colour = setting("#6b6b6b", doc="colour of the third state's land edge")
 
     def name(self, code: str) -> str:
+        """The short name of the state with code ``code``.
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data (e.g. the value of ``left``).
+
+        Returns
+        -------
+        str
+            Its ``<role>_name``, or the code itself when that is empty or the code is none of the three.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_name") or code
         return code
 
     def label(self, code: str) -> str:
+        """The map label of the state with code ``code``.
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data.
+
+        Returns
+        -------
+        str
+            Its ``<role>_label`` (``\\n`` for a line break), else its :meth:`name` in capitals; an unknown code
+            as it is.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_label") or self.name(code).upper()
         return code
 
     def colour(self, code: str) -> str:
+        """The colour of the state with code ``code`` (its coast and land edge on the maps).
+
+        Parameters
+        ----------
+        code : str
+            A state code as in the coast data.
+
+        Returns
+        -------
+        str
+            "#rrggbb": its ``<role>_colour``; "#555555" for a code that is none of the three.
+        """
         for role in ("left", "right", "third"):
             if getattr(self, role) == code:
                 return getattr(self, f"{role}_colour")
@@ -183,7 +220,14 @@ class InputsCfg:
                                                    "consistency checks, not accuracy")
 
     def files(self) -> dict[str, Path]:
-        """Every input file the run reads, by role."""
+        """Every input file the run reads, by role.
+
+        Returns
+        -------
+        dict of str to Path
+            "coast", "river", "points", and "depth", "reference", "controls" when given; absolute paths (relative ones
+            were resolved against the config's folder).
+        """
         out = {"coast": self.coast, "river": self.river, "points": self.points}
         if self.depth is not None:
             out["depth"] = self.depth
@@ -454,6 +498,17 @@ class Config:
         return self.maritime.breadth_m
 
     def is_modelled(self, role: str) -> bool:
+        """Whether the input of ``role`` is modelled, not surveyed (``inputs.modelled``).
+
+        Parameters
+        ----------
+        role : str
+            One of :data:`ROLES` ("coast", "river", "depth", "points", "reference", "controls").
+
+        Returns
+        -------
+        bool
+        """
         return role in self.inputs.modelled
 
 
@@ -462,12 +517,27 @@ SECTIONS = {f.name: f for f in fields(Config) if f.name not in ("path", FORMS)}
 
 
 def section_types() -> dict[str, type]:
+    """The settings dataclass of every section of the config file, by section name.
+
+    Returns
+    -------
+    dict of str to type
+        "inputs" -> :class:`InputsCfg`, "sides" -> :class:`SidesCfg`, ... in :class:`Config`'s field order
+        (``[forms.<name>]`` tables are the forms' own: :func:`documented_keys`).
+    """
     hints = get_type_hints(Config)
     return {name: hints[name] for name in SECTIONS}
 
 
 def documented_keys() -> list[tuple[str, str, str, str, str]]:
-    """(dotted key, type, default as TOML text or "required", unit, doc) of every setting, for README."""
+    """Every setting with its documentation, for README's configuration table (``scripts/config_table.py``).
+
+    Returns
+    -------
+    list of (str, str, str, str, str)
+        (dotted key, type, default as TOML text or "required", unit, one-line description), section by section,
+        then the settings the registered input forms declare (``forms.<name>.<key>``).
+    """
     out = []
     for name, cls in section_types().items():
         out += [(f"{name}.{key}", *rest) for key, *rest in _keys_of(cls)]
@@ -590,7 +660,24 @@ def _form_sections(data: Any, base: Path, path: Path | None) -> dict[str, Any]:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate the TOML file at ``path``; every problem is an InputError naming it."""
+    """Read and validate the TOML config file at ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The config file (e.g. ``inputs/tumen/tumen.toml``); relative paths in it are resolved against its folder.
+
+    Returns
+    -------
+    Config
+        Every key converted to its type and checked, alone and across keys (:func:`validate`).
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: a folder, missing, unreadable, not UTF-8 TOML, or any setting wrong (unknown section or
+        key, missing required one, wrong type, out of range, or inconsistent with others).
+    """
     path = Path(path)
     if path.is_dir():
         raise InputError(path, "config: is a folder, not a TOML file")
@@ -606,6 +693,28 @@ def load_config(path: str | Path) -> Config:
 
 
 def config_from_dict(data: dict, path: Path | None, base: Path | None = None) -> Config:
+    """A config from the tables of a parsed TOML file.
+
+    Parameters
+    ----------
+    data : dict
+        Section name -> table, as ``tomllib`` gives them (``[forms.<name>]`` tables under "forms").
+    path : Path or None
+        The file they came from, named in errors; None for a config built in code.
+    base : Path, optional
+        Folder relative paths are resolved against (default: ``path``'s folder, else the current folder).
+
+    Returns
+    -------
+    Config
+        Checked alone and across keys (:func:`validate`); ``Config.path`` is ``path``.
+
+    Raises
+    ------
+    InputError
+        Naming ``path`` and the first problem: unknown or missing section, unknown or missing key, wrong type,
+        out of range, not one of the choices, or inconsistent with other keys.
+    """
     unknown = sorted(set(data) - set(SECTIONS) - {FORMS})
     if unknown:
         raise InputError(path, f"unknown section(s): {', '.join(unknown)} (known: {', '.join(SECTIONS)}, "
@@ -624,18 +733,45 @@ def config_from_dict(data: dict, path: Path | None, base: Path | None = None) ->
 
 
 def validate(cfg: Config) -> None:
-    """Checks across keys; run after loading and again after CLI overrides."""
-    path = cfg.path
-    ic = cfg.inputs
-    if cfg.land.main_channel == "deepest" and ic.depth is None:
-        raise InputError(path, "land.main_channel = 'deepest' needs inputs.depth")
-    if cfg.land.border_line == "thalweg" and ic.depth is None:
-        raise InputError(path, "land.border_line = 'thalweg' needs inputs.depth")
+    """Check what no single key can: settings that need, exclude or must agree with one another.
+
+    Run after loading (:func:`config_from_dict`) and again after CLI overrides (:func:`with_overrides`). The
+    checks are :data:`CROSS_CHECKS`, one per theme, asked in that order; the first problem is raised.
+
+    Parameters
+    ----------
+    cfg : Config
+        A config whose keys have each been checked on their own (type, range, choices).
+
+    Raises
+    ------
+    InputError
+        Naming ``cfg.path`` (or no file for a bad ``SOURCE_DATE_EPOCH``) and the first problem found.
+    """
+    for check in CROSS_CHECKS:
+        check(cfg)
+
+
+def _land_needs_depth(cfg: Config) -> None:
+    """The deepest channel and the thalweg need a depth input."""
+    if cfg.land.main_channel == "deepest" and cfg.inputs.depth is None:
+        raise InputError(cfg.path, "land.main_channel = 'deepest' needs inputs.depth")
+    if cfg.land.border_line == "thalweg" and cfg.inputs.depth is None:
+        raise InputError(cfg.path, "land.border_line = 'thalweg' needs inputs.depth")
+
+
+def _official_pairs(cfg: Config) -> None:
+    """An official length and its tolerance go together."""
+    o = cfg.official
     for part in ("land", "sea"):
-        if (getattr(cfg.official, f"{part}_length_m") is None) != (getattr(cfg.official, f"{part}_tolerance_m") is None):
-            raise InputError(path, f"official.{part}_length_m and official.{part}_tolerance_m go together: give both "
-                                   "or neither")
-    tr = cfg.treaty
+        if (getattr(o, f"{part}_length_m") is None) != (getattr(o, f"{part}_tolerance_m") is None):
+            raise InputError(cfg.path, f"official.{part}_length_m and official.{part}_tolerance_m go together: give "
+                                       "both or neither")
+
+
+def _treaty_chain(cfg: Config) -> None:
+    """The agreed line's points and segment kinds: what the treaty method needs, and their shapes."""
+    path, tr = cfg.path, cfg.treaty
     if cfg.maritime.method == "treaty" and not ((tr.mouth_point or tr.mouth_rule == "closing_line_centre")
                                                 and tr.end_point):
         raise InputError(path, "maritime.method = 'treaty' needs treaty.end_point and treaty.mouth_point (or "
@@ -651,6 +787,11 @@ def validate(cfg: Config) -> None:
                              or any(v not in ("geodesic", "rhumb") for v in tr.segment_lines)):
         raise InputError(path, f"treaty.segment_lines = {tr.segment_lines!r} must give \"geodesic\" or \"rhumb\" for "
                                f"each of the agreed line's {n_seg} segment(s)")
+
+
+def _official_segments(cfg: Config) -> None:
+    """Each published segment length is a whole table and names a segment of the agreed line."""
+    path, tr = cfg.path, cfg.treaty
     chain = [tr.mouth_point or "(mouth)", *tr.turning_points, tr.end_point]
     for i, seg in enumerate(cfg.official.segments):
         ok = (isinstance(seg, dict) and set(seg) <= {"from", "to", "length_m", "tolerance_m", "source"}
@@ -664,15 +805,24 @@ def validate(cfg: Config) -> None:
         if pair not in list(zip(chain, chain[1:])):
             raise InputError(path, f"official.segments[{i}]: {pair[0]} -> {pair[1]} is not a segment of the agreed "
                                    f"line {' -> '.join(chain)}")
+
+
+def _sides(cfg: Config) -> None:
+    """Two (or three) different state codes, and colours like "#7a5230"."""
     s = cfg.sides
     codes = [c for c in (s.left, s.right, s.third) if c]
     if not (s.left and s.right) or len(set(codes)) < len(codes):
-        raise InputError(path, f"[sides]: left, right (and third) must be given and differ, got {s.left!r}, "
-                               f"{s.right!r}, {s.third!r}")
+        raise InputError(cfg.path, f"[sides]: left, right (and third) must be given and differ, got {s.left!r}, "
+                                   f"{s.right!r}, {s.third!r}")
     for role in ("left", "right", "third"):
         colour = getattr(s, f"{role}_colour")
         if not _COLOUR.match(colour):
-            raise InputError(path, f"sides.{role}_colour = {colour!r} is not a colour like \"#7a5230\"")
+            raise InputError(cfg.path, f"sides.{role}_colour = {colour!r} is not a colour like \"#7a5230\"")
+
+
+def _inputs(cfg: Config) -> None:
+    """The coast extent as a lon/lat box, known input roles, a mask threshold in percent."""
+    path, ic = cfg.path, cfg.inputs
     e = ic.coast_extent
     if e:
         if not (len(e) == 4 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
@@ -688,11 +838,16 @@ def validate(cfg: Config) -> None:
             raise InputError(path, f"inputs.{key}: unknown role(s) {bad_roles} (roles: {', '.join(ROLES)})")
     if ic.water_threshold > 100 and ic.river_form == "mask":
         raise InputError(path, f"inputs.water_threshold = {ic.water_threshold} must be at most 100 (percent)")
+
+
+def _crs_settings(cfg: Config) -> None:
+    """Every CRS setting is a CRS PROJ knows, of the kind it must be (the metric CRS in metres)."""
     from .geodesy import parse_crs  # pyproj is imported only when a CRS has to be checked
 
+    path = cfg.path
     for key, text, kind in (("crs.metric", cfg.crs.metric, "projected"),
                             ("treaty.unstated_datum_crs", cfg.treaty.unstated_datum_crs, "geographic"),
-                            ("inputs.depth_crs", ic.depth_crs, "any"),
+                            ("inputs.depth_crs", cfg.inputs.depth_crs, "any"),
                             ("tripoint.second_crs", cfg.tripoint.second_crs or "EPSG:4326", "geographic")):
         if key == "crs.metric" and text.strip().lower() == "auto":
             continue
@@ -703,11 +858,16 @@ def validate(cfg: Config) -> None:
         units = {a.unit_name for a in crs.axis_info}
         if kind == "projected" and units != {"metre"}:   # buffers and spacings are given in metres
             raise InputError(path, f"{key} = {text!r}: {crs.name} has axes in {', '.join(sorted(units))}, not metre")
+
+
+def _timestamps(cfg: Config) -> None:
+    """``output.timestamp`` a real UTC time; ``SOURCE_DATE_EPOCH`` (environment) whole seconds up to 9999."""
     stamp = cfg.output.timestamp
     try:
         datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")   # a real date and time, not just the shape
     except ValueError:
-        raise InputError(path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") from None
+        raise InputError(cfg.path, f"output.timestamp = {stamp!r} must be a UTC time like 2000-01-01T00:00:00Z") \
+            from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()   # overrides output.timestamp (export.timestamp)
     if epoch and not epoch.isdigit():   # reproducible-builds.org: a malformed value is an error, not ignored
         raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]!r} is not a whole number of seconds since "
@@ -715,7 +875,11 @@ def validate(cfg: Config) -> None:
     if epoch.isdigit() and int(epoch) > LATEST_EPOCH:
         raise InputError(None, f"SOURCE_DATE_EPOCH = {epoch[:30]} is after 9999-12-31T23:59:59Z (epoch "
                                f"{LATEST_EPOCH}), the latest time the outputs can store")
-    t = cfg.tripoint
+
+
+def _tripoint_rule(cfg: Config) -> None:
+    """What the tripoint rule needs: its markers, its monument or its start point; two monument records differ."""
+    path, t = cfg.path, cfg.tripoint
     if t.compare_monument and t.monument == t.compare_monument:
         raise InputError(path, "tripoint.compare_monument must differ from tripoint.monument")
     if t.compare_monument and not t.monument:
@@ -734,10 +898,37 @@ def validate(cfg: Config) -> None:
                                f"got {t.start_lonlat!r}")
 
 
-def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
-    """A copy with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``.
+#: the checks across keys :func:`validate` asks, in order (the first problem found is the one reported)
+CROSS_CHECKS: tuple[Callable[[Config], None], ...] = (
+    _land_needs_depth, _official_pairs, _treaty_chain, _official_segments, _sides, _inputs, _crs_settings,
+    _timestamps, _tripoint_rule)
 
-    Relative paths given on the command line are relative to ``base`` (default: the current folder).
+
+def with_overrides(cfg: Config, overrides: dict[str, Any], base: Path | None = None) -> Config:
+    """A copy of ``cfg`` with dotted keys replaced, e.g. ``{"official.land_tolerance_m": 100}``.
+
+    Every value goes through the same checks as in the file, and the result through :func:`validate` again.
+
+    Parameters
+    ----------
+    cfg : Config
+        The loaded config.
+    overrides : dict of str to any
+        Dotted key (``section.key`` or ``forms.<name>.<key>``) -> value as TOML would give it (CLI flags and
+        ``--set``).
+    base : Path, optional
+        Folder relative paths given here are resolved against (default: the current folder, where the command
+        line was typed).
+
+    Returns
+    -------
+    Config
+        A new config (``cfg`` is unchanged; it is returned as it is when ``overrides`` is empty).
+
+    Raises
+    ------
+    InputError
+        Naming ``cfg.path``: an unknown setting, a bad value, or a result inconsistent across keys.
     """
     base = base or Path.cwd()
     for dotted, value in overrides.items():
@@ -783,8 +974,21 @@ def _with_form_override(cfg: Config, dotted: str, value: Any, base: Path) -> Con
 def bundled_cases(root: str | Path) -> list[tuple[Path, Config]]:
     """Every case under ``root``: one folder per case holding ``<case>.toml`` (``inputs/<case>/<case>.toml``).
 
-    Returns (config path, loaded config) pairs, sorted by folder name; a config that does not load raises its
-    own InputError naming the file.
+    Parameters
+    ----------
+    root : str or Path
+        The folder of case folders (``inputs``).
+
+    Returns
+    -------
+    list of (Path, Config)
+        (config path, loaded config) pairs, sorted by folder name; folders without ``<folder>.toml`` are skipped,
+        and a ``root`` that is not a folder gives none.
+
+    Raises
+    ------
+    InputError
+        From :func:`load_config`, naming the first config that does not load.
     """
     root = Path(root)
     out = []

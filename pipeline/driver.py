@@ -30,7 +30,19 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def stage(name: str, timings: dict[str, float]):
-    """Log a stage's start and end and record its wall time in ``timings``."""
+    """Log a stage's start and end and record its wall time.
+
+    Parameters
+    ----------
+    name : str
+        The stage's name, as logged and as the key in ``timings``.
+    timings : dict of str to float
+        Filled with ``name`` -> wall time in seconds when the block ends without an exception.
+
+    Yields
+    ------
+    None
+    """
     t0 = time.perf_counter()
     log.info("stage %s ...", name)
     yield
@@ -44,6 +56,23 @@ def blame(cfg: Config, role: str):
 
     A GeometryError carries its own role; any other exception raised by GEOS, Qhull or PROJ while a stage
     works is blamed on ``role``, the input the stage works on.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run's config: its input files by role (:meth:`pipeline.config.InputsCfg.files`), and its own path
+        for the role "config".
+    role : str
+        The input the stage works on ("river", "points", "coast", "reference", ...).
+
+    Yields
+    ------
+    None
+
+    Raises
+    ------
+    InputError
+        Naming the file of the error's role (a GeometryError's own, else ``role``) and the problem.
     """
     from pyproj.exceptions import ProjError
     from scipy.spatial import QhullError
@@ -64,7 +93,27 @@ def _name(role: str) -> str:
 
 
 def compute(cfg: Config, timings: dict[str, float] | None = None) -> Results:
-    """Run every computing stage on the inputs named by ``cfg``; returns unrounded, typed results."""
+    """Run every computing stage on the inputs named by ``cfg``: load, channel lines, tripoint, land and maritime
+    boundaries, reference lines, checks.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run's config.
+    timings : dict of str to float, optional
+        Filled with each stage's wall time in seconds, by stage name.
+
+    Returns
+    -------
+    Results
+        Typed and unrounded: geometries in the run's metric CRS (``results.inputs.geo``), lengths in metres, and
+        the checks judged with their figures.
+
+    Raises
+    ------
+    InputError
+        Naming the input file at fault (a stage's geometry failure is blamed on the input it came from).
+    """
     timings = {} if timings is None else timings
     sides = cfg.sides.pair
     with stage("load", timings):
@@ -120,8 +169,29 @@ MOUTH_CENTRE = "mouth centre"
 
 
 def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
-    """The mouth point B and its label: the treaty point, or the centre of the closing line (the geodesic
-    midpoint of its ends) where the treaty puts B at "the centre of the mouth, wherever it is"."""
+    """The mouth point B and its label: the treaty point, or the centre of the closing line.
+
+    The centre is the geodesic midpoint of the closing line's ends, where the treaty puts B at "the centre of the
+    mouth, wherever it is".
+
+    Parameters
+    ----------
+    rule : {"point", "closing_line_centre"}
+        ``treaty.mouth_rule``.
+    point : TreatyPoint or None
+        The treaty mouth point (its WGS-84 reading); used with the rule "point", where it must not be None.
+    closing_line : LineString
+        The river mouth's closing line, metric CRS (m).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+
+    Returns
+    -------
+    label : str
+        The treaty point's id, or :data:`MOUTH_CENTRE`.
+    point : Point
+        B in the metric CRS.
+    """
     if rule == "closing_line_centre":
         (lon1, lat1), (lon2, lat2) = geo.metric_to_lonlat(np.asarray(closing_line.coords)[[0, -1]])
         (mid,) = GEOD.npts(lon1, lat1, lon2, lat2, 1)
@@ -131,12 +201,25 @@ def mouth_point(*, rule: str, point, closing_line, geo) -> tuple[str, Point]:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What ``tumen-border run`` did (:func:`run`).
+
+    Attributes
+    ----------
+    results : Results
+        The typed results, with the stage timings (s).
+    report : Report
+        The report as written (``report.json``).
+    published : Path
+        Where the files went: the output folder, or its ``failed-run`` folder when a check failed.
+    """
+
     results: Results
     report: Report
-    published: Path          # where the files went (the output folder, or its failed-run folder)
+    published: Path
 
     @property
     def passed(self) -> bool:
+        """Whether every check holds (``report.passed``)."""
         return self.report.passed
 
 
@@ -146,6 +229,25 @@ def run(cfg: Config, out_dir: Path) -> Outcome:
     The output folder is checked and locked before anything is computed; files are written to a temporary
     folder on its file system and published all-or-nothing (see :mod:`pipeline.export`). When a check fails
     the previous outputs stay untouched and this run's files go to ``<out>/failed-run``.
+
+    Parameters
+    ----------
+    cfg : Config
+        The run's config.
+    out_dir : Path
+        The output folder (made if missing).
+
+    Returns
+    -------
+    Outcome
+        The results, the report, and where the files were published.
+
+    Raises
+    ------
+    OutputError
+        When the output folder cannot be used (a file, an input folder, read-only, locked by another run, ...).
+    InputError
+        Naming the input file at fault.
     """
     from . import export, layers, report
 

@@ -13,12 +13,31 @@ from pathlib import Path
 
 
 def one_line(text: object) -> str:
-    """Collapse a (possibly multi-line, e.g. GDAL's) message to one line, so the CLI prints exactly one."""
+    """Collapse a (possibly multi-line, e.g. GDAL's) message to one line, so the CLI prints exactly one.
+
+    Parameters
+    ----------
+    text : object
+        A message or an exception (its ``str``).
+
+    Returns
+    -------
+    str
+        Its non-blank lines, stripped and joined with " | "; "no detail" when there are none.
+    """
     return " | ".join(part.strip() for part in str(text).splitlines() if part.strip()) or "no detail"
 
 
 class PipelineError(Exception):
-    """Base class: ``path`` is the file or folder at fault (or None), ``problem`` a one-line description."""
+    """Base class of the errors a user meets: a file or folder at fault and a one-line problem (exit 2).
+
+    Parameters
+    ----------
+    path : str, Path or None
+        The file or folder at fault (None: none, e.g. an environment variable).
+    problem : str
+        What is wrong; collapsed to one line (:func:`one_line`).
+    """
 
     exit_code = 2
 
@@ -29,6 +48,7 @@ class PipelineError(Exception):
 
     @property
     def message(self) -> str:
+        """``<path>: <problem>``, or the problem alone without a path: the line the CLI prints."""
         return f"{self.path}: {self.problem}" if self.path is not None else self.problem
 
 
@@ -43,8 +63,14 @@ class OutputError(PipelineError):
 class GeometryError(ValueError):
     """Readable inputs whose geometry cannot give a border (no river mouth, no wet path, ...).
 
-    ``role`` names the input the problem comes from (``"river"``, ``"depth"``, ``"coast"``, ``"points"``),
-    so the driver can name that input's file.
+    The driver turns it into an :class:`InputError` naming the file of ``role``.
+
+    Parameters
+    ----------
+    role : str
+        The input the problem comes from: "river", "depth", "coast", "points", "reference" or "config".
+    problem : str
+        What is wrong; collapsed to one line (:func:`one_line`).
     """
 
     def __init__(self, role: str, problem: str):
@@ -54,7 +80,13 @@ class GeometryError(ValueError):
 
 
 class Interrupted(BaseException):   # like KeyboardInterrupt: no `except Exception` (logging's!) may swallow it
-    """A termination signal arrived; ``signum`` is its number (exit code 128 + signum)."""
+    """A termination signal arrived; raised so that every ``finally`` runs (exit code 128 + signum).
+
+    Parameters
+    ----------
+    signum : int
+        The signal's number (2: SIGINT, 15: SIGTERM).
+    """
 
     def __init__(self, signum: int):
         self.signum = signum
@@ -62,4 +94,5 @@ class Interrupted(BaseException):   # like KeyboardInterrupt: no `except Excepti
 
     @property
     def exit_code(self) -> int:
+        """128 + the signal's number (130 for SIGINT, 143 for SIGTERM)."""
         return 128 + self.signum

@@ -36,7 +36,24 @@ LonLatBox = tuple[float, float, float, float]   # west, south, east, north (degr
 
 
 def parse_crs(text: str, kind: str = "any") -> CRS:
-    """``text`` as a CRS (``kind``: "any", "geographic" or "projected"); ValueError with the reason if not."""
+    """A CRS from its text, of the kind asked for.
+
+    Parameters
+    ----------
+    text : str
+        Anything ``pyproj.CRS.from_user_input`` reads: "EPSG:4326", WKT, a PROJ string.
+    kind : {"any", "geographic", "projected"}
+        The kind of CRS the setting must be.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    ValueError
+        With the reason: not a CRS PROJ knows, or not of ``kind``.
+    """
     try:
         crs = CRS.from_user_input(text)
     except CRSError:
@@ -52,6 +69,16 @@ def local_tm(lon0: float, lat0: float) -> CRS:
     """Transverse Mercator on WGS 84 centred on (lon0, lat0), scale 1 on the central meridian.
 
     Built on the WGS-84 datum itself (no ``+towgs84``): WGS 84 <-> this CRS is an exact conversion.
+
+    Parameters
+    ----------
+    lon0, lat0 : float
+        The natural origin, degrees (WGS 84); no false easting or northing, so x and y are metres from it.
+
+    Returns
+    -------
+    pyproj.crs.ProjectedCRS
+        Axes easting, northing in metres; named "Local TM <lat0>N <lon0>E (WGS 84)".
     """
     conv = TransverseMercatorConversion(latitude_natural_origin=lat0, longitude_natural_origin=lon0,
                                         false_easting=0.0, false_northing=0.0, scale_factor_natural_origin=1.0)
@@ -59,7 +86,26 @@ def local_tm(lon0: float, lat0: float) -> CRS:
 
 
 def resolve_metric_crs(spec: str, bounds: LonLatBox) -> CRS:
-    """``"auto"``: :func:`local_tm` at the centre of ``bounds`` (rounded to 0.001 deg); else a projected CRS."""
+    """The run's metric CRS from the ``crs.metric`` setting.
+
+    Parameters
+    ----------
+    spec : str
+        "auto" (any case): :func:`local_tm` at the centre of ``bounds``, rounded to 0.001 deg; else the text of a
+        projected CRS (:func:`parse_crs`).
+    bounds : tuple of float
+        (west, south, east, north) of the data, degrees (WGS 84).
+
+    Returns
+    -------
+    pyproj.CRS
+        A projected CRS.
+
+    Raises
+    ------
+    ValueError
+        When ``spec`` is neither "auto" nor a projected CRS.
+    """
     if spec.strip().lower() == "auto":
         w, s, e, n = bounds
         return local_tm(round((w + e) / 2, 3), round((s + n) / 2, 3))
@@ -67,10 +113,27 @@ def resolve_metric_crs(spec: str, bounds: LonLatBox) -> CRS:
 
 
 def best_transformer(src: CRS, dst: CRS, area: LonLatBox) -> Transformer:
-    """pyproj's most accurate available operation from ``src`` to ``dst`` over ``area`` (lon/lat box).
+    """pyproj's most accurate available operation from ``src`` to ``dst`` over ``area``.
 
     Operations are ranked by pyproj (``TransformerGroup``: accuracy first, for the area of interest);
-    ones whose grids are missing are not available. Raises ValueError when there is none.
+    ones whose grids are missing are not available.
+
+    Parameters
+    ----------
+    src, dst : pyproj.CRS
+        Source and target CRS.
+    area : tuple of float
+        (west, south, east, north) of the area of interest, degrees (WGS 84).
+
+    Returns
+    -------
+    pyproj.Transformer
+        With ``always_xy``: x is longitude (or easting) in and out, whatever the CRS's axis order.
+
+    Raises
+    ------
+    ValueError
+        When no operation is available.
     """
     w, s, e, n = area
     with warnings.catch_warnings():   # "best transformation is not available (missing grid)": the operation
@@ -82,6 +145,19 @@ def best_transformer(src: CRS, dst: CRS, area: LonLatBox) -> Transformer:
 
 
 def operation_accuracy_m(t: Transformer) -> float | None:
+    """The accuracy pyproj states for an operation.
+
+    Parameters
+    ----------
+    t : pyproj.Transformer
+        A datum operation (:func:`best_transformer`).
+
+    Returns
+    -------
+    float or None
+        Metres (0 for an exact conversion, e.g. WGS 84 -> a transverse Mercator on it); None when pyproj does
+        not know it (it states -1).
+    """
     return float(t.accuracy) if t.accuracy is not None and t.accuracy >= 0 else None
 
 
@@ -122,54 +198,201 @@ class Geodesy:
         return cache[key]
 
     def to_wgs84_op(self, src: CRS) -> Transformer | None:
-        """The operation ``src`` -> WGS 84 (None when ``src`` is WGS 84 lon/lat itself)."""
+        """The operation ``src`` -> WGS 84 (lon/lat), chosen once per source CRS and cached.
+
+        Parameters
+        ----------
+        src : pyproj.CRS
+            The CRS of an input's coordinates.
+
+        Returns
+        -------
+        pyproj.Transformer or None
+            :func:`best_transformer` over the run's area (``always_xy``); None when ``src`` is WGS 84 lon/lat itself.
+        """
         return self._op(self._to_wgs84, src, True)
 
     def from_wgs84_op(self, dst: CRS) -> Transformer | None:
-        """The operation WGS 84 -> ``dst`` (None when ``dst`` is WGS 84 lon/lat itself)."""
+        """The operation WGS 84 (lon/lat) -> ``dst``, chosen once per target CRS and cached.
+
+        Parameters
+        ----------
+        dst : pyproj.CRS
+            The CRS wanted (a depth grid's, a second datum).
+
+        Returns
+        -------
+        pyproj.Transformer or None
+            :func:`best_transformer` over the run's area (``always_xy``); None when ``dst`` is WGS 84 lon/lat itself.
+        """
         return self._op(self._from_wgs84, dst, False)
 
     def xy_to_lonlat(self, xy: np.ndarray, src: CRS) -> np.ndarray:
-        """(n, 2) coordinates in ``src`` -> WGS-84 lon/lat, through :func:`best_transformer`."""
+        """Coordinates in ``src`` -> WGS-84 lon/lat, through :func:`best_transformer`.
+
+        Parameters
+        ----------
+        xy : array_like (n, 2)
+            Coordinates in ``src``, x first (longitude or easting: ``always_xy`` order, whatever the CRS's axis order).
+        src : pyproj.CRS
+            Their CRS.
+
+        Returns
+        -------
+        ndarray (n, 2)
+            Longitude, latitude in degrees (WGS 84), float64.
+        """
         op = self.to_wgs84_op(src)
         return np.asarray(xy, float) if op is None else _apply(op, np.asarray(xy, float))
 
     def lonlat_to_xy(self, ll: np.ndarray, dst: CRS) -> np.ndarray:
+        """WGS-84 lon/lat -> coordinates in ``dst``, through :func:`best_transformer`.
+
+        Parameters
+        ----------
+        ll : array_like (n, 2)
+            Longitude, latitude in degrees (WGS 84).
+        dst : pyproj.CRS
+            The CRS wanted.
+
+        Returns
+        -------
+        ndarray (n, 2)
+            Coordinates in ``dst``, x first (``always_xy``), float64.
+        """
         op = self.from_wgs84_op(dst)
         return np.asarray(ll, float) if op is None else _apply(op, np.asarray(ll, float))
 
     def to_metric_from(self, geom: BaseGeometry, src: CRS) -> BaseGeometry:
-        """A geometry in ``src`` -> the metric CRS (via WGS 84, the same path for every input)."""
+        """A geometry in ``src`` -> the run's metric CRS, via WGS 84 (the same path for every input).
+
+        Parameters
+        ----------
+        geom : shapely geometry
+            In ``src`` (x = longitude for a geographic CRS, as GDAL reads).
+        src : pyproj.CRS
+            Its CRS.
+
+        Returns
+        -------
+        shapely geometry
+            The same type, in the metric CRS (m).
+        """
         return shapely.transform(geom, lambda xy: self.lonlat_to_metric(self.xy_to_lonlat(xy, src)))
 
     def from_metric_to(self, geom: BaseGeometry, dst: CRS) -> BaseGeometry:
+        """A geometry in the run's metric CRS -> ``dst``, via WGS 84 (e.g. the closing line onto a depth grid).
+
+        Parameters
+        ----------
+        geom : shapely geometry
+            In the metric CRS (m).
+        dst : pyproj.CRS
+            The CRS wanted.
+
+        Returns
+        -------
+        shapely geometry
+            The same type, in ``dst`` (x first).
+        """
         return shapely.transform(geom, lambda xy: self.lonlat_to_xy(self.metric_to_lonlat(xy), dst))
 
     # ------------------------------------------------------------------- metric <-> lon/lat
     def lonlat_to_metric(self, ll: np.ndarray) -> np.ndarray:
+        """WGS-84 lon/lat -> the run's metric CRS.
+
+        Parameters
+        ----------
+        ll : array_like (n, 2)
+            Longitude, latitude in degrees (WGS 84).
+
+        Returns
+        -------
+        ndarray (n, 2)
+            Easting, northing in metres (metric CRS).
+        """
         return _apply(self._ll_to_m, np.asarray(ll, float))
 
     def metric_to_lonlat(self, xy: np.ndarray) -> np.ndarray:
+        """The run's metric CRS -> WGS-84 lon/lat.
+
+        Parameters
+        ----------
+        xy : array_like (n, 2)
+            Easting, northing in metres (metric CRS).
+
+        Returns
+        -------
+        ndarray (n, 2)
+            Longitude, latitude in degrees (WGS 84).
+        """
         return _apply(self._m_to_ll, np.asarray(xy, float))
 
     def to_metric(self, geom_lonlat: BaseGeometry) -> BaseGeometry:
+        """A lon/lat geometry -> the run's metric CRS.
+
+        Parameters
+        ----------
+        geom_lonlat : shapely geometry
+            Longitude, latitude in degrees (WGS 84).
+
+        Returns
+        -------
+        shapely geometry
+            The same type, in metres (metric CRS).
+        """
         return shapely.transform(geom_lonlat, self.lonlat_to_metric)
 
     def to_lonlat(self, geom_metric: BaseGeometry) -> BaseGeometry:
+        """A geometry in the run's metric CRS -> lon/lat.
+
+        Parameters
+        ----------
+        geom_metric : shapely geometry
+            In metres (metric CRS).
+
+        Returns
+        -------
+        shapely geometry
+            The same type, longitude and latitude in degrees (WGS 84).
+        """
         return shapely.transform(geom_metric, self.metric_to_lonlat)
 
     def point_lonlat(self, geom_metric: BaseGeometry) -> tuple[float, float]:
+        """WGS-84 lon/lat of a point given in the run's metric CRS.
+
+        Parameters
+        ----------
+        geom_metric : shapely geometry
+            A Point (of any other geometry, its first vertex), metres (metric CRS).
+
+        Returns
+        -------
+        (float, float)
+            Longitude, latitude in degrees (WGS 84).
+        """
         x, y = self.metric_to_lonlat(shapely.get_coordinates(geom_metric)[:1])[0]
         return float(x), float(y)
 
     # ------------------------------------------------------------------- geodesic measures
     def length_m(self, geom_metric: BaseGeometry) -> float:
-        """Geodesic length on WGS 84 of a (multi)line given in the metric CRS (vertices joined by geodesics)."""
+        """Geodesic length on WGS 84 of a (multi)line given in the metric CRS (vertices joined by geodesics).
+
+        Parameters
+        ----------
+        geom_metric : LineString or MultiLineString
+            In metres (metric CRS); of a polygon, its exterior ring (as :func:`geodesic_length_m`).
+
+        Returns
+        -------
+        float
+            Metres on the WGS-84 ellipsoid (not the planar length: the projection's scale error is not in it).
+        """
         return geodesic_length_m(self.to_lonlat(geom_metric))
 
     def distance_to_line(self, xy: np.ndarray, line: BaseGeometry, *, refine_m: float = 1.0
                          ) -> tuple[np.ndarray, np.ndarray]:
-        """Geodesic distances (m) from metric points ``xy`` (n, 2) to ``line`` (metric), and the nearest points.
+        """Geodesic distances from metric points to a metric line, and the nearest points.
 
         The planar nearest point (an STRtree of the line's segments, :class:`pipeline.geometry.Segments`) is
         refined once on the ellipsoid: the geodesic distance is evaluated ``refine_m`` either side along its
@@ -177,10 +400,21 @@ class Geodesy:
         conformal projection with a scale error of a few ppm the correction is far below a millimetre; the
         refinement makes the result independent of the projection, not of the data.
 
+        Parameters
+        ----------
+        xy : array_like (n, 2) or (2,)
+            Points, metres (metric CRS).
+        line : LineString, MultiLineString or pipeline.geometry.Segments
+            The line (metric); a :class:`~pipeline.geometry.Segments` of it reuses its index across calls.
+        refine_m : float
+            Step (m, along the nearest segment) of the refinement on the ellipsoid.
+
         Returns
         -------
         distance_m : ndarray (n,)
-        nearest_xy : ndarray (n, 2), metric
+            Geodesic distance on WGS 84, metres.
+        nearest_xy : ndarray (n, 2)
+            The nearest point of the line to each point, metres (metric CRS).
         """
         from .geometry import Segments
 
@@ -209,11 +443,31 @@ class Geodesy:
 
     def foot_on_line(self, line: BaseGeometry, lon: float, lat: float, *, resolution_m: float,
                      window_m: float = 2.0, samples: int = 41) -> tuple[float, float]:
-        """(station m, geodesic distance m) of the point of ``line`` (metric) nearest to (lon, lat) on WGS 84.
+        """The point of ``line`` nearest to (lon, lat) on the WGS-84 ellipsoid, as a station along the line.
 
         Starts at the planar nearest point (the global planar minimum) and narrows a window of ``samples``
-        stations around the best one by a factor ``samples / 4`` per round until the spacing is below
+        stations around the best one by a factor ``(samples - 1) / 4`` per round until the spacing is below
         ``resolution_m``; the geodesic distance is evaluated on arrays each round.
+
+        Parameters
+        ----------
+        line : LineString
+            Metres (metric CRS).
+        lon, lat : float
+            The point, degrees (WGS 84).
+        resolution_m : float
+            Spacing (m along the line) of the last round's stations: the station's resolution.
+        window_m : float
+            Half-width (m along the line) of the first round's window around the planar nearest point.
+        samples : int
+            Stations per round (more than 5: each round's window is 4 / (samples - 1) of the last).
+
+        Returns
+        -------
+        station_m : float
+            Distance along ``line`` from its start (planar metres of the metric CRS), in [0, line length].
+        distance_m : float
+            Geodesic distance on WGS 84 from (lon, lat) to that point, metres.
         """
         p = self.lonlat_to_metric(np.array([[lon, lat]]))
         s = float(shapely.line_locate_point(line, shapely.points(p)[0]))
@@ -230,27 +484,80 @@ class Geodesy:
             half = 2 * step
 
     def azimuth_along(self, line: BaseGeometry, station_m: float, h_m: float = 1.0) -> float:
-        """Geodesic azimuth (deg from true north) of the line's direction at ``station_m``."""
+        """Geodesic azimuth of a metric line's direction at a station.
+
+        Parameters
+        ----------
+        line : LineString
+            Metres (metric CRS).
+        station_m : float
+            Distance along ``line`` from its start (planar metres).
+        h_m : float
+            Half-length (m along the line) of the chord whose azimuth is taken (clipped to the line's ends).
+
+        Returns
+        -------
+        float
+            Azimuth on WGS 84 of the geodesic from ``station_m - h_m`` to ``station_m + h_m``, at its start, degrees
+            clockwise from true north in [0, 360).
+        """
         ss = np.clip([station_m - h_m, station_m + h_m], 0.0, line.length)
         a, b = self.metric_to_lonlat(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)))
         return float(GEOD.inv(a[0], a[1], b[0], b[1])[0] % 360.0)
 
     def separation(self, a: BaseGeometry, b: BaseGeometry, step_m: float) -> tuple[float, float]:
-        """(largest, mean) geodesic distance from points every ``step_m`` along ``a`` to line ``b``."""
+        """How far line ``a`` runs from line ``b``: geodesic distances from points along ``a`` to ``b``.
+
+        Parameters
+        ----------
+        a, b : LineString or MultiLineString
+            Metres (metric CRS).
+        step_m : float
+            ``a`` is sampled at its vertices after ``shapely.segmentize(a, step_m)`` (no two more than ``step_m``
+            apart, planar metres).
+
+        Returns
+        -------
+        largest_m, mean_m : float
+            The largest and the mean (over the samples, not length-weighted) geodesic distance on WGS 84, metres.
+        """
         xy = shapely.get_coordinates(shapely.segmentize(a, step_m))
         d, _ = self.distance_to_line(xy, b)
         return float(d.max()), float(d.mean())
 
     def point_scale(self, xy: np.ndarray) -> np.ndarray:
-        """Point scale factor of the metric CRS at metric points ``xy`` (n, 2): projected length / length on the
-        ellipsoid (one number per point: the metric CRS is conformal; pyproj's ``get_factors``)."""
+        """Point scale factor of the metric CRS at metric points: projected length / length on the ellipsoid.
+
+        One number per point: the metric CRS is conformal (pyproj's ``get_factors``, meridional scale).
+
+        Parameters
+        ----------
+        xy : array_like (n, 2)
+            Metres (metric CRS).
+
+        Returns
+        -------
+        ndarray (n,)
+            Dimensionless scale factors (1 + error; e.g. 1.00005 is 50 ppm).
+        """
         from pyproj import Proj
 
         ll = self.metric_to_lonlat(np.atleast_2d(xy))
         return np.asarray(Proj(self.metric).get_factors(ll[:, 0], ll[:, 1]).meridional_scale, float)
 
     def scale_error_ppm(self, n: int) -> float:
-        """Worst |scale factor - 1| of the metric CRS over an n x n grid of the area, in ppm."""
+        """Worst scale distortion of the metric CRS over the run's area.
+
+        Parameters
+        ----------
+        n : int
+            The area (``Geodesy.area``) is sampled at an n x n grid of lon/lat points (n >= 2; ``crs.scale_samples``).
+
+        Returns
+        -------
+        float
+            max |scale factor - 1| over the grid, meridional and parallel, in parts per million.
+        """
         from pyproj import Proj
 
         w, s, e, nn = self.area
@@ -304,23 +611,72 @@ def crs_area_m2(geom: BaseGeometry, crs: CRS) -> float:
 
 # ----------------------------------------------------------------------- lon/lat measures (no CRS needed)
 def geodesic_length_m(geom_lonlat: BaseGeometry) -> float:
-    """Length in metres on WGS 84 of a lon/lat (multi)line or polygon boundary."""
+    """Length in metres on WGS 84 of a lon/lat (multi)line or polygon boundary.
+
+    Parameters
+    ----------
+    geom_lonlat : shapely geometry
+        Longitude, latitude in degrees (WGS 84); vertices joined by geodesics (``pyproj.Geod.geometry_length``).
+
+    Returns
+    -------
+    float
+        Metres; of a polygon, its exterior ring (pyproj leaves the holes out).
+    """
     return float(GEOD.geometry_length(geom_lonlat))
 
 
 def geodesic_area_m2(geom_lonlat: BaseGeometry) -> float:
-    """Area in m2 on WGS 84 of a lon/lat (multi)polygon (sign-free)."""
+    """Area in m2 on WGS 84 of a lon/lat (multi)polygon (sign-free).
+
+    Parameters
+    ----------
+    geom_lonlat : Polygon or MultiPolygon
+        Longitude, latitude in degrees (WGS 84); edges are geodesics (``pyproj.Geod.geometry_area_perimeter``).
+
+    Returns
+    -------
+    float
+        Square metres: the absolute value of the exterior's signed area plus each hole's, so a hole is
+        subtracted when it winds against the exterior (as ``shapely.geometry.polygon.orient`` makes it).
+    """
     return abs(float(GEOD.geometry_area_perimeter(geom_lonlat)[0]))
 
 
 def inverse(lon1, lat1, lon2, lat2) -> tuple[np.ndarray | float, np.ndarray | float]:
-    """(forward azimuth deg in [0, 360), distance m) on WGS 84; scalars or arrays."""
+    """The geodesic inverse problem on WGS 84 (``pyproj.Geod.inv``): azimuth and distance from point 1 to point 2.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : float or array_like
+        Degrees (WGS 84); arrays of one shape.
+
+    Returns
+    -------
+    azimuth_deg : float or ndarray
+        Forward azimuth at point 1 towards point 2, degrees clockwise from true north in [0, 360).
+    distance_m : float or ndarray
+        Geodesic distance, metres.
+    """
     az, _, d = GEOD.inv(lon1, lat1, lon2, lat2)
     return np.mod(az, 360.0), d
 
 
 def geodesic_path(a: tuple[float, float], b: tuple[float, float], step_m: float) -> np.ndarray:
-    """Lon/lat vertices of the geodesic a -> b, at most ``step_m`` apart (ends included)."""
+    """Lon/lat vertices of the geodesic a -> b, at most ``step_m`` apart, equally spaced (ends included).
+
+    Parameters
+    ----------
+    a, b : (float, float)
+        Start and end, (longitude, latitude) in degrees (WGS 84).
+    step_m : float
+        Largest spacing of the vertices along the geodesic, metres.
+
+    Returns
+    -------
+    ndarray (k, 2)
+        Longitude, latitude in degrees; the first row is ``a``, the last ``b`` (k >= 2).
+    """
     d = float(GEOD.inv(a[0], a[1], b[0], b[1])[2])
     n = max(0, int(np.ceil(d / step_m)) - 1)
     mid = GEOD.npts(a[0], a[1], b[0], b[1], n) if n else []
@@ -333,6 +689,18 @@ def rhumb_path(a: tuple[float, float], b: tuple[float, float], n: int) -> np.nda
     Hand-written because pyproj has no loxodrome: on the ellipsoid, a rhumb line is linear in
     longitude against isometric latitude, which is the Mercator northing (EPSG:3395 scaled), so the
     points are interpolated in World Mercator and transformed back (an exact conversion).
+
+    Parameters
+    ----------
+    a, b : (float, float)
+        Start and end, (longitude, latitude) in degrees (WGS 84).
+    n : int
+        Number of vertices, ends included (n >= 2), equally spaced in Mercator coordinates.
+
+    Returns
+    -------
+    ndarray (n, 2)
+        Longitude, latitude in degrees; the first row is ``a``, the last ``b`` (to rounding).
     """
     t = Transformer.from_crs(WGS84, CRS.from_epsg(3395), always_xy=True)
     (x0, x1), (y0, y1) = t.transform([a[0], b[0]], [a[1], b[1]])

@@ -21,8 +21,20 @@ _SINGLE = {"Point", "LineString", "LinearRing", "Polygon"}
 def parts(geom: BaseGeometry | None, kind: str | None = None) -> list[BaseGeometry]:
     """The non-empty single-part geometries of ``geom``, nested collections flattened.
 
-    ``kind`` keeps only one type: "Point", "LineString" (LinearRings are returned as LineStrings) or
-    "Polygon". ``shapely.make_valid`` may return e.g. GeometryCollection(MultiPolygon, LineString).
+    ``shapely.make_valid`` may return e.g. GeometryCollection(MultiPolygon, LineString): this takes it apart.
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS (None and empty give no parts).
+    kind : {"Point", "LineString", "Polygon"}, optional
+        Keep only parts of this type (LinearRings count as LineStrings); None keeps every part.
+
+    Returns
+    -------
+    list of shapely geometry
+        Points, LineStrings (a LinearRing returned as a LineString) and Polygons, in the order GEOS stores them,
+        coordinates unchanged.
     """
     if geom is None or geom.is_empty:
         return []
@@ -33,17 +45,54 @@ def parts(geom: BaseGeometry | None, kind: str | None = None) -> list[BaseGeomet
 
 
 def lines(geom: BaseGeometry | None) -> list[LineString]:
+    """The line parts of ``geom`` (:func:`parts` of kind "LineString").
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS.
+
+    Returns
+    -------
+    list of LineString
+        Rings included as LineStrings; coordinates unchanged.
+    """
     return parts(geom, "LineString")
 
 
 def polygons(geom: BaseGeometry | None) -> list[Polygon]:
+    """The polygon parts of ``geom`` (:func:`parts` of kind "Polygon").
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS.
+
+    Returns
+    -------
+    list of Polygon
+        Coordinates unchanged.
+    """
     return parts(geom, "Polygon")
 
 
 def label_spot(geom: BaseGeometry, box: tuple[float, float, float, float], *, tolerance: float) -> Point | None:
-    """Where a polygon's label goes inside ``box`` (minx, miny, maxx, maxy): the pole of inaccessibility
-    (``shapely.ops.polylabel``, to ``tolerance`` in the geometry's units) of its largest part in the box; None
-    when no part lies in the box."""
+    """Where a polygon's label goes inside a box: the pole of inaccessibility of its largest part in the box.
+
+    Parameters
+    ----------
+    geom : Polygon or MultiPolygon
+        The area to label, in any CRS (the map's).
+    box : (float, float, float, float)
+        (minx, miny, maxx, maxy) of what is shown, in ``geom``'s CRS.
+    tolerance : float
+        Precision of ``shapely.ops.polylabel``, in ``geom``'s units.
+
+    Returns
+    -------
+    Point or None
+        In ``geom``'s CRS; None when no part of ``geom`` lies in the box.
+    """
     from shapely.ops import polylabel
 
     visible = polygons(shapely.clip_by_rect(geom, *box))
@@ -51,15 +100,52 @@ def label_spot(geom: BaseGeometry, box: tuple[float, float, float, float], *, to
 
 
 def multiline(geom: BaseGeometry | None) -> MultiLineString:
+    """The line parts of ``geom`` as one MultiLineString (:func:`lines`).
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS.
+
+    Returns
+    -------
+    MultiLineString
+        Empty when ``geom`` has no line part; coordinates unchanged.
+    """
     return MultiLineString(lines(geom))
 
 
 def multipolygon(geom: BaseGeometry | None) -> MultiPolygon:
+    """The polygon parts of ``geom`` as one MultiPolygon (:func:`polygons`).
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS.
+
+    Returns
+    -------
+    MultiPolygon
+        Empty when ``geom`` has no polygon part; coordinates unchanged (overlapping parts are not dissolved).
+    """
     return MultiPolygon(polygons(geom))
 
 
 def merged(geom: BaseGeometry | None, min_length: float = 0.0) -> list[LineString]:
-    """The line parts of ``geom`` joined end to end where they touch (``linemerge``), longer than ``min_length``."""
+    """The line parts of ``geom`` joined end to end where they touch (``shapely.ops.linemerge``).
+
+    Parameters
+    ----------
+    geom : shapely geometry or None
+        Any geometry, in any CRS; its non-line parts are ignored.
+    min_length : float
+        Only merged lines longer than this (strictly) are returned, in ``geom``'s units.
+
+    Returns
+    -------
+    list of LineString
+        In ``geom``'s CRS; empty when it has no line part.
+    """
     ls = lines(geom)
     if not ls:
         return []
@@ -67,7 +153,20 @@ def merged(geom: BaseGeometry | None, min_length: float = 0.0) -> list[LineStrin
 
 
 def oriented(line: LineString, start: Point) -> LineString:
-    """``line`` reversed if its last vertex is nearer to ``start`` than its first."""
+    """``line`` running away from ``start``: reversed if its last vertex is nearer to ``start`` than its first.
+
+    Parameters
+    ----------
+    line : LineString
+        Any CRS (planar distances decide).
+    start : Point
+        In ``line``'s CRS.
+
+    Returns
+    -------
+    LineString
+        ``line`` itself, or a reversed copy (a tie keeps it as it is).
+    """
     a, b = Point(line.coords[0]), Point(line.coords[-1])
     return LineString(line.coords[::-1]) if b.distance(start) < a.distance(start) else line
 
@@ -75,7 +174,19 @@ def oriented(line: LineString, start: Point) -> LineString:
 def reversals(line: LineString, max_turn_deg: float = 170.0, min_segment: float = 1e-6) -> int:
     """How many vertices of ``line`` turn it by more than ``max_turn_deg`` (the line doubles back there).
 
-    Segments shorter than ``min_segment`` (coordinate units) are skipped: they have no direction.
+    Parameters
+    ----------
+    line : LineString
+        Any CRS (planar directions).
+    max_turn_deg : float
+        Turns sharper than this count, degrees (180: straight back).
+    min_segment : float
+        Segments shorter than this (``line``'s units) are skipped: they have no direction.
+
+    Returns
+    -------
+    int
+        The number of such vertices (0 for a line of fewer than two segments).
     """
     xy = shapely.get_coordinates(line)
     d = np.diff(xy, axis=0)
@@ -88,20 +199,49 @@ def reversals(line: LineString, max_turn_deg: float = 170.0, min_segment: float 
 
 
 def non_simple_lines(land, sea) -> list[str]:
-    """Names of the boundary lines that are not simple (cross or touch themselves) or double back (turn by
-    more than 170 deg at a vertex, :func:`reversals`): the land boundary, the maritime
-    boundary, and the two joined at B as one line."""
+    """Names of the boundary lines that are not simple or double back.
+
+    A line fails when it is invalid, crosses or touches itself (``is_simple``), or turns by more than 170 deg at a
+    vertex (:func:`reversals`). Three lines are tested: the land boundary, the maritime boundary, and the two
+    joined at B as one line.
+
+    Parameters
+    ----------
+    land, sea : LineString
+        The land boundary (A -> B) and the maritime boundary (B seaward), in one CRS (the metric CRS); ``sea``
+        starts where ``land`` ends.
+
+    Returns
+    -------
+    list of str
+        Among "land_boundary", "maritime_boundary", "land + maritime", in that order; empty when all are simple.
+    """
     whole = LineString([*land.coords, *sea.coords[1:]])
     return [name for name, g in (("land_boundary", land), ("maritime_boundary", sea), ("land + maritime", whole))
             if not (g.is_valid and g.is_simple) or reversals(g)]
 
 
 def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndarray:
-    """For each point of ``xy`` (n, 2): +1 if it lies left of ``line`` (looking along it), -1 right, 0 on it.
+    """Which side of ``line`` each point lies on: +1 left (looking along it), -1 right, 0 on it.
 
     The side is the sign of the cross product of the line's direction at the nearest point (over
-    ``step`` metres either side) with the vector to the point; beyond the ends the end directions
+    ``step`` either side) with the vector to the point; beyond the ends the end directions
     extend the line.
+
+    Parameters
+    ----------
+    xy : array_like (n, 2) or (2,)
+        Points, in ``line``'s CRS (the metric CRS).
+    line : LineString
+        The dividing line, oriented.
+    step : float
+        Half-length (``line``'s units, metres in the metric CRS) over which the direction at the nearest point is
+        taken.
+
+    Returns
+    -------
+    ndarray (n,) of int
+        +1, -1 or 0 for each point.
     """
     xy = np.atleast_2d(np.asarray(xy, float))
     s = shapely.line_locate_point(line, shapely.points(xy))
@@ -134,8 +274,17 @@ def side_code(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Ridges:
-    """Voronoi ridges between sites: ``vertices`` (k, 2); ``edges`` (m, 2) vertex indices of each ridge;
-    ``sites`` (m, 2) indices of the two sites each ridge separates."""
+    """Voronoi ridges between sites, as finite segments (:func:`voronoi_ridges`), in the sites' CRS.
+
+    Attributes
+    ----------
+    vertices : ndarray (k, 2)
+        The ridges' end points, float64, in the sites' coordinates.
+    edges : ndarray (m, 2) of int
+        Indices into ``vertices`` of each ridge's two ends.
+    sites : ndarray (m, 2) of int
+        Indices into the sites of the two sites each ridge separates (equidistant from both).
+    """
 
     vertices: np.ndarray
     edges: np.ndarray
@@ -148,7 +297,7 @@ class Ridges:
 
 
 def voronoi_ridges(sites: np.ndarray, *, far_m: float) -> Ridges:
-    """The Voronoi ridges between ``sites`` (n, 2) as finite segments, with the pair of sites each separates.
+    """The Voronoi ridges between ``sites`` as finite segments, with the pair of sites each separates.
 
     The ridges are the duals of the edges of the Delaunay triangulation (``scipy.spatial.Delaunay``, Qhull):
     the ridge of edge (i, j) joins the circumcentres of the two triangles sharing it. Building them from the
@@ -157,6 +306,18 @@ def voronoi_ridges(sites: np.ndarray, *, far_m: float) -> Ridges:
     ``far_m`` beyond its finite end. Exactly collinear sites (the points of a straight coast) have no
     triangulation: four far sites are added for them, and their ridges dropped. Co-circular sites give
     zero-length ridges, which are kept.
+
+    Parameters
+    ----------
+    sites : array_like (n, 2)
+        Planar points (the metric CRS, m); distinct.
+    far_m : float
+        How far beyond its finite end a ridge that runs to infinity is cut, in the sites' units (m).
+
+    Returns
+    -------
+    Ridges
+        In the sites' coordinates; ``Ridges.sites`` index into ``sites``.
     """
     sites = np.asarray(sites, float)
     centre = 0.5 * (sites.min(axis=0) + sites.max(axis=0))
@@ -245,17 +406,35 @@ def _tiles(xy: np.ndarray, idx: np.ndarray, max_sites: int, box: tuple[float, fl
 
 
 def local_voronoi_ridges(sites: np.ndarray, *, reach_m: float, max_sites: int, far_m: float) -> Ridges:
-    """The Voronoi ridges between ``sites``, exact wherever the nearest site is within ``reach_m`` (e.g. inside
-    a river whose half-width is below ``reach_m``), computed in tiles of at most ``max_sites`` sites.
+    """The Voronoi ridges between ``sites``, exact wherever the nearest site is within ``reach_m``, computed in tiles.
 
     Qhull's time grows faster than linearly on points along near-parallel curves (densified banks): about
-    2.6x per doubling at 100k points. So the sites are split into boxes (median splits) and each box's ridges
-    are computed from its sites and every site within ``reach_m`` + 1 m of it, then clipped to the box. At a
-    point of the box whose nearest site is within ``reach_m``, every site that decides the diagram there is in
-    that subset, so its ridges there are the true ones. A ridge crossing a box edge is cut there on both sides
-    of the edge at the same point: the crossing is computed from the two sites' bisector and the edge alone,
-    so both boxes give it bit for bit and the pieces join exactly. Ridges elsewhere (far from every site) may
-    differ from the full diagram's. With few sites this is :func:`voronoi_ridges`.
+    2.6x per doubling at 100k points. So the sites are split into boxes (median splits) of at most ``max_sites``
+    sites, and each box's ridges are computed from its sites and every site within ``reach_m`` + 1 m of it, then
+    clipped to the box. At a point of the box whose nearest site is within ``reach_m`` (e.g. inside a river whose
+    half-width is below it), every site that decides the diagram there is in that subset, so its ridges there are
+    the true ones. A ridge crossing a box edge is cut there on both sides of the edge at the same point: the
+    crossing is computed from the two sites' bisector and the edge alone, so both boxes give it bit for bit and
+    the pieces join exactly. Ridges elsewhere (far from every site) may differ from the full diagram's. With few
+    sites this is :func:`voronoi_ridges`.
+
+    Parameters
+    ----------
+    sites : array_like (n, 2)
+        Planar points (the metric CRS, m); distinct.
+    reach_m : float
+        The ridges are exact where the nearest site is at most this far (m).
+    max_sites : int
+        Largest number of sites in one box (``land.voronoi_tile_sites``).
+    far_m : float
+        With at most ``max_sites`` sites: as :func:`voronoi_ridges`. In tiles, each box cuts its infinite ridges
+        beyond the box and its reach instead.
+
+    Returns
+    -------
+    Ridges
+        In the sites' coordinates; ``Ridges.sites`` index into ``sites`` (a ridge cut at box edges comes in
+        pieces that share their end vertices).
     """
     sites = np.asarray(sites, float)
     if len(sites) <= max_sites:
@@ -325,6 +504,11 @@ class Inside:
     GEOS's prepared point-in-area locator indexes a polygon's edges by their y-range, so for a polygon much
     wider than tall (a river running east-west) every query meets most edges: 17x slower on a 100k-vertex
     channel. The tests here swap x and y for such polygons (same answers) and use the prepared geometry.
+
+    Parameters
+    ----------
+    poly : Polygon or MultiPolygon
+        The area, in any planar CRS (the metric CRS); the queries are in the same CRS.
     """
 
     def __init__(self, poly: BaseGeometry):
@@ -334,21 +518,55 @@ class Inside:
         shapely.prepare(self.poly)
 
     def points(self, xy: np.ndarray) -> np.ndarray:
-        """Whether each point (n, 2) lies strictly inside."""
+        """Whether each point lies strictly inside the polygon (``shapely.contains_xy``).
+
+        Parameters
+        ----------
+        xy : array_like (n, 2)
+            Points, in the polygon's CRS.
+
+        Returns
+        -------
+        ndarray (n,) of bool
+            False on the boundary and outside.
+        """
         xy = np.atleast_2d(xy)
         i, j = (1, 0) if self.swap else (0, 1)
         return shapely.contains_xy(self.poly, xy[:, i], xy[:, j])
 
     def segments(self, segs: np.ndarray) -> np.ndarray:
-        """Whether each segment (m, 2, 2) lies inside (``shapely.contains``)."""
+        """Whether each segment lies inside the polygon (``shapely.contains``: no point outside, touching allowed).
+
+        Parameters
+        ----------
+        segs : ndarray (m, 2, 2)
+            Start and end of each segment, in the polygon's CRS.
+
+        Returns
+        -------
+        ndarray (m,) of bool
+        """
         return shapely.contains(self.poly, shapely.linestrings(segs[..., ::-1] if self.swap else segs))
 
 
 class Segments:
-    """The straight segments of a (multi)line with an STRtree, for nearest-point queries on many points.
+    """The straight segments of a (multi)line with a spatial index, for nearest-point queries on many points.
 
     GEOS's ``line_locate_point``/``line_interpolate_point`` walk a line from its start, so many queries on a
-    long line cost (points x vertices); the tree makes each query logarithmic.
+    long line cost (points x vertices); the index makes each query logarithmic.
+
+    Parameters
+    ----------
+    line : LineString or MultiLineString
+        Not empty; any planar CRS (the metric CRS). Queries are in the same CRS and its
+        units.
+
+    Attributes
+    ----------
+    a, b, d : ndarray (m, 2)
+        Start, end and direction (b - a) of every segment, part after part.
+    len2 : ndarray (m,)
+        Squared length of every segment.
     """
 
     def __init__(self, line: BaseGeometry):
@@ -383,7 +601,7 @@ class Segments:
         return self._tree
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For points ``xy`` (n, 2): (segment index, parameter t in [0, 1], nearest point (n, 2)), exact.
+        """The nearest point of the line to each of ``xy``, exactly (planar).
 
         The nearest point of the line lies on a segment with an end within d + L/2 of the query point (d: the
         distance to the best segment found, L: the longest segment). The k nearest segment ends (a k-d tree
@@ -391,6 +609,20 @@ class Segments:
         nearly every point, and exact distances to their segments decide; the few remaining points fall back
         to GEOS's STRtree search. (Hand-written because GEOS's nearest-segment search over long densified
         lines costs tens of microseconds per point, many times this.)
+
+        Parameters
+        ----------
+        xy : array_like (n, 2) or (2,)
+            Points, in the line's CRS.
+
+        Returns
+        -------
+        segment : ndarray (n,) of int
+            Index of the segment the nearest point lies on.
+        t : ndarray (n,)
+            Its parameter on that segment, in [0, 1] (a + t (b - a)).
+        nearest : ndarray (n, 2)
+            The nearest point, in the line's CRS.
         """
         xy = np.atleast_2d(np.asarray(xy, float))
         n = len(xy)
@@ -428,19 +660,54 @@ class Segments:
         return j, tt, self.a[j] + tt[:, None] * self.d[j]
 
     def at(self, j: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Points at parameter ``t`` (clipped to [0, 1]) on segments ``j``."""
+        """Points at parameter ``t`` (clipped to [0, 1]) on segments ``j``.
+
+        Parameters
+        ----------
+        j : ndarray (n,) of int
+            Segment indices (as :meth:`nearest` gives them).
+        t : ndarray (n,)
+            Parameters along those segments; values outside [0, 1] are clipped to the segment's ends.
+
+        Returns
+        -------
+        ndarray (n, 2)
+            In the line's CRS.
+        """
         t = np.clip(t, 0.0, 1.0)
         return self.a[j] + t[:, None] * self.d[j]
 
     def distances(self, xy: np.ndarray) -> np.ndarray:
-        """Exact planar distances from ``xy`` to the line."""
+        """Exact planar distances from points to the line (:meth:`nearest`).
+
+        Parameters
+        ----------
+        xy : array_like (n, 2) or (2,)
+            Points, in the line's CRS.
+
+        Returns
+        -------
+        ndarray (n,)
+            In the line's units (metres in the metric CRS; planar, not geodesic).
+        """
         _, _, q = self.nearest(xy)
         return np.linalg.norm(np.atleast_2d(xy) - q, axis=1)
 
 
 def faces_between(a: LineString, b: LineString) -> list[Polygon]:
-    """The faces enclosed between two lines that run the same way, closed by straight segments joining their
-    starts and their ends (noded where the lines cross; ``shapely.polygonize``)."""
+    """The faces enclosed between two lines that run the same way, closed by straight segments joining their starts
+    and their ends (noded where the lines cross; ``shapely.polygonize``).
+
+    Parameters
+    ----------
+    a, b : LineString
+        In one planar CRS (the metric CRS), oriented the same way (e.g. both downstream or both seaward).
+
+    Returns
+    -------
+    list of Polygon
+        In that CRS; empty when the lines enclose nothing (e.g. they coincide).
+    """
     ring = [a, b, LineString([a.coords[0], b.coords[0]]), LineString([a.coords[-1], b.coords[-1]])]
     noded = shapely.union_all([g for g in ring if g.length > 0])
     return polygons(shapely.polygonize(lines(noded)))

@@ -46,8 +46,25 @@ log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------- mouth
 def main_polygon(water: BaseGeometry) -> Polygon:
-    """The largest connected polygon of the water area; touching or overlapping parts are dissolved first,
-    disconnected others are logged and ignored."""
+    """The largest connected polygon of the water area.
+
+    Touching or overlapping parts are dissolved first; disconnected others are logged (a warning) and ignored.
+
+    Parameters
+    ----------
+    water : Polygon, MultiPolygon or GeometryCollection
+        The river's water area, metric CRS (m).
+
+    Returns
+    -------
+    Polygon
+        The largest part by planar area (metric), islands as holes.
+
+    Raises
+    ------
+    GeometryError
+        ("river") when ``water`` holds no polygon.
+    """
     parts = geometry.polygons(water)
     if not parts:
         raise GeometryError("river", f"the water area holds no polygon (it is {water.geom_type})")
@@ -105,6 +122,21 @@ def river_part(poly: Polygon, mouth: Mouth, snap_m: float) -> Polygon:
 
     The pieces whose boundary, apart from the closing lines, lies on the opening are sea-side; the largest
     other piece is the river.
+
+    Parameters
+    ----------
+    poly : Polygon
+        The main water polygon (:func:`main_polygon`), metric CRS (m).
+    mouth : Mouth
+        Its openings (:func:`find_mouth`): the closing line and the other openings cut it.
+    snap_m : float
+        Distance (m) within which water counts as touching land; the closing lines are extended by half of it
+        (at least 1 mm) to cut the polygon cleanly.
+
+    Returns
+    -------
+    Polygon
+        The river above its closing line(s) (metric), islands as holes; the largest piece by planar area.
     """
     cuts = [mouth.closing_line, *mouth.other_openings]
     blade = MultiLineString([_extended(c, max(0.5 * snap_m, 1e-3)) for c in cuts])
@@ -138,7 +170,18 @@ def islands(*, water: BaseGeometry, mouth: Mouth, snap_m: float) -> dict[int, Po
 
 
 def numbered_islands(poly: Polygon) -> dict[int, Polygon]:
-    """The holes of a water polygon as islands numbered from 1 in ring order (see :func:`islands`)."""
+    """The holes of a water polygon as islands numbered from 1 in ring order (see :func:`islands`).
+
+    Parameters
+    ----------
+    poly : Polygon
+        A water polygon, metric CRS (m); its holes are the islands.
+
+    Returns
+    -------
+    dict of int to Polygon
+        Island k -> the polygon of the k-th hole (``poly.interiors[k - 1]``), metric.
+    """
     return {k: Polygon(h) for k, h in enumerate(poly.interiors, start=1)}
 
 
@@ -193,6 +236,42 @@ def _cross_closing(a: np.ndarray, b: np.ndarray, c0: np.ndarray, c1: np.ndarray)
     return hit, a + np.nan_to_num(t)[:, None] * d
 
 
+def _ridges_inside(rid: geometry.Ridges, v_in: np.ndarray, shore: _Shore, water: geometry.Inside,
+                   openings: list[LineString]) -> np.ndarray:
+    """Indices of the ridges that lie in the water: both ends in it (``v_in``), crossing no bank or opening."""
+    ea, eb = rid.edges[:, 0], rid.edges[:, 1]
+    cand = np.flatnonzero(v_in[ea] & v_in[eb])
+    # both ends in the water: the ridge is in the water unless it crosses a bank or an opening. A bank is at
+    # least r = sqrt(R^2 - (s/2)^2) from a Voronoi vertex whose sites are R away (s: the largest spacing of
+    # shore points), so a ridge no longer than r_a + r_b that crosses no opening is inside; the few others
+    # are tested exactly (GEOS)
+    a, b = rid.vertices[ea[cand]], rid.vertices[eb[cand]]
+    sites = shore.xy
+    site = sites[rid.sites[cand, 0]]
+    nxt = shore.next
+    spacing = float(np.linalg.norm(sites[nxt >= 0] - sites[nxt[nxt >= 0]], axis=1).max())
+    clear = lambda v: np.sqrt(np.maximum(np.einsum("ij,ij->i", v - site, v - site) - spacing ** 2 / 4, 0))  # noqa: E731
+    short = np.linalg.norm(b - a, axis=1) <= clear(a) + clear(b)
+    for o in openings:
+        for o0, o1 in zip(shapely.get_coordinates(o)[:-1], shapely.get_coordinates(o)[1:]):
+            short &= ~_cross_closing(a, b, o0, o1)[0]
+    exact = ~short
+    keep = short.copy()
+    keep[exact] = water.segments(np.stack([a[exact], b[exact]], axis=1))
+    return cand[keep]
+
+
+def _ridges_out_through(rid: geometry.Ridges, v_in: np.ndarray, closing_line: LineString
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, crossing points) of the ridges with one end in the water that cross the closing line: the axis
+    leaves the river there."""
+    ea, eb = rid.edges[:, 0], rid.edges[:, 1]
+    one = np.flatnonzero(v_in[ea] != v_in[eb])
+    c0, c1 = (np.asarray(c, float) for c in closing_line.coords)
+    hit, where = _cross_closing(rid.vertices[ea[one]], rid.vertices[eb[one]], c0, c1)
+    return one[hit], where[hit]
+
+
 class _Axis:
     """The medial-axis graph: edges (node pairs), their length, width, shore labels and generator sites."""
 
@@ -213,31 +292,9 @@ class _Axis:
                                             far_m=2 * reach + mouth.closing_line.length)
         water = geometry.Inside(poly)
         v_in = water.points(rid.vertices)
+        inside = _ridges_inside(rid, v_in, self.shore, water, openings)
+        cross, where = _ridges_out_through(rid, v_in, mouth.closing_line)
         ea, eb = rid.edges[:, 0], rid.edges[:, 1]
-        cand = np.flatnonzero(v_in[ea] & v_in[eb])
-        # both ends in the water: the ridge is in the water unless it crosses a bank or an opening. A bank is at
-        # least r = sqrt(R^2 - (s/2)^2) from a Voronoi vertex whose sites are R away (s: the largest spacing of
-        # shore points), so a ridge no longer than r_a + r_b that crosses no opening is inside; the few others
-        # are tested exactly (GEOS)
-        a, b = rid.vertices[ea[cand]], rid.vertices[eb[cand]]
-        site = sites[rid.sites[cand, 0]]
-        nxt = self.shore.next
-        spacing = float(np.linalg.norm(sites[nxt >= 0] - sites[nxt[nxt >= 0]], axis=1).max())
-        clear = lambda v: np.sqrt(np.maximum(np.einsum("ij,ij->i", v - site, v - site) - spacing ** 2 / 4, 0))  # noqa: E731
-        short = np.linalg.norm(b - a, axis=1) <= clear(a) + clear(b)
-        for o in openings:
-            for o0, o1 in zip(shapely.get_coordinates(o)[:-1], shapely.get_coordinates(o)[1:]):
-                short &= ~_cross_closing(a, b, o0, o1)[0]
-        exact = ~short
-        keep = short.copy()
-        keep[exact] = water.segments(np.stack([a[exact], b[exact]], axis=1))
-        inside = cand[keep]
-        # one end in the water and the ridge crosses the closing line: the axis leaves the river there
-        one = np.flatnonzero(v_in[ea] != v_in[eb])
-        c0, c1 = (np.asarray(c, float) for c in mouth.closing_line.coords)
-        hit, where = _cross_closing(rid.vertices[ea[one]], rid.vertices[eb[one]], c0, c1)
-        cross = one[hit]
-        where = where[hit]
         n_v = len(rid.vertices)
         # nodes: Voronoi vertices, then one new node per crossing
         inner = np.where(v_in[ea[cross]], ea[cross], eb[cross])
@@ -278,22 +335,39 @@ def middle_line(*, water: BaseGeometry, mouth: Mouth, bank_densify_m: float, sna
 
     Parameters
     ----------
-    water, mouth
-        Metric water area and its :func:`find_mouth`.
+    water : Polygon or MultiPolygon
+        The river's water area, metric CRS (m), islands as holes.
+    mouth : Mouth
+        Its mouth (:func:`find_mouth`); the line ends on ``mouth.closing_line``.
     bank_densify_m : float
-        Spacing of the shore points (the line's accuracy is a small fraction of it on smooth banks).
+        Spacing (m) of the shore points (the line's accuracy is a small fraction of it on smooth banks).
     snap_m : float
-        As in :func:`find_mouth`.
+        Distance (m) within which water counts as touching land, as in :func:`find_mouth`.
     width_exponent : float
-        p in the edge cost; 0 makes the shortest path the main channel.
+        p in the edge cost length x (median width / width)^p, or x (max depth / depth)^p with ``depth_at``;
+        0 makes the shortest path the main channel.
     depth_at : callable, optional
-        (n, 2) metric points -> depths (m); when given the main channel is the deepest.
+        (n, 2) metric points -> depths (m, positive down; NaN where unknown); when given the main channel is the
+        deepest.
     min_depth_m : float
-        Depths below this count as this in the cost.
+        Depths (m) below this, or unknown, count as this in the cost.
     simplify_m : float
-        Optional Douglas-Peucker tolerance for the result.
+        Douglas-Peucker tolerance (m) for the result; 0: none.
     tile_sites : int
         Above this many shore points the Voronoi diagram is computed in tiles (same result, linear time).
+
+    Returns
+    -------
+    MiddleLine
+        The line (metric, upstream -> its crossing of the closing line), the island choices (which side the main
+        channel passes each island on, widths in m, depths in m), the number of shore points, and the worst
+        equidistance error (m, :func:`equidistance_error`).
+
+    Raises
+    ------
+    GeometryError
+        ("river") when the closing line does not touch the water, the medial axis does not reach it, or its graph
+        is disconnected between the mouth and upstream.
     """
     poly = main_polygon(water)
     if not poly.intersects(mouth.closing_line.buffer(snap_m)):
@@ -376,9 +450,24 @@ def _local_distance(xy: np.ndarray, site: np.ndarray, shore: _Shore) -> np.ndarr
 
 
 def equidistance_error(ax: _Axis, path: np.ndarray) -> float:
-    """Worst |d(shore of one site) - d(shore of the other)| at the vertices of the path's ridges, distances to
-    the shore polylines around each ridge's two sites. The first half-width from the upstream end is left out:
-    the axis forks to the corners of the upstream cap there."""
+    """How far the middle line is from equidistant between its two shores.
+
+    Worst |d(shore of one site) - d(shore of the other)| at the vertices of the path's ridges, distances to the
+    shore polylines around each ridge's two sites. The first half-width from the upstream end is left out: the
+    axis forks to the corners of the upstream cap there.
+
+    Parameters
+    ----------
+    ax : _Axis
+        The medial-axis graph of :func:`middle_line` (metric).
+    path : ndarray of int
+        Node indices of the main channel along ``ax``, as :func:`middle_line` found it (upstream first).
+
+    Returns
+    -------
+    float
+        Metres (planar, metric CRS); 0 when no vertex is past the first half-width.
+    """
     key, steps = ax.edge_keys(path)
     order = np.argsort(key)
     edge = order[np.searchsorted(key, steps, sorter=order)]
@@ -668,11 +757,38 @@ def channel_lines(*, water: BaseGeometry, land: BaseGeometry, depth: DepthGrid |
 
 def land_boundary(*, channel: ChannelLines, station_m: float, tripoint: Point, other_station_m: float | None,
                   junction: Point | None, junction_id: str) -> LandBoundary:
-    """The land boundary: the channel line in use from the tripoint (at ``station_m`` along it) to the closing
-    line, then straight on to ``junction`` (the treaty mouth point) when one is given.
+    """The land boundary: the channel line in use from the tripoint to the closing line, then on to the junction.
 
-    ``other_station_m`` is where the perpendicular meets the other channel line; that line's part from there
-    to the closing line is returned too, for comparison.
+    The channel line in use is cut at ``station_m`` and starts exactly at ``tripoint``; where ``junction`` (the
+    treaty mouth point B) is given and off the line's end, a straight segment joins it.
+
+    Parameters
+    ----------
+    channel : ChannelLines
+        Stage 2's result (metric CRS); ``channel.line_in_use`` is followed.
+    station_m : float
+        Where A lies along the line in use, planar metres from its upstream end.
+    tripoint : Point
+        A (metric): the first vertex of the result.
+    other_station_m : float or None
+        Where A's construction meets the other channel line (planar m along it); None: the other line's point
+        nearest to ``tripoint``.
+    junction : Point or None
+        The treaty mouth point B (metric), where the maritime boundary starts; None: the crossing of the closing
+        line is the junction.
+    junction_id : str
+        Its label ("B", or the rule that computed it); "" when there is none.
+
+    Returns
+    -------
+    LandBoundary
+        The line A -> closing line (-> B), both channel lines from A's station to the closing line (metric),
+        the crossing of the closing line, the junction and its label.
+
+    Raises
+    ------
+    GeometryError
+        ("points") when ``station_m`` is at or beyond the end of the line in use (A at or below the mouth).
     """
     line = channel.line_in_use
     if station_m >= line.length:

@@ -102,7 +102,37 @@ def median_line(*, base: Baselines, sides: tuple[str, str], start: Point, reach_
     """The raw Voronoi median line between the two baselines near ``start``, oriented seaward.
 
     Baseline points within ``reach_m`` of ``start`` are the sites; a point on both baselines (the shared end
-    of the two halves of the closing line) is equidistant by definition and seeds neither side.
+    of the two halves of the closing line) is equidistant by definition and seeds neither side. Of the ridges
+    separating the two sides that touch the sea, the merged line nearest to ``start`` is taken.
+
+    Parameters
+    ----------
+    base : Baselines
+        The sea and each side's baseline (metric CRS, m).
+    sides : (str, str)
+        The two state codes (keys of ``base.baseline``).
+    start : Point
+        Where the line should start (metric): the channel line's crossing of the closing line.
+    reach_m : float
+        Radius (m) around ``start`` of the baseline points used.
+    step_m : float
+        Spacing (m) of the baseline points.
+    fine_step_m : float
+        Spacing (m) of the baseline points within ``fine_radius_m`` of ``start``.
+    fine_radius_m : float
+        Radius (m) of the finer spacing; 0: none.
+
+    Returns
+    -------
+    LineString
+        Metric, oriented away from ``start`` (planar; not yet cut at the breadth, nor begun exactly at
+        ``start``: :func:`from_start`).
+
+    Raises
+    ------
+    GeometryError
+        ("coast") when no line between the two coasts lies in the sea, or the nearest passes farther than
+        2 x ``step_m`` from ``start``.
     """
     reach = start.buffer(reach_m)
     pts, labels = [], []
@@ -136,7 +166,21 @@ def median_line(*, base: Baselines, sides: tuple[str, str], start: Point, reach_
 
 
 def from_start(line: LineString, start: Point) -> LineString:
-    """``line`` seaward of its point nearest to ``start``, beginning exactly at ``start``."""
+    """``line`` seaward of its point nearest to ``start``, beginning exactly at ``start``.
+
+    Parameters
+    ----------
+    line : LineString
+        Metric CRS (m), oriented seaward.
+    start : Point
+        Metric; its projection on ``line`` (planar) is where the result is cut.
+
+    Returns
+    -------
+    LineString
+        Metric: ``start``, then ``line``'s vertices past the cut (the cut point itself is replaced by ``start``
+        unless they are within 1e-9 m).
+    """
     s0 = line.project(start)
     rest = substring(line, s0, line.length)
     coords = [start.coords[0], *rest.coords[1:]] if Point(rest.coords[0]).distance(start) > 1e-9 else rest.coords
@@ -144,8 +188,22 @@ def from_start(line: LineString, start: Point) -> LineString:
 
 
 def nearer_distance(xy: np.ndarray, index: dict[str, geometry.Segments], geo: Geodesy) -> np.ndarray:
-    """Geodesic distance (m) from each metric point to the nearer of the baselines (indexed by
-    :class:`pipeline.geometry.Segments`)."""
+    """Geodesic distance from each metric point to the nearer of the baselines.
+
+    Parameters
+    ----------
+    xy : array_like (n, 2)
+        Points, metric CRS (m).
+    index : dict of str to pipeline.geometry.Segments
+        Each side's baseline (metric), indexed.
+    geo : Geodesy
+        The run's metric CRS and datum path.
+
+    Returns
+    -------
+    ndarray (n,)
+        Metres on WGS 84 (:meth:`Geodesy.distance_to_line`).
+    """
     return np.minimum.reduce([geo.distance_to_line(xy, seg)[0] for seg in index.values()])
 
 
@@ -156,6 +214,29 @@ def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo
     Distances are computed for vertices every ``step_m`` at once, then for 1,000 points within the bracketing
     interval, and the crossing is interpolated linearly between the two samples around it (error far
     below a millimetre: the distance is smooth at that scale).
+
+    Parameters
+    ----------
+    line : LineString
+        Metric CRS (m), starting near the coast and running seaward.
+    index : dict of str to pipeline.geometry.Segments
+        Each side's baseline (metric), indexed.
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    breadth_m : float
+        The territorial sea's breadth, metres on WGS 84.
+    step_m : float
+        Spacing (m, planar along ``line``) of the first, coarse samples.
+
+    Returns
+    -------
+    LineString
+        Metric: ``line`` from its start to the point at ``breadth_m`` from the nearer baseline.
+
+    Raises
+    ------
+    GeometryError
+        ("coast") when the line never gets ``breadth_m`` from the baselines within the data (or starts beyond it).
     """
     ss = np.append(np.arange(0.0, line.length, step_m), line.length)
     d = nearer_distance(shapely.get_coordinates(shapely.line_interpolate_point(line, ss)), index, geo)
@@ -174,9 +255,31 @@ def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo
 # ---------------------------------------------------------------------------------------------- limits
 def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy
                 ) -> dict[str, BaseGeometry]:
-    """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, within the sea, each
-    vertex then moved along the line from its nearest baseline point so that its distance is ``breadth_m`` on
-    the ellipsoid (:func:`scale_corrected`)."""
+    """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, corrected to the ellipsoid.
+
+    The buffer boundary is drawn in the metric CRS, each vertex then moved along the line from its nearest
+    baseline point so that its distance is ``breadth_m`` on the ellipsoid (:func:`scale_corrected`), and kept
+    within the sea.
+
+    Parameters
+    ----------
+    base : Baselines
+        The sea and each side's baseline (metric CRS, m).
+    sides : (str, str)
+        The two state codes.
+    breadth_m : float
+        The territorial sea's breadth, metres (on WGS 84 after the correction).
+    quad_segs : int
+        Segments per quarter circle of the buffers (``maritime.buffer_quad_segs``).
+    geo : Geodesy
+        The run's metric CRS (its point scale corrects the buffers).
+
+    Returns
+    -------
+    dict of str to geometry
+        Side -> its limit line(s) in the sea (metric; LineString or MultiLineString), on both sides of any
+        boundary (:func:`territorial_limits` keeps each side's own).
+    """
     # the union of the parts' buffers, not the buffer of the multi-part line: the same area, but GEOS takes
     # minutes on a coastline in hundreds of pieces (a staircase water edge crossing it) and < 1 s this way
     out = {}
@@ -187,13 +290,27 @@ def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, qu
 
 
 def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -> BaseGeometry:
-    """``limit`` (a buffer boundary of ``baseline`` drawn in the metric CRS) with each vertex moved along the
-    line from its nearest baseline point by the projection's mean point scale along that line.
+    """A buffer boundary drawn in the metric CRS, moved so that its distance to the baseline is right on the ellipsoid.
 
-    A buffer of radius r in a conformal projection is r / k on the ellipsoid, k the point scale along the way
-    (1 + 10-60 ppm in the local transverse Mercator at 12 nmi from its centre: 0.2-1.5 m over 22 km); the
-    distance from the nearest baseline point is multiplied by k averaged with Simpson's rule over the two
-    ends and the middle. Hand-written: GEOS buffers in the plane, and no library buffers on the ellipsoid.
+    Each vertex is moved along the line from its nearest baseline point by the projection's mean point scale
+    along that line. A buffer of radius r in a conformal projection is r / k on the ellipsoid, k the point scale
+    along the way (1 + 10-60 ppm in the local transverse Mercator at 12 nmi from its centre: 0.2-1.5 m over
+    22 km); the distance from the nearest baseline point is multiplied by k averaged with Simpson's rule over the
+    two ends and the middle. Hand-written: GEOS buffers in the plane, and no library buffers on the ellipsoid.
+
+    Parameters
+    ----------
+    limit : shapely geometry
+        The buffer's boundary, metric CRS (m).
+    baseline : shapely geometry
+        The (multi)line it buffers, metric.
+    geo : Geodesy
+        The run's metric CRS (:meth:`Geodesy.point_scale`).
+
+    Returns
+    -------
+    shapely geometry
+        ``limit`` with every vertex moved (same type, metric).
     """
     seg = geometry.Segments(baseline)
 
@@ -207,8 +324,24 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
 
 def territorial_limits(*, lines: dict[str, BaseGeometry], sides: tuple[str, str], divider: LineString
                        ) -> dict[str, MultiLineString]:
-    """Each side's outer limit: its full limit line (:func:`limit_lines`) kept on its own side of ``divider``
-    (the boundary in use continued seaward; the first side lies to its left). Metric in, metric out."""
+    """Each side's outer limit: its full limit line (:func:`limit_lines`) kept on its own side of ``divider``.
+
+    Pieces of 1 m or less (planar) are dropped; the rest are merged where they touch.
+
+    Parameters
+    ----------
+    lines : dict of str to geometry
+        Side -> its full limit line (metric CRS, m).
+    sides : (str, str)
+        The two state codes; the first side's limit is kept left of ``divider``, the second's right.
+    divider : LineString
+        The boundary in use continued seaward (metric), oriented seaward.
+
+    Returns
+    -------
+    dict of str to MultiLineString
+        Side -> its limit (metric); empty when none of it lies on its side.
+    """
     out = {}
     for k, side in enumerate(sides):
         keep = []
@@ -224,7 +357,26 @@ def territorial_limits(*, lines: dict[str, BaseGeometry], sides: tuple[str, str]
 
 def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry | geometry.Segments, geo: Geodesy, breadth_m: float,
                   n_points: int) -> float:
-    """Worst |geodesic distance to ``baseline`` - ``breadth_m``| over ``n_points`` spread along ``limit``."""
+    """How far a limit is from lying at ``breadth_m`` from its baseline, measured on the ellipsoid.
+
+    Parameters
+    ----------
+    limit : shapely geometry
+        The limit's line(s), metric CRS (m).
+    baseline : shapely geometry or pipeline.geometry.Segments
+        The baseline it was drawn from (metric), or its index.
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    breadth_m : float
+        The territorial sea's breadth, metres.
+    n_points : int
+        Points checked, spread along ``limit`` in proportion to each part's length (at least 2 per part).
+
+    Returns
+    -------
+    float
+        Worst |geodesic distance to ``baseline`` - ``breadth_m``|, metres; NaN for an empty limit.
+    """
     parts = geometry.lines(limit)
     total = sum(p.length for p in parts)
     if total == 0:
@@ -238,12 +390,30 @@ def limit_error_m(*, limit: BaseGeometry, baseline: BaseGeometry | geometry.Segm
 # --------------------------------------------------------------------------------------- agreed line
 def agreed_line(*, start: tuple[str, Point], points: list[tuple[str, tuple[float, float]]], kinds: list[str],
                 geo: Geodesy, step_m: float) -> tuple[LineString, tuple[AgreedSegment, ...]]:
-    """The agreed line from ``start`` (id, metric point) through ``points`` ((id, (lon, lat)) WGS 84, the last
-    the end point), each segment a geodesic or a rhumb line as ``kinds`` says ("geodesic" for all when
-    empty), with vertices at most ``step_m`` apart so it stays that line in any viewer.
+    """The agreed line from ``start`` through ``points``, each segment a geodesic or a rhumb line.
 
-    Returns the whole line (metric) and its segments, each with its geodesic length (m, along the line as
-    drawn) and initial azimuth (deg).
+    Vertices are at most ``step_m`` apart, so the line stays that line in any viewer.
+
+    Parameters
+    ----------
+    start : (str, Point)
+        Id and point (metric CRS) of the line's start: the mouth point B, or the crossing of the closing line.
+    points : list of (str, (float, float))
+        Id and (longitude, latitude) in degrees (WGS 84) of each further point, the last the end point.
+    kinds : list of str
+        "geodesic" or "rhumb" for each segment, in order; empty: every segment a geodesic.
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    step_m : float
+        Largest spacing of the vertices, metres along the line.
+
+    Returns
+    -------
+    line : LineString
+        The whole line, metric.
+    segments : tuple of AgreedSegment
+        One per segment: its ends' ids, kind, line (metric), geodesic length of the line as drawn (m, WGS 84)
+        and initial azimuth (deg from true north, [0, 360)).
     """
     ids = [start[0]] + [p[0] for p in points]
     lls = [geo.point_lonlat(start[1])] + [p[1] for p in points]
@@ -266,7 +436,24 @@ def agreed_line(*, start: tuple[str, Point], points: list[tuple[str, tuple[float
 
 
 def extended(line: LineString, *, geo: Geodesy, length_m: float, step_m: float) -> LineString:
-    """``line`` continued past its end along the geodesic of its last segment, by ``length_m``."""
+    """``line`` continued past its end along the geodesic of its last segment.
+
+    Parameters
+    ----------
+    line : LineString
+        Metric CRS (m).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    length_m : float
+        How far past the end, metres on WGS 84.
+    step_m : float
+        Largest spacing (m) of the added vertices.
+
+    Returns
+    -------
+    LineString
+        Metric: ``line``'s vertices, then the continuation's.
+    """
     (x0, y0), (x1, y1) = line.coords[-2], line.coords[-1]
     (lon0, lat0), (lon1, lat1) = geo.metric_to_lonlat(np.array([[x0, y0], [x1, y1]]))
     az = GEOD.inv(lon0, lat0, lon1, lat1)[1] + 180.0   # forward azimuth at the end point
@@ -276,7 +463,21 @@ def extended(line: LineString, *, geo: Geodesy, length_m: float, step_m: float) 
 
 
 def crossings(*, line: LineString, limits: dict[str, BaseGeometry]) -> dict[str, Point | None]:
-    """The first point where ``line`` meets each side's limit (None where it does not)."""
+    """The first point where ``line`` meets each side's limit.
+
+    Parameters
+    ----------
+    line : LineString
+        Metric CRS (m), from its start seaward.
+    limits : dict of str to geometry
+        Side -> its limit line(s), metric.
+
+    Returns
+    -------
+    dict of str to Point or None
+        Side -> the crossing reached first along ``line`` (metric); None where ``line`` meets that limit in no
+        point.
+    """
     out: dict[str, Point | None] = {}
     for side, limit in limits.items():
         x = geometry.parts(line.intersection(limit), "Point")
@@ -286,8 +487,29 @@ def crossings(*, line: LineString, limits: dict[str, BaseGeometry]) -> dict[str,
 
 def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divider: LineString,
                   equidistance_divider: LineString, sides: tuple[str, str], geo: Geodesy) -> tuple[AreaPiece, ...]:
-    """The faces between the agreed and the equidistance line (closed by straight segments at both ends),
-    each with its geodesic area and the state it falls to under either line."""
+    """The faces between the agreed and the equidistance line, each with its geodesic area and the state it falls to
+    under either line.
+
+    The faces are closed by straight segments at both ends (:func:`pipeline.geometry.faces_between`); a face's
+    state is the side of each divider its representative point lies on.
+
+    Parameters
+    ----------
+    agreed, equidistance : LineString
+        The two lines, metric CRS (m), both oriented seaward.
+    agreed_divider, equidistance_divider : LineString
+        Each continued seaward (metric): the lines the states are decided by.
+    sides : (str, str)
+        The state codes left and right of the lines looking seaward.
+    geo : Geodesy
+        The run's metric CRS (areas are measured on WGS 84).
+
+    Returns
+    -------
+    tuple of AreaPiece
+        Largest first: face (metric), area (km2, geodesic), state under the agreed line, state under the
+        equidistance line.
+    """
     out = []
     for face in geometry.faces_between(agreed, equidistance):
         rep = np.asarray(face.representative_point().coords)
@@ -340,6 +562,12 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
     MaritimeResult
         The boundary in use, the baselines, limits and equidistance line (metric), their measured errors (m),
         the agreed line's segments, and the areas between the agreed and the equidistance line (km2).
+
+    Raises
+    ------
+    GeometryError
+        ("coast") when the coast data give no sea, a side no coastline, or no equidistance line out to the
+        breadth; ("points") when ``settings.method`` is "treaty" and ``agreed`` has no points.
     """
     m = settings
     base = baselines(land=land, water=water, frame=frame, closing_line=closing_line, crossing=crossing,

@@ -26,11 +26,37 @@ REPORT_SCHEMA = "river-sea-border-report/3"
 # ============================================================================================ inputs
 @dataclass(frozen=True)
 class TreatyPoint:
-    """One published coordinate. ``crs`` is as published ("" = not stated); ``crs_used`` is how it was read."""
+    """One published coordinate, as printed and as read in WGS 84.
+
+    Attributes
+    ----------
+    id, name : str
+        As in the treaty points CSV.
+    kind : str
+        "monument", "mouth", "end" or "other".
+    datum : str
+        The datum as the source names it (text).
+    crs : str
+        The CRS as published; "" when the source does not state one.
+    lat, lon : float
+        The coordinate as printed, degrees in ``crs_used``.
+    published : str
+        The coordinate's text as printed.
+    source : str
+        Where it is published.
+    crs_used : str
+        How it was read: ``crs``, or ``treaty.unstated_datum_crs`` when none is stated.
+    lon_wgs84, lat_wgs84 : float
+        The point in WGS 84, degrees, after the datum transform.
+    operation : str
+        pyproj's description of the operation; "" when none was needed (read in WGS 84).
+    operation_accuracy_m : float or None
+        The accuracy pyproj states for it, metres; None when unknown or no operation.
+    """
 
     id: str
     name: str
-    kind: str                     # monument | mouth | end | other
+    kind: str
     datum: str
     crs: str
     lat: float
@@ -40,15 +66,17 @@ class TreatyPoint:
     crs_used: str
     lon_wgs84: float
     lat_wgs84: float
-    operation: str                # pyproj's description of the operation ("" when none was needed)
+    operation: str
     operation_accuracy_m: float | None
 
     @property
     def datum_stated(self) -> bool:
+        """Whether the source states the coordinate's CRS (``crs`` not empty)."""
         return bool(self.crs)
 
     @property
     def lonlat(self) -> LonLat:
+        """(longitude, latitude) in WGS 84, degrees, as read after the datum transform."""
         return (self.lon_wgs84, self.lat_wgs84)
 
 
@@ -202,6 +230,24 @@ class DepthGrid:
 
 @dataclass(frozen=True)
 class InputFile:
+    """One input file as the report cites it.
+
+    Attributes
+    ----------
+    path : str
+        Relative to the config folder's parent where possible (as README cites files).
+    sha256 : str
+        Hex digest of the file's bytes.
+    bytes : int
+        Its size.
+    modelled : bool
+        Its role is listed in ``inputs.modelled``: a model, not a survey.
+    form : str
+        How it was read: the input form's name (river, depth), the layer read (coast), "csv" or "vector".
+    detail : str
+        What was read (features, cells, layer), for the report.
+    """
+
     path: str
     sha256: str
     bytes: int
@@ -212,33 +258,87 @@ class InputFile:
 
 @dataclass(frozen=True)
 class Inputs:
-    """Everything the stages need, validated, in the metric CRS of ``geo``."""
+    """Everything the stages need, validated, in the metric CRS of ``geo`` (:func:`pipeline.load.load_inputs`).
+
+    Attributes
+    ----------
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    frame : Polygon
+        The data extent (metric): outside it nothing is known.
+    land : dict of str to geometry
+        State code -> its land polygons (metric; rivers not cut out).
+    water : geometry
+        The river's water area (metric), islands as holes.
+    points : dict of str to TreatyPoint
+        The treaty points by id, in file order.
+    depth : DepthGrid or None
+        River depth on its own grid and CRS; None without a depth input.
+    reference : dict of str to geometry or None
+        State code -> territory with sea (metric), for validation only; None without one.
+    files : dict of str to InputFile
+        Every input file by role.
+    repairs : tuple of str
+        What was repaired on loading (invalid polygons made valid, ...), as logged.
+    controls : dict of str to TreatyPoint
+        Independent published figures of treaty points by id (``inputs.controls``), for validation only.
+    """
 
     geo: Geodesy
-    frame: Polygon                          # the data extent (metric): outside it nothing is known
-    land: dict[str, BaseGeometry]           # state code -> land polygons (rivers not cut out)
-    water: BaseGeometry                     # river water area, islands as holes
+    frame: Polygon
+    land: dict[str, BaseGeometry]
+    water: BaseGeometry
     points: dict[str, TreatyPoint]
     depth: DepthGrid | None
     reference: dict[str, BaseGeometry] | None
     files: dict[str, InputFile]
     repairs: tuple[str, ...] = ()
-    controls: dict[str, TreatyPoint] = field(default_factory=dict)   # independent figures of treaty points
+    controls: dict[str, TreatyPoint] = field(default_factory=dict)
 
 
 # ============================================================================================ stages
 @dataclass(frozen=True)
 class Mouth:
-    closing_line: LineString                # straight line between the banks' seaward ends (UNCLOS art. 9)
-    other_openings: tuple[LineString, ...]  # smaller outlets to the sea, reported, not used
-    opening: BaseGeometry | None = None     # the water's outer ring away from land (all openings)
+    """The river mouth (:func:`pipeline.land_line.find_mouth`), metric CRS.
+
+    Attributes
+    ----------
+    closing_line : LineString
+        The straight line between the banks' seaward ends of the widest opening (UNCLOS art. 9).
+    other_openings : tuple of LineString
+        The closing lines of smaller outlets to the sea, widest first: reported, not used.
+    opening : geometry or None
+        The water's outer ring away from land (all openings, merged lines).
+    """
+
+    closing_line: LineString
+    other_openings: tuple[LineString, ...]
+    opening: BaseGeometry | None = None
 
 
 @dataclass(frozen=True)
 class IslandChoice:
+    """Which way the main channel passes an island, and why (:func:`pipeline.land_line.middle_line`).
+
+    Attributes
+    ----------
+    island : int
+        The island's number (:func:`pipeline.land_line.islands`).
+    area_m2 : float
+        Its planar area in the metric CRS, m2.
+    taken : {"left", "right"}
+        The side of the island the main channel passes, looking downstream.
+    taken_width_m, other_width_m : float
+        Mean width (m, length-weighted over the medial axis) of the branch taken and of the other (0: none found).
+    taken_depth_m, other_depth_m : float or None
+        Mean depth (m) of the two branches with the rule "deepest"; None otherwise (or no other branch).
+    rule : str
+        "widest" or "deepest".
+    """
+
     island: int
     area_m2: float
-    taken: Literal["left", "right"]        # side of the island the main channel passes, looking downstream
+    taken: Literal["left", "right"]
     taken_width_m: float
     other_width_m: float
     taken_depth_m: float | None
@@ -248,15 +348,43 @@ class IslandChoice:
 
 @dataclass(frozen=True)
 class MiddleLine:
-    line: LineString                        # upstream end -> crossing of the closing line
+    """The middle of the main channel (:func:`pipeline.land_line.middle_line`).
+
+    Attributes
+    ----------
+    line : LineString
+        Metric, from the upstream end of the water to its crossing of the closing line.
+    islands : tuple of IslandChoice
+        The islands the line passes.
+    shore_points : int
+        Shore points the medial axis was built from.
+    equidistance_error_m : float
+        Worst |d(one shore) - d(the other)| at the line's vertices, m (planar).
+    """
+
+    line: LineString
     islands: tuple[IslandChoice, ...]
     shore_points: int
-    equidistance_error_m: float             # worst |d(nearest shore) - d(second nearest)| over the vertices
+    equidistance_error_m: float
 
 
 @dataclass(frozen=True)
 class Thalweg:
-    line: LineString                        # upstream end -> closing line
+    """The thalweg: the least-cost path through the depth grid (:func:`pipeline.land_line.thalweg`).
+
+    Attributes
+    ----------
+    line : LineString
+        Metric, from the upstream end to the closing line.
+    cells : int
+        Grid cells on the path.
+    smoothed_fraction : float
+        Fraction (0-1) of the path's vertices that kept their smoothed position (the rest would have left the water).
+    cell_m : float
+        The grid's cell size, m.
+    """
+
+    line: LineString
     cells: int
     smoothed_fraction: float
     cell_m: float
@@ -264,7 +392,17 @@ class Thalweg:
 
 @dataclass(frozen=True)
 class ChannelLines:
-    """Stage 2 result: the mouth and both channel lines, each from upstream to the closing line."""
+    """Stage 2 result: the mouth and both channel lines, each from upstream to the closing line (metric CRS).
+
+    Attributes
+    ----------
+    mouth : Mouth
+    middle : MiddleLine
+    thalweg : Thalweg or None
+        None without a depth input.
+    in_use : {"thalweg", "middle"}
+        The line the land boundary follows.
+    """
 
     mouth: Mouth
     middle: MiddleLine
@@ -278,6 +416,7 @@ class ChannelLines:
 
     @property
     def other_name(self) -> Literal["thalweg", "middle"]:
+        """The name of the line not in use ("middle" or "thalweg")."""
         return "middle" if self.in_use == "thalweg" else "thalweg"
 
     @property
@@ -287,6 +426,7 @@ class ChannelLines:
 
     @property
     def other(self) -> LineString | None:
+        """The channel line not in use (metric), or None when there is no thalweg and the middle line is in use."""
         if self.in_use == "thalweg":
             return self.middle.line
         return self.thalweg.line if self.thalweg is not None else None
@@ -294,96 +434,237 @@ class ChannelLines:
 
 @dataclass(frozen=True)
 class MonumentRow:
+    """A monument and the tripoint A, for the report's monument table.
+
+    Attributes
+    ----------
+    id, name, datum : str
+        As published.
+    lon, lat : float
+        The monument in WGS 84, degrees.
+    distance_m : float
+        Geodesic distance monument -> A, m.
+    azimuth_deg : float
+        At the monument, towards A (degrees from true north, [0, 360)).
+    back_azimuth_deg : float
+        At A, towards the monument.
+    """
+
     id: str
     name: str
     datum: str
     lon: float
     lat: float
-    distance_m: float            # geodesic, monument -> tripoint
-    azimuth_deg: float           # at the monument, towards the tripoint
-    back_azimuth_deg: float      # at the tripoint, towards the monument
+    distance_m: float
+    azimuth_deg: float
+    back_azimuth_deg: float
 
 
 @dataclass(frozen=True)
 class ChannelPoint:
     """A point on a channel line and how it was constructed: the foot of the geodesic perpendicular from a
-    monument, the crossing of the dividing line, or the channel point nearest a start point."""
+    monument, the crossing of the dividing line, or the channel point nearest a start point.
 
-    line_name: str               # which channel line it lies on ("thalweg" | "middle")
+    Attributes
+    ----------
+    line_name : str
+        The channel line it lies on ("thalweg" or "middle").
+    monument : str
+        Id of the point it was constructed from (the monument; marker 1 of a dividing line; the start point).
+    point : Point
+        Metric CRS.
+    lon, lat : float
+        WGS 84, degrees.
+    station_m : float
+        Along the line from its upstream end, planar metres.
+    distance_m : float
+        Geodesic distance to the monument (dividing line: to marker 1; start rule: to the start point), m.
+    perpendicular_deviation_deg : float
+        |angle - 90 deg| between the construction and the channel's direction over the stated window; NaN for a
+        start point.
+    construction : str
+        How it was found: "perpendicular from X", "the dividing line X–Y", "nearest to start point X".
+    """
+
+    line_name: str
     monument: str
-    point: Point                 # metric
+    point: Point
     lon: float
     lat: float
-    station_m: float             # along the line from its upstream end (planar metres)
-    distance_m: float            # geodesic, to the monument (dividing line: to marker 1; start rule: to the point)
-    perpendicular_deviation_deg: float   # |angle - 90 deg| with the channel's direction over the stated window
-    construction: str = ""       # how it was found: "perpendicular from X", "the dividing line X–Y", ...
+    station_m: float
+    distance_m: float
+    perpendicular_deviation_deg: float
+    construction: str = ""
 
 
 @dataclass(frozen=True)
 class DividingLine:
-    """The dividing line of the 1998 agreement: the geodesic through two bank markers, extended."""
+    """The dividing line of the 1998 agreement: the geodesic through two bank markers, extended.
+
+    Attributes
+    ----------
+    marker1, marker2 : str
+        The markers' ids.
+    line : LineString
+        Metric, extended beyond both markers.
+    length_m : float
+        Geodesic distance marker 1 -> marker 2, m.
+    azimuth_deg : float
+        At marker 1, towards marker 2 (degrees from true north).
+    construction_distance_m : dict of str to float
+        Line name -> geodesic distance (m) from A on the dividing line to the perpendicular's foot; empty without
+        a monument.
+    """
 
     marker1: str
     marker2: str
-    line: LineString             # metric, extended beyond both markers
-    length_m: float              # geodesic, marker 1 -> marker 2
-    azimuth_deg: float           # at marker 1, towards marker 2
-    construction_distance_m: dict[str, float]   # line name -> A (dividing line) to the perpendicular's foot
+    line: LineString
+    length_m: float
+    azimuth_deg: float
+    construction_distance_m: dict[str, float]
 
 
 @dataclass(frozen=True)
 class Tripoint:
-    a: ChannelPoint              # tripoint A, on the line in use
-    second_datum: str            # name of tripoint.second_crs ("" when none)
-    lon_second: float | None     # A in that CRS
+    """Stage 3 result: A and the constructions checked beside it (:func:`pipeline.tripoint.locate_tripoint`).
+
+    Attributes
+    ----------
+    a : ChannelPoint
+        Tripoint A, on the line in use.
+    second_datum : str
+        Name of ``tripoint.second_crs``; "" when none.
+    lon_second, lat_second : float or None
+        A in that CRS, degrees.
+    second_operation : str
+        pyproj's description of the operation WGS 84 -> that CRS ("" when none was needed).
+    monuments : tuple of MonumentRow
+        Every monument among the treaty points, with its distance and azimuths to A.
+    on_other_line : ChannelPoint or None
+        A by the same rule on the other channel line.
+    from_compare_monument : ChannelPoint or None
+        The perpendicular from the second record of the monument, on the line in use.
+    rule : str
+        ``tripoint.rule``.
+    article : str
+        The treaty article the rule implements (:data:`pipeline.tripoint.ARTICLES`).
+    dividing : DividingLine or None
+        With the rule "dividing_line".
+    perpendicular : ChannelPoint or None
+        The perpendicular from ``tripoint.monument`` on the line in use (None without a monument).
+    perpendicular_other : ChannelPoint or None
+        ... on the other line.
+    """
+
+    a: ChannelPoint
+    second_datum: str
+    lon_second: float | None
     lat_second: float | None
     second_operation: str
     monuments: tuple[MonumentRow, ...]
     on_other_line: ChannelPoint | None
     from_compare_monument: ChannelPoint | None
-    rule: str = "perpendicular"  # tripoint.rule
-    article: str = ""            # the treaty article the rule implements
+    rule: str = "perpendicular"
+    article: str = ""
     dividing: DividingLine | None = None
-    perpendicular: ChannelPoint | None = None         # perpendicular from the monument, on the line in use
-    perpendicular_other: ChannelPoint | None = None   # ... on the other line
+    perpendicular: ChannelPoint | None = None
+    perpendicular_other: ChannelPoint | None = None
 
 
 @dataclass(frozen=True)
 class LandBoundary:
-    line: LineString             # A -> channel line -> crossing -> junction (B, or the crossing)
-    middle_part: LineString      # middle line from its own tripoint foot to the closing line
+    """The land boundary (:func:`pipeline.land_line.land_boundary`), metric CRS.
+
+    Attributes
+    ----------
+    line : LineString
+        A -> the channel line in use -> its crossing of the closing line -> the junction (when off the crossing).
+    middle_part : LineString
+        The middle line from its own A station to the closing line.
+    thalweg_part : LineString or None
+        The thalweg likewise; None without one.
+    crossing : Point
+        Where the line in use meets the closing line.
+    junction : Point
+        Where the maritime boundary starts: treaty point B, or the crossing.
+    junction_id : str
+        The treaty mouth point's id (e.g. "B") or :data:`pipeline.driver.MOUTH_CENTRE`; "" when the junction is
+        the crossing.
+    """
+
+    line: LineString
+    middle_part: LineString
     thalweg_part: LineString | None
-    crossing: Point              # where the line in use meets the closing line
-    junction: Point              # where the maritime boundary starts (treaty point B, or the crossing)
-    junction_id: str             # "B" or "" (the crossing)
+    crossing: Point
+    junction: Point
+    junction_id: str
 
 
 @dataclass(frozen=True)
 class Baselines:
+    """The sea and each side's coastline and baseline (:func:`pipeline.maritime.baselines`), metric CRS.
+
+    Attributes
+    ----------
+    sea : geometry
+        The data extent less every state's land and the river's water.
+    coast : dict of str to geometry
+        Side -> its coastline (lines).
+    baseline : dict of str to geometry
+        Side -> its coastline plus its part of the closing line, up to the channel line's crossing.
+    """
+
     sea: BaseGeometry
-    coast: dict[str, BaseGeometry]          # side -> coastline
-    baseline: dict[str, BaseGeometry]       # side -> coastline + its half of the closing line
+    coast: dict[str, BaseGeometry]
+    baseline: dict[str, BaseGeometry]
 
 
 @dataclass(frozen=True)
 class AreaPiece:
-    polygon: Polygon                         # metric
-    area_km2: float                          # geodesic
-    side_agreed: str                         # the state it falls to under the agreed line
+    """A face between the agreed and the equidistance line (:func:`pipeline.maritime.areas_between`).
+
+    Attributes
+    ----------
+    polygon : Polygon
+        Metric CRS.
+    area_km2 : float
+        Geodesic area on WGS 84, km2.
+    side_agreed : str
+        The state it falls to under the agreed line.
+    side_equidistance : str
+        The state it falls to under the equidistance line.
+    """
+
+    polygon: Polygon
+    area_km2: float
+    side_agreed: str
     side_equidistance: str
 
 
 @dataclass(frozen=True)
 class AgreedSegment:
-    """One segment of the agreed line between two of its points."""
+    """One segment of the agreed line between two of its points.
 
-    start: str                               # point ids ("B", "P2", ...)
+    Attributes
+    ----------
+    start, end : str
+        Point ids ("B", "P2", ...).
+    kind : str
+        "geodesic" or "rhumb".
+    line : LineString
+        Metric CRS, vertices at most ``maritime.line_densify_m`` apart.
+    length_m : float
+        Geodesic length on WGS 84 of the line as drawn, m.
+    azimuth_deg : float
+        Initial azimuth at ``start``, degrees from true north in [0, 360).
+    """
+
+    start: str
     end: str
-    kind: str                                # "geodesic" | "rhumb"
-    line: LineString                         # metric
-    length_m: float                          # geodesic length of the line as drawn (WGS 84)
-    azimuth_deg: float                       # initial azimuth at ``start``
+    kind: str
+    line: LineString
+    length_m: float
+    azimuth_deg: float
 
 
 @dataclass(frozen=True)
@@ -401,8 +682,20 @@ class AgreedSpec:
 
     @classmethod
     def from_treaty(cls, treaty: Any, points: dict[str, TreatyPoint]) -> "AgreedSpec":
-        """The agreed line of ``[treaty]`` (``turning_points``, ``end_point``, ``segment_lines``,
-        ``beyond_points``) with each point as read (after its datum transform)."""
+        """The agreed line of ``[treaty]`` with each point as read (after its datum transform).
+
+        Parameters
+        ----------
+        treaty : pipeline.config.TreatyCfg
+            ``turning_points``, ``end_point``, ``segment_lines`` and ``beyond_points``.
+        points : dict of str to TreatyPoint
+            The treaty points by id; every id ``treaty`` names must be in it.
+
+        Returns
+        -------
+        AgreedSpec
+            No points when ``treaty.end_point`` is empty.
+        """
         chain = [*treaty.turning_points, treaty.end_point] if treaty.end_point else []
         return cls(tuple((i, points[i].lonlat) for i in chain), tuple(treaty.segment_lines),
                    tuple((i, points[i].lonlat) for i in treaty.beyond_points))
@@ -410,38 +703,107 @@ class AgreedSpec:
 
 @dataclass(frozen=True)
 class MaritimeResult:
+    """Stage 4 result (:func:`pipeline.maritime.maritime_boundary`): geometries in the metric CRS, distances geodesic
+    on WGS 84.
+
+    Attributes
+    ----------
+    method : str
+        ``maritime.method``: "treaty" or "equidistance".
+    boundary : LineString
+        The line in use, from the junction seaward.
+    baselines : Baselines
+    limits : dict of str to MultiLineString
+        Side -> its 12-nm limit, on its own side of the boundary.
+    limit_error_m : dict of str to float
+        Side -> worst |distance to its baseline - breadth| along its limit, m.
+    equidistance : LineString
+        The equidistance line from the channel line's crossing of the closing line to the 12-nm limit.
+    equidistance_error_m : float
+        Worst |d(left baseline) - d(right baseline)| along it, m.
+    equidistance_start_gap_m : float
+        The raw median line's distance from the crossing, m (planar).
+    agreed : LineString or None
+        The agreed line from the junction to the end point E; None without one.
+    rhumb : LineString or None
+        The same points joined by rhumb lines, for comparison.
+    rhumb_separation_m : float or None
+        Largest distance from the rhumb-line twin to the agreed line, m.
+    end_distance_m : dict of str to float
+        Side -> distance from the boundary's end (E, or the 12-nm end) to its baseline, m.
+    limit_crossings : dict of str to Point or None
+        Side -> where the agreed line (continued a quarter breadth past E) first meets its full limit line.
+    areas : tuple of AreaPiece
+        The faces between the agreed and the equidistance line, largest first.
+    segments : tuple of AgreedSegment
+        The agreed line's segments, mouth point first.
+    beyond : LineString or None
+        The treaty's line beyond the end point, drawn apart.
+    """
+
     method: str
-    boundary: LineString                     # the line in use (metric), from the junction seaward
+    boundary: LineString
     baselines: Baselines
     limits: dict[str, MultiLineString]
     limit_error_m: dict[str, float]
     equidistance: LineString
     equidistance_error_m: float
     equidistance_start_gap_m: float
-    agreed: LineString | None                # geodesic B -> E (metric)
+    agreed: LineString | None
     rhumb: LineString | None
     rhumb_separation_m: float | None
-    end_distance_m: dict[str, float]         # end point (E, or the boundary's end) -> each baseline
+    end_distance_m: dict[str, float]
     limit_crossings: dict[str, Point | None] # where the agreed line crosses each limit (metric)
     areas: tuple[AreaPiece, ...]
-    segments: tuple[AgreedSegment, ...] = ()   # the agreed line's segments, mouth point first
-    beyond: LineString | None = None         # the treaty's line beyond the end point (metric), drawn apart
+    segments: tuple[AgreedSegment, ...] = ()
+    beyond: LineString | None = None
 
 
 # ============================================================================================ report
 @dataclass(frozen=True)
 class Check:
+    """One judged check: a row of ``report.json``, a line of ``run``/``check``, a JUnit test case.
+
+    Attributes
+    ----------
+    name : str
+        The check's name (``<name>_<key>`` for a check made per key).
+    value : float
+        The figure, unrounded, in ``unit``.
+    target : float
+        "within": the published figure; "at most": 0.
+    tolerance : float
+        "within": the allowed |value - target|; "at most": the limit.
+    unit : str
+        "m", "deg", "ppm", ...
+    kind : {"within", "at most"}
+    passed : bool
+        NaN fails.
+    detail : str
+        What is measured.
+    catches : str
+        What error the check would catch.
+    """
+
     name: str
     value: float
     target: float
-    tolerance: float       # "within": allowed |value - target|; "at most": the limit
+    tolerance: float
     unit: str
     kind: Literal["within", "at most"]
     passed: bool
-    detail: str            # what is measured
-    catches: str           # what error the check would catch
+    detail: str
+    catches: str
 
     def line(self) -> str:
+        """The check as one line of ``tumen-border run`` and ``check``.
+
+        Returns
+        -------
+        str
+            "PASS|FAIL  name: value unit vs target unit (diff, tolerance) — detail" for "within",
+            "PASS|FAIL  name: value unit (at most limit) — detail" for "at most"; figures rounded for reading.
+        """
         status = "PASS" if self.passed else "FAIL"
         if self.kind == "within":
             return (f"{status}  {self.name}: {self.value:,.3f} {self.unit} vs {self.target:,.3f} {self.unit} "
@@ -451,6 +813,30 @@ class Check:
 
 @dataclass(frozen=True)
 class IslandRow:
+    """One island in the report (:func:`pipeline.report.island_rows`).
+
+    Attributes
+    ----------
+    island : int
+        Its number (:func:`pipeline.land_line.islands`).
+    area_m2 : float
+        Geodesic area on WGS 84, m2.
+    branch_taken : str
+        The side of the island the main channel passes ("left" or "right", looking downstream), or "not passed".
+    taken_width_m, other_width_m : float
+        Mean widths (m) of the two branches; 0 when not passed.
+    taken_depth_m, other_depth_m : float or None
+        Mean depths (m) with the rule "deepest".
+    rule : str
+        "widest" or "deepest" ("" when not passed).
+    side_in_use : str
+        The state it falls to under the line in use.
+    side_alternative : str
+        ... under the other channel line ("" without one).
+    distance_to_border_m : float
+        Geodesic distance (m) from its shore's vertices to the land boundary, the least.
+    """
+
     island: int
     area_m2: float
     branch_taken: str
@@ -466,15 +852,52 @@ class IslandRow:
 
 @dataclass(frozen=True)
 class LandReport:
+    """The land boundary's section of the report; lengths geodesic on WGS 84.
+
+    Attributes
+    ----------
+    border_line : str
+        The line in use, "thalweg" or "middle".
+    border_line_reason : str
+        Why (text).
+    main_channel_rule : str
+        "widest" or "deepest".
+    land_boundary_m : float
+        The land boundary's length, A -> B, m (the figure ``land_length`` judges).
+    channel_part_m : float
+        The channel line in use, A -> crossing of the closing line, m.
+    junction_segment_m : float
+        Crossing -> B, m (0 without one).
+    middle_m : float
+        The middle line from its A station to the closing line, m.
+    thalweg_m : float or None
+        The thalweg likewise, m.
+    separation_max_m, separation_mean_m : float or None
+        Largest and mean distance from the thalweg to the middle line, m (sampled every ``land.compare_step_m``).
+    area_between_km2 : float or None
+        Area enclosed between the thalweg and the middle line, km2.
+    shore_points : int
+        Shore points of the medial axis.
+    middle_equidistance_error_m : float
+        :attr:`MiddleLine.equidistance_error_m`, m.
+    thalweg_cells : int or None
+        Grid cells on the thalweg's path.
+    thalweg_smoothed_fraction : float or None
+        :attr:`Thalweg.smoothed_fraction`.
+    islands : list of IslandRow
+    islands_per_side : dict of str to int
+        State code -> islands that fall to it under the line in use.
+    """
+
     border_line: str
     border_line_reason: str
     main_channel_rule: str
     land_boundary_m: float
-    channel_part_m: float                   # the channel line in use, A -> crossing
-    junction_segment_m: float               # crossing -> B
-    middle_m: float                         # middle line, its tripoint foot -> closing line
+    channel_part_m: float
+    junction_segment_m: float
+    middle_m: float
     thalweg_m: float | None
-    separation_max_m: float | None          # between thalweg and middle line
+    separation_max_m: float | None
     separation_mean_m: float | None
     area_between_km2: float | None
     shore_points: int
@@ -487,6 +910,24 @@ class LandReport:
 
 @dataclass(frozen=True)
 class FootReport:
+    """A construction of A on a channel line, in the report (from a :class:`ChannelPoint`).
+
+    Attributes
+    ----------
+    line : str
+        The channel line ("thalweg" or "middle").
+    monument : str
+        Id of the point it was constructed from.
+    lon, lat : float
+        WGS 84, degrees.
+    distance_to_monument_m : float
+        Geodesic, m.
+    perpendicular_deviation_deg : float or None
+        |angle - 90 deg| of the construction with the channel (None for a start point).
+    distance_to_tripoint_m : float
+        Geodesic distance to A, m.
+    """
+
     line: str
     monument: str
     lon: float
@@ -498,23 +939,83 @@ class FootReport:
 
 @dataclass(frozen=True)
 class DividingReport:
+    """The dividing line in the report (rule "dividing_line").
+
+    Attributes
+    ----------
+    marker1, marker2 : str
+        The markers' ids.
+    length_m : float
+        Geodesic distance marker 1 -> marker 2, m.
+    azimuth_deg : float
+        At marker 1, towards marker 2, degrees.
+    crossings : dict of str to list of float
+        Channel line -> [lon, lat] (WGS 84) where the dividing line crosses it.
+    angle_deviation_deg : dict of str to float
+        Channel line -> |angle with the line's direction at the crossing - 90|, degrees.
+    construction_distance_m : dict of str to float
+        Channel line -> geodesic distance (m) from the crossing to the perpendicular's foot.
+    """
+
     marker1: str
     marker2: str
-    length_m: float                              # geodesic, marker 1 -> marker 2
-    azimuth_deg: float                           # at marker 1, towards marker 2
-    crossings: dict[str, list[float]]            # line -> [lon, lat] where the dividing line crosses it
-    angle_deviation_deg: dict[str, float]        # line -> |angle with the line's direction at the crossing - 90|
-    construction_distance_m: dict[str, float]    # line -> crossing to the perpendicular's foot
+    length_m: float
+    azimuth_deg: float
+    crossings: dict[str, list[float]]
+    angle_deviation_deg: dict[str, float]
+    construction_distance_m: dict[str, float]
 
 
 @dataclass(frozen=True)
 class TripointReport:
-    rule: str                                    # tripoint.rule
-    article: str                                 # the treaty article(s) the rule implements
-    construction: str                            # how A was found
-    direction_window_m: float                    # channel direction measured over this length of line
+    """Tripoint A in the report: coordinates WGS 84 [lon, lat] degrees, distances geodesic in m.
+
+    Attributes
+    ----------
+    rule : str
+        ``tripoint.rule``.
+    article : str
+        The treaty article(s) the rule implements.
+    construction : str
+        How A was found.
+    direction_window_m : float
+        The channel's direction is measured over this length of line, m.
+    line : str
+        The channel line A lies on.
+    monument : str
+        The point A was constructed from (marker 1, the monument, the start point).
+    lon, lat : float
+        A, WGS 84 degrees.
+    second_datum : str
+        Name of ``tripoint.second_crs`` ("" when none).
+    lon_second_datum, lat_second_datum : float or None
+        A in that CRS, degrees.
+    second_datum_operation : str
+        pyproj's description of the operation.
+    station_m : float
+        A along the line in use from its upstream end, planar metres (metric CRS).
+    distance_to_monument_m : float
+        A to the point it was constructed from, m.
+    angle_deviation_deg : float or None
+        A's construction: |angle - 90| degrees (None for a start point).
+    perpendicular_deviation_deg : float or None
+        The perpendicular from the monument: |angle - 90| degrees (None without a monument).
+    monuments : list of MonumentRow
+    record_disagreement_m : float or None
+        The monument's two records, both in WGS 84, this far apart (m); None without a second record.
+    on_other_line, from_compare_monument : FootReport or None
+        A by the same rule on the other line; the perpendicular from the monument's second record.
+    dividing : DividingReport or None
+    perpendicular, perpendicular_other : FootReport or None
+        The perpendicular from the monument on the line in use, and on the other line.
+    """
+
+    rule: str
+    article: str
+    construction: str
+    direction_window_m: float
     line: str
-    monument: str                                # the point A was constructed from (marker 1, monument, start)
+    monument: str
     lon: float
     lat: float
     second_datum: str
@@ -523,34 +1024,88 @@ class TripointReport:
     second_datum_operation: str
     station_m: float
     distance_to_monument_m: float
-    angle_deviation_deg: float | None            # A's construction: |angle - 90| (None for a start point)
-    perpendicular_deviation_deg: float | None    # the perpendicular from the monument (None without one)
+    angle_deviation_deg: float | None
+    perpendicular_deviation_deg: float | None
     monuments: list[MonumentRow]
     on_other_line: FootReport | None
     from_compare_monument: FootReport | None
-    record_disagreement_m: float | None       # the two records of the monument, both in WGS 84
+    record_disagreement_m: float | None
     dividing: DividingReport | None
-    perpendicular: FootReport | None             # perpendicular from the monument, line in use
-    perpendicular_other: FootReport | None       # ... on the other line
+    perpendicular: FootReport | None
+    perpendicular_other: FootReport | None
 
 
 @dataclass(frozen=True)
 class DatumRow:
+    """A treaty point whose datum was not stated, or that was transformed: as printed and as read.
+
+    Attributes
+    ----------
+    id, name : str
+    datum : str
+        As published.
+    stated : bool
+        Whether the source states the CRS.
+    crs_used : str
+        The CRS it was read in.
+    published : str
+        The coordinate's text as printed.
+    as_printed : list of float
+        [lon, lat] as printed (degrees, read as if WGS 84).
+    wgs84 : list of float
+        [lon, lat] in WGS 84 after the datum transform, degrees.
+    shift_m : float
+        Geodesic distance between the two readings, m.
+    operation : str
+        pyproj's description of the operation.
+    accuracy_m : float or None
+        Its stated accuracy, m.
+    """
+
     id: str
     name: str
     datum: str
     stated: bool
     crs_used: str
     published: str
-    as_printed: list[float]                  # lon, lat as printed (read as WGS 84)
-    wgs84: list[float]                       # lon, lat after the datum transform
-    shift_m: float                           # geodesic distance between the two readings
+    as_printed: list[float]
+    wgs84: list[float]
+    shift_m: float
     operation: str
     accuracy_m: float | None
 
 
 @dataclass(frozen=True)
 class MouthReport:
+    """The mouth in the report: coordinates WGS 84 [lon, lat] degrees, lengths and distances geodesic in m.
+
+    Attributes
+    ----------
+    closing_line_length_m : float
+    closing_line_ends : list of list of float
+        Its two ends, [lon, lat].
+    other_openings_m : list of float
+        Lengths of the other openings' closing lines.
+    crossing : list of float
+        Where the channel line in use meets the closing line.
+    treaty_point : str
+        The treaty mouth point's id ("" when none).
+    treaty_lonlat : list of float or None
+        It, as read.
+    offset_m : float or None
+        Crossing -> treaty mouth point (the figure ``mouth_offset_to_treaty_point``).
+    offset_azimuth_deg : float or None
+        At the crossing, towards the treaty mouth point, degrees.
+    junction : list of float
+        Where the land and the maritime boundary meet.
+    junction_gap_m : float
+        Land boundary's end -> maritime boundary's start (the figure ``land_sea_junction``).
+    rule : str
+        ``treaty.mouth_rule``.
+    rule_text : str
+        How the mouth point was fixed, in words.
+    """
+
     closing_line_length_m: float
     closing_line_ends: list[list[float]]
     other_openings_m: list[float]
@@ -561,25 +1116,57 @@ class MouthReport:
     offset_azimuth_deg: float | None
     junction: list[float]
     junction_gap_m: float
-    rule: str = "point"                      # treaty.mouth_rule: how the mouth point was fixed
+    rule: str = "point"
     rule_text: str = ""
 
 
 @dataclass(frozen=True)
 class SegmentRow:
+    """One segment of the agreed line in the report.
+
+    Attributes
+    ----------
+    start, end : str
+        Point ids.
+    kind : str
+        "geodesic" or "rhumb".
+    length_m : float
+        Geodesic length of the line as drawn, m.
+    length_nmi : float
+        The same in nautical miles (``maritime.nautical_mile_m``).
+    azimuth_deg : float
+        Initial azimuth at ``start``, degrees.
+    published_m, tolerance_m : float or None
+        The published length and its tolerance from ``official.segments``, m; None when none is configured.
+    source : str
+        Where the published figure comes from.
+    """
+
     start: str
     end: str
-    kind: str                                # geodesic | rhumb
+    kind: str
     length_m: float
     length_nmi: float
     azimuth_deg: float
-    published_m: float | None                # the treaty's or an official figure, when one is configured
+    published_m: float | None
     tolerance_m: float | None
     source: str
 
 
 @dataclass(frozen=True)
 class LimitCrossing:
+    """Where the agreed line meets one side's 12-nm limit, in the report.
+
+    Attributes
+    ----------
+    side : str
+        State code.
+    lon, lat : float or None
+        The crossing, WGS 84 degrees; None when there is none or no end point.
+    distance_to_end_m : float or None
+        Geodesic distance from the crossing to the end point E, m.
+    """
+
     side: str
     lon: float | None
     lat: float | None
@@ -588,6 +1175,25 @@ class LimitCrossing:
 
 @dataclass(frozen=True)
 class MethodRow:
+    """One maritime method's line compared with the agreed line, in the report.
+
+    Attributes
+    ----------
+    method : str
+        "treaty" or "equidistance".
+    in_use : bool
+    length_m : float
+        Geodesic length, m.
+    start, end : list of float
+        [lon, lat], WGS 84 degrees.
+    end_to_end_point_m : float or None
+        Its end to the treaty end point, m (None without one).
+    max_separation_from_agreed_m, mean_separation_from_agreed_m : float or None
+        Distance to the agreed line, sampled every 10 x ``validation.step_m``, m (None without an agreed line).
+    end_distance_to_baselines_m : dict of str to float
+        Side -> distance from its end to that side's baseline, m.
+    """
+
     method: str
     in_use: bool
     length_m: float
@@ -601,6 +1207,18 @@ class MethodRow:
 
 @dataclass(frozen=True)
 class AreaRow:
+    """One face between the agreed and the equidistance line, in the report.
+
+    Attributes
+    ----------
+    piece : int
+        Its number, from 1, largest first.
+    area_km2 : float
+        Geodesic, km2.
+    side_agreed, side_equidistance : str
+        The state it falls to under each line.
+    """
+
     piece: int
     area_km2: float
     side_agreed: str
@@ -609,6 +1227,50 @@ class AreaRow:
 
 @dataclass(frozen=True)
 class MaritimeReport:
+    """The maritime boundary's section of the report: coordinates WGS 84 [lon, lat] degrees, lengths and distances
+    geodesic in m.
+
+    Attributes
+    ----------
+    method : str
+        "treaty" or "equidistance".
+    breadth_m : float
+        The territorial sea's breadth, m.
+    length_m : float
+        The maritime boundary's length (the figure ``sea_length``).
+    start, end : list of float
+        Its ends.
+    end_point : str
+        The treaty end point's id ("" when none).
+    end_point_lonlat : list of float or None
+    end_distance_to_baselines_m : dict of str to float
+        Side -> distance from the boundary's end to that side's baseline.
+    limit_crossings : list of LimitCrossing
+    agreed_length_m : float or None
+    agreed_azimuth_deg : float or None
+        Initial azimuth of the agreed line's first segment, degrees.
+    rhumb_length_m, rhumb_max_separation_m : float or None
+        The rhumb-line twin's length, and its largest distance from the agreed line.
+    limit_error_m : dict of str to float
+        Side -> worst |distance to its baseline - breadth| along its limit.
+    limit_lengths_m : dict of str to float
+        Side -> its limit's length.
+    equidistance_length_m, equidistance_error_m, equidistance_start_gap_m : float
+        The equidistance line's length, worst |d(left) - d(right)|, and the raw line's gap at its start (planar).
+    methods : list of MethodRow
+    areas : list of AreaRow
+    area_total_km2 : float
+        Total area between the agreed and the equidistance line, km2.
+    area_by_side : dict of str to float
+        "X under the agreed line, Y under equidistance" -> km2.
+    segments : list of SegmentRow
+        The agreed line, segment by segment.
+    beyond : list of str
+        Ids of the treaty points beyond the end point.
+    beyond_length_m : float or None
+        Length of the line beyond the end point.
+    """
+
     method: str
     breadth_m: float
     length_m: float
@@ -630,14 +1292,28 @@ class MaritimeReport:
     methods: list[MethodRow]
     areas: list[AreaRow]
     area_total_km2: float
-    area_by_side: dict[str, float]           # "A->B": km2 that the agreed line gives A where equidistance gives B
-    segments: list[SegmentRow] = field(default_factory=list)   # the agreed line, segment by segment
-    beyond: list[str] = field(default_factory=list)            # ids of the treaty points beyond the end point
+    area_by_side: dict[str, float]
+    segments: list[SegmentRow] = field(default_factory=list)
+    beyond: list[str] = field(default_factory=list)
     beyond_length_m: float | None = None
 
 
 @dataclass(frozen=True)
 class ValidationRow:
+    """One comparison with data that did not produce the border (:func:`pipeline.validate.validations`).
+
+    Attributes
+    ----------
+    name : str
+    independent : bool
+        False for a consistency check against data the inputs were built from.
+    what : str
+        What is compared with what.
+    value_m : float
+        The figure, m (geodesic).
+    detail : str
+    """
+
     name: str
     independent: bool
     what: str
@@ -647,6 +1323,19 @@ class ValidationRow:
 
 @dataclass(frozen=True)
 class CrsReport:
+    """The run's metric CRS in the report.
+
+    Attributes
+    ----------
+    metric : str
+        Its name.
+    max_scale_error_ppm : float
+        Worst scale distortion over the data extent, ppm (the figure ``projection_scale_error``).
+    length_error_over_sea_m : float
+        The maritime boundary's length times that distortion: the most a planar measure of it could be off, m
+        (every reported length is geodesic).
+    """
+
     metric: str
     max_scale_error_ppm: float
     length_error_over_sea_m: float
@@ -654,10 +1343,52 @@ class CrsReport:
 
 @dataclass(frozen=True)
 class Report:
+    """Everything ``report.json`` and ``report.md`` state (:func:`pipeline.report.build_report`): plain values only,
+    unrounded; coordinates WGS 84 [lon, lat] degrees, lengths and distances geodesic in m, areas m2 or km2.
+
+    Attributes
+    ----------
+    schema : str
+        :data:`REPORT_SCHEMA`.
+    case : str
+        ``case.name``.
+    sides : dict of str to str
+        "left", "right", "third" -> state code ("" for no third state).
+    side_names : dict of str to str
+        State code -> short name.
+    legal_chain : str
+        The border point for point in words.
+    legal_source, official_source : str
+        ``treaty.source`` and ``official.source``.
+    passed : bool
+        Every check holds.
+    checks : list of Check
+    total_length_m : float
+        Land boundary plus maritime boundary, m.
+    land : LandReport
+    tripoint : TripointReport
+    datums : list of DatumRow
+    mouth : MouthReport
+    maritime : MaritimeReport
+    validation : list of ValidationRow
+    crs : CrsReport
+    inputs : dict of str to InputFile
+        Every input file by role.
+    modelled : list of str
+        Roles of modelled inputs.
+    repairs : list of str
+        What was repaired on loading.
+    notes : list of str
+    software : dict of str to str
+        Library -> version.
+    control_offsets_m : dict of str to float
+        Treaty point id -> distance to its control figure, m.
+    """
+
     schema: str
     case: str
-    sides: dict[str, str]                    # left / right / third -> code
-    side_names: dict[str, str]               # code -> name
+    sides: dict[str, str]
+    side_names: dict[str, str]
     legal_chain: str
     legal_source: str
     official_source: str
@@ -676,12 +1407,23 @@ class Report:
     repairs: list[str]
     notes: list[str]
     software: dict[str, str]
-    control_offsets_m: dict[str, float] = field(default_factory=dict)   # treaty point id -> to its control (m)
+    control_offsets_m: dict[str, float] = field(default_factory=dict)
 
 
 # ============================================================================ strict (de)serialisation
 def to_jsonable(obj: Any) -> Any:
-    """A dataclass tree as JSON-ready dicts/lists (floats kept exact; NaN never occurs in a report)."""
+    """A dataclass tree as JSON-ready dicts and lists (floats kept exact; NaN never occurs in a report).
+
+    Parameters
+    ----------
+    obj : any
+        A dataclass (e.g. :class:`Report`), dict, list, tuple, numpy scalar, Path or plain value.
+
+    Returns
+    -------
+    any
+        dicts with str keys, lists, and str, int, float, bool or None (a Path as its text).
+    """
     if dataclasses.is_dataclass(obj):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
@@ -702,8 +1444,28 @@ class SchemaError(ValueError):
 
 
 def from_jsonable(cls: type, data: Any, where: str = "$") -> Any:
-    """Rebuild ``cls`` from JSON data, checking every key and type (:func:`pipeline.typed.strict`); SchemaError
-    names the first problem by its JSON path."""
+    """Rebuild ``cls`` from JSON data, checking every key and type (:func:`pipeline.typed.strict`).
+
+    Parameters
+    ----------
+    cls : type
+        A dataclass (e.g. :class:`Report`) whose fields are dataclasses, lists, dicts, unions with None, Literals,
+        float, int, bool, str or Any.
+    data : any
+        As ``json.loads`` gives it.
+    where : str
+        The JSON path of ``data``, for messages ("$" at the top).
+
+    Returns
+    -------
+    cls instance
+        Integers accepted where floats are due (as JSON writes 1.0 as 1).
+
+    Raises
+    ------
+    SchemaError
+        Naming the first JSON path at fault: a missing or unknown key, a wrong type, a value not allowed.
+    """
     from .typed import strict
 
     def fail(message: str):
@@ -714,7 +1476,23 @@ def from_jsonable(cls: type, data: Any, where: str = "$") -> Any:
 
 @dataclass(frozen=True)
 class Results:
-    """Everything one run computed, before presentation."""
+    """Everything one run computed, before presentation: geometries in the run's metric CRS, figures unrounded.
+
+    Attributes
+    ----------
+    inputs : Inputs
+    channel : ChannelLines
+    tripoint : Tripoint
+    land : LandBoundary
+    maritime : MaritimeResult
+    reference : dict of str to LineString or None
+        The reference border's "river" and "sea" parts (metric); None without a reference.
+    checks : tuple of Check
+    figures : dict of str to any
+        Check name -> the figure it judged (:mod:`pipeline.checks`), also what the report states.
+    timings : dict of str to float
+        Stage -> wall time, s.
+    """
 
     inputs: Inputs
     channel: ChannelLines
@@ -723,10 +1501,10 @@ class Results:
     maritime: MaritimeResult
     reference: dict[str, LineString] | None
     checks: tuple[Check, ...]
-    figures: dict[str, Any]                # check name -> the figure it judged (pipeline.checks), also what the
-                                           # report states
+    figures: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
+        """Whether every check holds."""
         return all(c.passed for c in self.checks)

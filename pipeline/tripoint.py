@@ -26,6 +26,8 @@ a second datum (``tripoint.second_crs``) through pyproj's best operation.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import shapely
 from pyproj import CRS
@@ -35,6 +37,9 @@ from shapely.geometry import LineString, Point
 from .errors import GeometryError
 from .geodesy import GEOD, Geodesy, inverse
 from .model import DividingLine, ChannelPoint, MonumentRow, Tripoint, TreatyPoint
+
+if TYPE_CHECKING:
+    from .config import TripointCfg
 
 #: the article each rule implements, as the report cites it
 ARTICLES = {
@@ -75,7 +80,18 @@ def channel_azimuth(line: LineString, station_m: float, *, geo: Geodesy, window_
 
 
 def angle_deviation_deg(az_a: float, az_b: float) -> float:
-    """|angle between two directions (deg, modulo 180) - 90|: 0 when they are perpendicular."""
+    """How far two directions are from perpendicular.
+
+    Parameters
+    ----------
+    az_a, az_b : float
+        Azimuths in degrees (any origin, as long as both share it: e.g. from true north).
+
+    Returns
+    -------
+    float
+        |angle between them (modulo 180) - 90|, degrees in [0, 90]: 0 when they are perpendicular.
+    """
     return float(abs(((az_a - az_b) % 180.0) - 90.0))
 
 
@@ -158,8 +174,26 @@ def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: f
                   ) -> tuple[LineString, float, float]:
     """The geodesic through ``m1`` and ``m2``, extended ``extend_m`` beyond each, in the metric CRS.
 
-    Returns the line (vertices exactly on the geodesic, at most ``step_m`` apart, from beyond ``m1`` to
-    beyond ``m2``), the geodesic distance m1 -> m2 (m) and the azimuth at m1 towards m2 (deg).
+    Parameters
+    ----------
+    m1, m2 : TreatyPoint
+        The two markers (their WGS-84 readings are used).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    extend_m : float
+        How far beyond each marker the line runs, metres along the geodesic.
+    step_m : float
+        Spacing of the vertices along the geodesic, metres.
+
+    Returns
+    -------
+    line : LineString
+        Metric, vertices exactly on the geodesic, equally spaced at most ``step_m`` apart, from beyond ``m1`` to
+        beyond ``m2``.
+    length_m : float
+        Geodesic distance m1 -> m2 on WGS 84, metres.
+    azimuth_deg : float
+        Azimuth at ``m1`` towards ``m2``, degrees from true north in [0, 360).
     """
     az, d = inverse(m1.lon_wgs84, m1.lat_wgs84, m2.lon_wgs84, m2.lat_wgs84)
     s = np.linspace(-extend_m, float(d) + extend_m, int(np.ceil((float(d) + 2 * extend_m) / step_m)) + 1)
@@ -170,17 +204,42 @@ def dividing_line(m1: TreatyPoint, m2: TreatyPoint, *, geo: Geodesy, extend_m: f
 def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, m1: TreatyPoint,
                       m2: TreatyPoint, geo: Geodesy, max_distance_m: float, resolution_m: float, window_m: float
                       ) -> ChannelPoint:
-    """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``; both metric.
+    """Where the dividing line (:func:`dividing_line`) crosses the channel ``line``.
 
     Where it crosses more than once, the crossing nearest to the midpoint of the two markers is taken.
     ``perpendicular_deviation_deg`` of the result is the deviation from 90 deg of the angle between the
     dividing line and the channel's direction over ``window_m`` (90 deg by Art. 1(1)).
 
+    Parameters
+    ----------
+    line : LineString
+        The channel line, metric CRS (m), upstream -> mouth.
+    line_name : str
+        Its name ("thalweg" or "middle").
+    divider : LineString
+        The dividing line through ``m1`` and ``m2`` (metric).
+    m1, m2 : TreatyPoint
+        The two markers (WGS-84 readings).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    max_distance_m : float
+        The farthest (m, geodesic) the crossing may be from marker 1.
+    resolution_m : float
+        Resolution (m along the line); a crossing within 10 x this of the line's ends counts as missing it.
+    window_m : float
+        Length of line (m) over which the channel's direction is measured (:func:`channel_azimuth`).
+
+    Returns
+    -------
+    ChannelPoint
+        The crossing (metric point, lon/lat in degrees WGS 84, station in planar m along ``line``), its geodesic
+        distance to marker 1 (m) and the angle's deviation from 90 deg.
+
     Raises
     ------
     GeometryError
-        ("points") when the dividing line does not cross the channel line, or crosses it farther than
-        ``max_distance_m`` from marker 1.
+        ("points") when the dividing line does not cross the channel line, crosses it farther than
+        ``max_distance_m`` from marker 1, or only at its ends.
     """
     hits = [p for p in shapely.get_parts(line.intersection(divider)) if p.geom_type == "Point"]
     pid = f"the dividing line {m1.id}–{m2.id}"
@@ -201,7 +260,35 @@ def dividing_crossing(*, line: LineString, line_name: str, divider: LineString, 
 
 def start_point(*, line: LineString, line_name: str, start: TreatyPoint, geo: Geodesy, max_distance_m: float,
                resolution_m: float) -> ChannelPoint:
-    """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start."""
+    """The point of ``line`` nearest (geodesic) to the configured start point: the land line's start.
+
+    Parameters
+    ----------
+    line : LineString
+        The channel line, metric CRS (m), upstream -> mouth.
+    line_name : str
+        Its name ("thalweg" or "middle").
+    start : TreatyPoint
+        The configured start point (``tripoint.start_lonlat``; its WGS-84 reading is used).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    max_distance_m : float
+        The farthest (m, geodesic) the start point may be from the line.
+    resolution_m : float
+        Resolution (m along the line) of the nearest point.
+
+    Returns
+    -------
+    ChannelPoint
+        The nearest point (metric point, lon/lat in degrees WGS 84, station in planar m along ``line``) and its
+        geodesic distance to the start point (m); no angle (NaN).
+
+    Raises
+    ------
+    GeometryError
+        ("config") when the start point is farther than ``max_distance_m`` from the line, or its nearest point is
+        within 10 x ``resolution_m`` of the line's end (at or below the mouth).
+    """
     s, d = geo.foot_on_line(line, *start.lonlat, resolution_m=resolution_m)
     if d > max_distance_m:
         raise GeometryError("config", f"tripoint.start_lonlat is {d:.0f} m from the {line_name} line of the river "
@@ -221,30 +308,41 @@ def _monument_rows(monuments: list[TreatyPoint], a: ChannelPoint) -> tuple[Monum
     return tuple(rows)
 
 
-def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, points: dict[str, TreatyPoint],
-                    geo: Geodesy) -> Tripoint:
+def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings: TripointCfg,
+                    points: dict[str, TreatyPoint], geo: Geodesy) -> Tripoint:
     """Stage 3: A on the line in use by the configured rule, the check constructions and the monument table.
+
+    The construction of the rule (:data:`RULES`) is made on every channel line; the perpendicular from
+    ``settings.monument`` (when one is named) is made beside it on every line, and from
+    ``settings.compare_monument`` on the line in use.
 
     Parameters
     ----------
     lines : dict of str to LineString
-        The channel lines by name ("thalweg", "middle"; metric, upstream -> mouth); one or both.
+        The channel lines by name ("thalweg", "middle"; metric CRS of ``geo``, upstream -> mouth); one or both.
     in_use : str
-        The name of the line the land boundary follows.
+        The name of the line the land boundary follows (a key of ``lines``).
     settings : pipeline.config.TripointCfg
-        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``), ``start_lonlat``,
-        ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
+        ``rule``, the point ids (``dividing_line``, ``monument``, ``compare_monument``), ``start_lonlat`` (deg,
+        WGS 84), ``monument_max_distance_m`` (m), ``foot_resolution_m`` (m), ``direction_window_m`` (m) and
         ``second_crs``.
     points : dict of str to TreatyPoint
-        Every treaty point by id (WGS-84 readings used).
+        Every treaty point by id (WGS-84 readings used); the ids ``settings`` names must be in it.
     geo : Geodesy
-        The run's datum path.
+        The run's metric CRS and datum path.
 
     Returns
     -------
     Tripoint
         ``a`` is A; ``on_other_line`` A by the same rule on the other line; for the dividing-line rule
-        ``dividing`` holds the line, both crossings and the perpendicular feet beside them.
+        ``dividing`` holds the line, both crossings and the perpendicular feet beside them; A in the second
+        datum (deg) when ``second_crs`` is set.
+
+    Raises
+    ------
+    GeometryError
+        ("points", or "config" for a start point) when a construction does not meet a channel line, or a point
+        lies farther than ``monument_max_distance_m`` from it.
     """
     t = settings
     reach = dict(geo=geo, max_distance_m=t.monument_max_distance_m, resolution_m=t.foot_resolution_m)
@@ -255,22 +353,7 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
     if t.monument:
         perp = {n: perpendicular_foot(line=lines[n], line_name=n, monument=points[t.monument], window_m=window,
                                       **reach) for n in names}
-    divider = None
-    if t.rule == "dividing_line":
-        m1, m2 = (points[i] for i in t.dividing_line)
-        line_m, d12, az12 = dividing_line(m1, m2, geo=geo, extend_m=t.monument_max_distance_m)
-        feet = {n: dividing_crossing(line=lines[n], line_name=n, divider=line_m, m1=m1, m2=m2, window_m=window,
-                                     **reach) for n in names}
-        divider = DividingLine(m1.id, m2.id, line_m, d12, az12,
-                               {n: float(inverse(feet[n].lon, feet[n].lat, perp[n].lon, perp[n].lat)[1])
-                                for n in names} if perp else {})
-    elif t.rule == "perpendicular":
-        feet = perp
-    else:
-        lon, lat = (float(v) for v in t.start_lonlat)
-        start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
-                            lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
-        feet = {n: start_point(line=lines[n], line_name=n, start=start, **reach) for n in names}
+    feet, divider = RULES[t.rule](t, lines=lines, names=names, points=points, perp=perp, reach=reach)
     a = feet[in_use]
     other = feet[names[1]] if len(names) > 1 else None
     compare = None
@@ -278,20 +361,72 @@ def locate_tripoint(*, lines: dict[str, LineString], in_use: str, settings, poin
         compare = perpendicular_foot(line=lines[in_use], line_name=in_use, monument=points[t.compare_monument],
                                      window_m=window, **reach)
     rows = _monument_rows(monuments, a)
-    second = ("", None, None, "")
-    if t.second_crs:
-        crs = CRS.from_user_input(t.second_crs)
-        op = geo.from_wgs84_op(crs)
-        lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
-        second = (crs.name, float(lon2), float(lat2), op.description if op else "")
+    second = _in_second_datum(a, t.second_crs, geo) if t.second_crs else ("", None, None, "")
     return Tripoint(a, *second, rows, other, compare, t.rule, ARTICLES[t.rule], divider,
                     perp.get(in_use), perp.get(names[1]) if len(names) > 1 else None)
 
 
+_ByLine = dict[str, ChannelPoint]
+
+
+def _by_dividing_line(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                      points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                      ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``dividing_line``: where the geodesic through the two markers crosses each line, and that line."""
+    m1, m2 = (points[i] for i in t.dividing_line)
+    line_m, d12, az12 = dividing_line(m1, m2, geo=reach["geo"], extend_m=t.monument_max_distance_m)
+    feet = {n: dividing_crossing(line=lines[n], line_name=n, divider=line_m, m1=m1, m2=m2,
+                                 window_m=t.direction_window_m, **reach) for n in names}
+    divider = DividingLine(m1.id, m2.id, line_m, d12, az12,
+                           {n: float(inverse(feet[n].lon, feet[n].lat, perp[n].lon, perp[n].lat)[1])
+                            for n in names} if perp else {})
+    return feet, divider
+
+
+def _by_perpendicular(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                      points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                      ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``perpendicular``: the feet of the perpendicular from the monument (already made)."""
+    return perp, None
+
+
+def _by_start_point(t: TripointCfg, *, lines: dict[str, LineString], names: list[str],
+                    points: dict[str, TreatyPoint], perp: _ByLine, reach: dict
+                    ) -> tuple[_ByLine, DividingLine | None]:
+    """Rule ``start_point``: the point of each line nearest to ``start_lonlat`` (a model choice)."""
+    lon, lat = (float(v) for v in t.start_lonlat)
+    start = TreatyPoint("start", "start of the land line (model choice)", "other", "WGS 84", "EPSG:4326", lat,
+                        lon, f"{lat} N {lon} E", "tripoint.start_lonlat", "EPSG:4326", lon, lat, "", None)
+    return {n: start_point(line=lines[n], line_name=n, start=start, **reach) for n in names}, None
+
+
+#: how each ``tripoint.rule`` constructs A on every channel line: rule -> (feet by line name, dividing line)
+RULES = {"dividing_line": _by_dividing_line, "perpendicular": _by_perpendicular, "start_point": _by_start_point}
+
+
+def _in_second_datum(a: ChannelPoint, crs_text: str, geo: Geodesy) -> tuple[str, float, float, str]:
+    """(CRS name, lon, lat, operation) of A in the geographic CRS ``crs_text``, through the run's datum path."""
+    crs = CRS.from_user_input(crs_text)
+    op = geo.from_wgs84_op(crs)
+    lon2, lat2 = geo.lonlat_to_xy(np.array([[a.lon, a.lat]]), crs)[0]
+    return crs.name, float(lon2), float(lat2), op.description if op else ""
+
+
 def distance_m(a: ChannelPoint, b: ChannelPoint) -> float:
-    """Geodesic distance between two feet."""
+    """Geodesic distance between two channel points (e.g. A on the two channel lines).
+
+    Parameters
+    ----------
+    a, b : ChannelPoint
+        Their lon/lat (degrees, WGS 84) are used.
+
+    Returns
+    -------
+    float
+        Metres on WGS 84.
+    """
     return float(inverse(a.lon, a.lat, b.lon, b.lat)[1])
 
 
-__all__ = ["ARTICLES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
+__all__ = ["ARTICLES", "RULES", "channel_azimuth", "angle_deviation_deg", "perpendicular_foot", "dividing_line",
            "dividing_crossing", "start_point", "locate_tripoint", "distance_m"]

@@ -17,7 +17,25 @@ from .model import ValidationRow
 
 
 def shared_edge(a: BaseGeometry, b: BaseGeometry, snap_m: float) -> LineString:
-    """The longest common boundary of two territory polygons (e.g. a mapped border), as one line."""
+    """The longest common boundary of two territory polygons (e.g. a mapped border), as one line.
+
+    Parameters
+    ----------
+    a, b : Polygon or MultiPolygon
+        Two territories, in one CRS (the metric CRS, m).
+    snap_m : float
+        ``a``'s boundary within this distance (m) of ``b`` counts as shared.
+
+    Returns
+    -------
+    LineString
+        The longest merged piece of the shared boundary, in that CRS.
+
+    Raises
+    ------
+    GeometryError
+        ("reference") when the territories share no border.
+    """
     parts = geometry.merged(a.boundary.intersection(b.buffer(snap_m)))
     if not parts:
         raise GeometryError("reference", "the reference territories share no border")
@@ -26,7 +44,35 @@ def shared_edge(a: BaseGeometry, b: BaseGeometry, snap_m: float) -> LineString:
 
 def reference_lines(*, reference: dict[str, BaseGeometry], sides: tuple[str, str], tripoint: Point,
                     junction: Point, snap_m: float) -> dict[str, LineString]:
-    """The reference border split where it passes nearest to ``junction``: ``river`` and ``sea`` parts."""
+    """The reference border (the mapped boundary between two territories-with-sea) split into its river and sea parts.
+
+    The shared boundary may be broken (slivers between the territories): the piece that passes the junction is
+    taken (the longest among those as near to it), oriented from its end nearer the tripoint, and split where it
+    passes nearest to ``junction``.
+
+    Parameters
+    ----------
+    reference : dict of str to geometry
+        State code -> its territory with sea (metric CRS, m).
+    sides : (str, str)
+        The two state codes.
+    tripoint : Point
+        A (metric): the border runs from its end nearer A.
+    junction : Point
+        Where the land boundary meets the maritime boundary (metric).
+    snap_m : float
+        Boundary within this distance (m) of the other territory counts as shared.
+
+    Returns
+    -------
+    dict of str to LineString
+        ``"river"``: from the end nearer A to the junction; ``"sea"``: from there on (metric).
+
+    Raises
+    ------
+    GeometryError
+        ("reference") when the territories share no border.
+    """
     parts = geometry.merged(reference[sides[0]].boundary.intersection(reference[sides[1]].buffer(snap_m)))
     if not parts:
         raise GeometryError("reference", "the reference territories share no border")
@@ -41,8 +87,29 @@ def reference_lines(*, reference: dict[str, BaseGeometry], sides: tuple[str, str
 
 def outer_limit(*, reference: dict[str, BaseGeometry], side: str, land: BaseGeometry, frame: BaseGeometry,
                 margin_m: float) -> BaseGeometry:
-    """The seaward edge of a reference territory-with-sea polygon: its boundary away from the data extent's
-    edge, from other territories and from land by more than ``margin_m``."""
+    """The seaward edge of a reference territory-with-sea polygon: its mapped outer limit.
+
+    Its boundary is kept where it lies more than ``margin_m`` from the data extent's edge, from the other
+    territories and from land.
+
+    Parameters
+    ----------
+    reference : dict of str to geometry
+        State code -> its territory with sea (metric CRS, m).
+    side : str
+        The state whose limit is wanted.
+    land : geometry
+        Every state's land, merged (metric).
+    frame : Polygon
+        The data extent (metric).
+    margin_m : float
+        Distance (m) from the extent's edge, other territories and land within which the boundary is not limit.
+
+    Returns
+    -------
+    shapely geometry
+        Lines (metric); empty when no edge qualifies.
+    """
     others = shapely.union_all([g for k, g in reference.items() if k != side])
     edge = reference[side].boundary
     edge = edge.difference(frame.exterior.buffer(margin_m)).difference(others.buffer(margin_m))
@@ -55,7 +122,55 @@ def validations(*, geo: Geodesy, sides: tuple[str, str], breadth_m: float, end_d
                 reference_parts: dict[str, LineString] | None, land_boundary: LineString,
                 maritime_boundary: LineString, limits: dict[str, BaseGeometry], land: BaseGeometry,
                 frame: BaseGeometry, derived: list[str], step_m: float, margin_m: float) -> list[ValidationRow]:
-    """The comparisons of a run, each labelled independent or not (see the module docstring)."""
+    """The comparisons of a run, each labelled independent or not (see the module docstring).
+
+    Parameters
+    ----------
+    geo : Geodesy
+        The run's metric CRS and datum path (separations are geodesic on WGS 84).
+    sides : (str, str)
+        The two state codes.
+    breadth_m : float
+        The territorial sea's breadth, metres.
+    end_distance_m : dict of str to float
+        Side -> geodesic distance (m) from the maritime boundary's end to its baseline.
+    end_point_id : str
+        Id of the treaty end point; "" (e.g. the equidistance method): no end-point row.
+    record_disagreement_m : float or None
+        Distance (m, geodesic) between the monument's two records in WGS 84; None: no row.
+    monument_id : str
+        The monument's id, for that row's name.
+    mouth_offset_m : float or None
+        Distance (m, geodesic) from the treaty mouth point to the channel line's crossing of the closing line;
+        None: no row.
+    mouth_point_id : str
+        The treaty mouth point's id, for that row's name.
+    reference : dict of str to geometry or None
+        State code -> territory with sea (metric); None: no reference rows.
+    reference_parts : dict of str to LineString or None
+        The reference border's ``"river"`` and ``"sea"`` parts (:func:`reference_lines`, metric).
+    land_boundary, maritime_boundary : LineString
+        The computed boundaries (metric).
+    limits : dict of str to geometry
+        Side -> its computed 12-nm limit (metric).
+    land : geometry
+        Every state's land, merged (metric).
+    frame : Polygon
+        The data extent (metric).
+    derived : list of str
+        Input roles built from the reference (``inputs.derived_from_reference``): a comparison of lines computed
+        from them is a consistency check, not independent.
+    step_m : float
+        Sample spacing (m) along the boundaries; the limits are sampled at 10 x this.
+    margin_m : float
+        As in :func:`outer_limit` (m).
+
+    Returns
+    -------
+    list of ValidationRow
+        Name, independent or not, what is compared, the figure (m: the worst end-point error, the records'
+        disagreement, the mouth offset, or a mean separation) and a detail text.
+    """
     rows = []
     if end_point_id:
         worst = max(abs(d - breadth_m) for d in end_distance_m.values())

@@ -27,7 +27,24 @@ GPKG, REPORT = "border.gpkg", "report.json"
 
 
 def read_report(path: Path) -> Report:
-    """``report.json`` as a :class:`Report`; InputError naming the file when it does not fit the schema."""
+    """``report.json`` as a :class:`~pipeline.model.Report`, rebuilt strictly with the schema it was written with.
+
+    Parameters
+    ----------
+    path : Path
+        The ``report.json`` of a finished run.
+
+    Returns
+    -------
+    Report
+        Every key and type checked (:func:`pipeline.model.from_jsonable`).
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: missing, not UTF-8 JSON, holding NaN or Infinity, of another schema, or not fitting the
+        schema (a missing or unknown key, a wrong type).
+    """
     if not path.is_file():
         raise InputError(path, "not found (run `tumen-border run` first)")
     try:
@@ -50,8 +67,30 @@ def _no_constant(name: str):
 
 
 def read_table(path: Path, layer: str | None = None, *, allow_empty: bool = False):
-    """(geometries, {field: values}) of one layer of a GeoPackage (or a GeoJSON file), in EPSG:4326; an empty
-    layer is an InputError unless ``allow_empty`` (e.g. a case without monuments)."""
+    """The geometries and attributes of one layer of a GeoPackage (or of a GeoJSON file).
+
+    Parameters
+    ----------
+    path : Path
+        A GeoPackage or GeoJSON file written by a run.
+    layer : str, optional
+        The layer's name (None: the file's only layer, e.g. a GeoJSON file).
+    allow_empty : bool
+        Accept a layer without features (e.g. a case without monuments).
+
+    Returns
+    -------
+    geometries : ndarray of shapely geometry
+        Lon/lat (EPSG:4326, degrees), one per feature.
+    fields : dict of str to ndarray
+        Field name -> its values, feature by feature.
+
+    Raises
+    ------
+    InputError
+        Naming ``path``: the layer cannot be read, is empty (unless ``allow_empty``), has a feature without a
+        geometry, or is not in EPSG:4326.
+    """
     import pyogrio
 
     try:
@@ -73,7 +112,29 @@ def read_table(path: Path, layer: str | None = None, *, allow_empty: bool = Fals
 
 
 def read_column(gpkg: Path, layer: str, column: str):
-    """(geometries, values of ``column``) of one layer; InputError naming the layer or the missing column."""
+    """The geometries and one attribute of a layer.
+
+    Parameters
+    ----------
+    gpkg : Path
+        A GeoPackage written by a run.
+    layer : str
+        The layer's name.
+    column : str
+        The field wanted.
+
+    Returns
+    -------
+    geometries : ndarray of shapely geometry
+        Lon/lat (EPSG:4326, degrees).
+    values : ndarray
+        The field's values, feature by feature.
+
+    Raises
+    ------
+    InputError
+        Naming ``gpkg``: as :func:`read_table`, or the layer has no such field.
+    """
     geoms, fields = read_table(gpkg, layer)
     if column not in fields:
         raise InputError(gpkg, f"layer {layer!r} has no {column!r} column")
@@ -81,7 +142,25 @@ def read_column(gpkg: Path, layer: str, column: str):
 
 
 def read_run_files(out_dir: Path) -> tuple[Path, Report]:
-    """(path of border.gpkg, the report) of a finished run; InputError naming what is missing or malformed."""
+    """The GeoPackage and the report of a finished run.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The run's output folder.
+
+    Returns
+    -------
+    gpkg : Path
+        Its ``border.gpkg``.
+    report : Report
+        Its ``report.json`` (:func:`read_report`).
+
+    Raises
+    ------
+    InputError
+        Naming the folder or file that is missing or malformed.
+    """
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise InputError(out_dir, "output folder not found (run `tumen-border run` first)")
@@ -143,25 +222,88 @@ class RunFiles:
         self._mouth_offset: float | None = None
 
     def table(self, layer: str, *, allow_empty: bool = False):
-        """(geometries, {field: values}) of ``layer``; see :func:`read_table`."""
+        """The geometries and attributes of ``layer`` (:func:`read_table`).
+
+        Parameters
+        ----------
+        layer : str
+            A layer of the run's ``border.gpkg``.
+        allow_empty : bool
+            Accept a layer without features.
+
+        Returns
+        -------
+        geometries : ndarray of shapely geometry
+            Lon/lat (EPSG:4326, degrees).
+        fields : dict of str to ndarray
+            Field name -> its values.
+        """
         return read_table(self.gpkg, layer, allow_empty=allow_empty)
 
     def column(self, layer: str, column: str):
-        """(geometries, values of ``column``) of ``layer``; InputError naming a missing column."""
+        """The geometries and one attribute of ``layer`` (:func:`read_column`).
+
+        Parameters
+        ----------
+        layer : str
+            A layer of the run's ``border.gpkg``.
+        column : str
+            The field wanted (InputError naming the file when the layer has none).
+
+        Returns
+        -------
+        geometries : ndarray of shapely geometry
+            Lon/lat (EPSG:4326, degrees).
+        values : ndarray
+            The field's values.
+        """
         return read_column(self.gpkg, layer, column)
 
     def geometries(self, layer: str):
-        """The geometries of ``layer`` (lon/lat)."""
+        """The geometries of ``layer``.
+
+        Parameters
+        ----------
+        layer : str
+            A layer of the run's ``border.gpkg`` (InputError when it is empty or unreadable).
+
+        Returns
+        -------
+        ndarray of shapely geometry
+            Lon/lat (EPSG:4326, degrees).
+        """
         return self.table(layer)[0]
 
     def frame(self, layer: str):
-        """``layer`` as a GeoDataFrame (lon/lat)."""
+        """``layer`` as a GeoDataFrame.
+
+        Parameters
+        ----------
+        layer : str
+            A layer of the run's ``border.gpkg``.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Every field, geometry in lon/lat (EPSG:4326, as written).
+        """
         import pyogrio
 
         return pyogrio.read_dataframe(self.gpkg, layer=layer)
 
     def line(self, layer: str):
-        """The features of a line layer merged into one LineString (see :func:`read_line`)."""
+        """The features of a line layer merged into one LineString (:func:`read_line`).
+
+        Parameters
+        ----------
+        layer : str
+            A line layer of the run's ``border.gpkg``.
+
+        Returns
+        -------
+        LineString
+            Lon/lat (EPSG:4326, degrees); InputError naming the file when the features are not one connected line.
+        """
         return read_line(self.gpkg, layer)
 
     def _labelled_points(self) -> dict[str, shapely.Point]:
@@ -184,17 +326,56 @@ class RunFiles:
     # the geodesic helpers the figures measure with
     @staticmethod
     def distance(p, q) -> float:
-        """Geodesic distance (m) between two lon/lat points; inf when one is missing (see :func:`_dist`)."""
+        """Geodesic distance between two lon/lat points.
+
+        Parameters
+        ----------
+        p, q : Point, (float, float) or None
+            Longitude, latitude in degrees (WGS 84); None for a point that is missing.
+
+        Returns
+        -------
+        float
+            Metres on WGS 84; inf when a point is missing (a check on it fails).
+        """
         return _dist(p, q)
 
     @staticmethod
     def spread(named: dict[str, object]) -> tuple[float, str]:
-        """(largest geodesic distance (m) between any two of the named lon/lat points, which two)."""
+        """The largest geodesic distance between any two of the named lon/lat points, and which two.
+
+        Parameters
+        ----------
+        named : dict of str to Point, (float, float) or None
+            Name -> longitude, latitude in degrees (WGS 84); None for a point that is missing.
+
+        Returns
+        -------
+        distance_m : float
+            Metres on WGS 84 (0 for fewer than two points; inf when a point is missing).
+        which : str
+            "<name> vs <name>", or "none".
+        """
         return _spread(named)
 
     @staticmethod
     def distance_to_line(lonlat: np.ndarray, line) -> float:
-        """Largest geodesic distance (m) from lon/lat points (n, 2) to a lon/lat line."""
+        """The largest geodesic distance from lon/lat points to a lon/lat line.
+
+        Measured through a local transverse Mercator over both (:meth:`pipeline.geodesy.Geodesy.distance_to_line`).
+
+        Parameters
+        ----------
+        lonlat : ndarray (n, 2)
+            Longitude, latitude in degrees (WGS 84).
+        line : LineString or MultiLineString
+            Lon/lat (WGS 84).
+
+        Returns
+        -------
+        float
+            Metres on WGS 84.
+        """
         return _distance_to_line(lonlat, line)
 
 
@@ -256,7 +437,20 @@ def _distance_to_line(lonlat: np.ndarray, line) -> float:
 
 # ------------------------------------------------------------------------------------------- the files
 def files_not_as_written(out_dir: Path) -> list[str]:
-    """Files of the manifest that are missing or whose sha256 differs, and output files it does not list."""
+    """The files of a run's folder that are not as its manifest lists them.
+
+    Parameters
+    ----------
+    out_dir : Path
+        A finished run's output folder.
+
+    Returns
+    -------
+    list of str
+        "<name> (missing)", "<name> (changed)" (its sha256 differs), "<name> (not in the manifest)" for an output
+        file present but not listed, or the manifest itself "(missing)" or with its problem; empty when every file
+        is as written.
+    """
     from . import export
 
     try:
@@ -278,7 +472,21 @@ def files_not_as_written(out_dir: Path) -> list[str]:
 
 
 def markdown_differences(out_dir: Path, rep: Report) -> list[str]:
-    """Line numbers (and the first text) where report.md differs from report.json rendered again."""
+    """Where ``report.md`` differs from ``report.json`` rendered again (:func:`pipeline.report.render_markdown`).
+
+    Parameters
+    ----------
+    out_dir : Path
+        A finished run's output folder.
+    rep : Report
+        Its ``report.json`` (:func:`read_report`).
+
+    Returns
+    -------
+    list of str
+        "line <n>: <its first 60 characters>" for each line that differs, "line <n> (missing)" / "(extra)" for
+        lines only one has, or "report.md (missing)"; empty when they agree.
+    """
     from .report import render_markdown
 
     path = out_dir / "report.md"
@@ -311,8 +519,22 @@ def geojson_differences(out_dir: Path, gpkg: Path) -> list[str]:
     """Layers whose ``<layer>.geojson`` differs from the GeoPackage layer, and GeoJSON files without a layer.
 
     Driven by the layers the GeoPackage holds: coordinates are compared to 1e-7 degrees (GeoJSON keeps 8
-    decimals, and may drop a vertex that rounds onto its neighbour: the Hausdorff distance is compared), attributes
-    exactly (floats to 1e-12 relative)."""
+    decimals, and may drop a vertex that rounds onto its neighbour: the Hausdorff distance is compared),
+    attributes exactly (floats to 1e-12 relative).
+
+    Parameters
+    ----------
+    out_dir : Path
+        A finished run's output folder.
+    gpkg : Path
+        Its ``border.gpkg``.
+
+    Returns
+    -------
+    list of str
+        The names of the layers that differ ("<layer> (no <file>)" / "(<file> unreadable)" where the GeoJSON is
+        missing or unreadable), then "<file> (no layer in border.gpkg)"; empty when they agree.
+    """
     layers = [n for n, t in _layer_names(gpkg).items() if t is not None]
     out = []
     for name in layers:
@@ -340,8 +562,23 @@ def geojson_differences(out_dir: Path, gpkg: Path) -> list[str]:
 
 
 def in_use_disagreements(gpkg: Path, rep: Report) -> list[str]:
-    """Layers whose ``in_use`` flag is not what report.json implies, by each catalogue layer's ``in_use`` rule (the
-    channel line in use, the maritime method)."""
+    """Layers whose ``in_use`` flag is not what ``report.json`` implies, by each catalogue layer's ``in_use`` rule.
+
+    The rules follow the channel line in use and the maritime method (:func:`pipeline.layers.in_use_expected`).
+
+    Parameters
+    ----------
+    gpkg : Path
+        A finished run's ``border.gpkg``.
+    rep : Report
+        Its ``report.json``.
+
+    Returns
+    -------
+    list of str
+        The names of the layers whose single ``in_use`` flag is missing or wrong, and "<layer> (missing, but in
+        use)"; empty when they agree.
+    """
     from .layers import in_use_expected
 
     expected = in_use_expected(rep)          # the catalogue's in_use rules
