@@ -258,7 +258,18 @@ class Target:
 
     @contextmanager
     def lock(self):
-        """Hold ``.tumen-border.lock`` in the folder (made if missing); OutputError if another run holds it."""
+        """Hold ``.tumen-border.lock`` in the folder (made if missing) while the block runs.
+
+        Yields
+        ------
+        None
+            The lock is held until the block ends (released on any exit).
+
+        Raises
+        ------
+        OutputError
+            When the folder cannot be made or opened, or another run holds the lock.
+        """
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)

@@ -481,8 +481,22 @@ def equidistance_error(ax: _Axis, path: np.ndarray) -> float:
 
 # --------------------------------------------------------------------------------------------- thalweg
 def grid_cells(grid: DepthGrid, geo: Geodesy, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, cols) of the grid cells under metric points ``xy`` (n, 2), through the run's datum path; they may
-    lie outside the grid."""
+    """The grid cells under metric points, through the run's datum path.
+
+    Parameters
+    ----------
+    grid : DepthGrid
+        The depth grid (its own CRS and transform).
+    geo : Geodesy
+        The run's metric CRS and datum path.
+    xy : ndarray (n, 2)
+        Points in the run's metric CRS (m).
+
+    Returns
+    -------
+    (ndarray, ndarray) of int
+        Row and column of each point's cell in the whole grid; they may lie outside it (or outside its windows).
+    """
     g = geo.lonlat_to_xy(geo.metric_to_lonlat(xy), grid.crs)
     col, row = ~grid.transform @ (g[:, 0], g[:, 1])
     return np.floor(row).astype(int), np.floor(col).astype(int)

@@ -99,7 +99,18 @@ class DepthWindow:
                              f"{self.depth.shape} at row {self.row0}, column {self.col0}")
 
     def contains(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Whether grid cells (``rows``, ``cols``: int arrays) lie in this window (bool array)."""
+        """Whether grid cells lie in this window.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cells of the whole grid (row, column in its transform), one shape.
+
+        Returns
+        -------
+        ndarray of bool
+            True where the cell is inside the window's rows and columns.
+        """
         h, w = self.depth.shape
         return (rows >= self.row0) & (rows < self.row0 + h) & (cols >= self.col0) & (cols < self.col0 + w)
 
@@ -118,7 +129,18 @@ class GridCells:
 
     @staticmethod
     def keys(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The keys of cells (``rows``, ``cols`` >= 0, int arrays)."""
+        """The index keys of cells.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cells of the grid (>= 0, below 2**31), one shape.
+
+        Returns
+        -------
+        ndarray of int64
+            ``row << 32 | col`` per cell (row-major order sorts them as the index does).
+        """
         return (np.asarray(rows, np.int64) << _ROW) | np.asarray(cols, np.int64)
 
     @property
@@ -132,8 +154,18 @@ class GridCells:
         return self.key & ((1 << _ROW) - 1)
 
     def find(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Index into ``key`` / ``value`` of each cell (``rows``, ``cols``: int arrays of one shape), -1 where a
-        cell holds no value or lies off the grid (negative row or column included)."""
+        """Where each cell is in the index.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cells of the grid, one shape (any value: negative or huge ones lie off the grid).
+
+        Returns
+        -------
+        ndarray of int
+            Index into ``key`` / ``value`` of each cell; -1 where the cell holds no value or lies off the grid.
+        """
         rows, cols = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
         ok = (rows >= 0) & (cols >= 0) & (rows < 2 ** 31) & (cols < 2 ** 31)
         want = self.keys(np.where(ok, rows, 0), np.where(ok, cols, 0))
@@ -144,7 +176,18 @@ class GridCells:
         return np.where(hit, i, -1)
 
     def values_at(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The value of each cell as float64, NaN where it holds none or lies off the grid."""
+        """The value of each cell.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cells of the grid, one shape.
+
+        Returns
+        -------
+        ndarray of float64
+            The cell's value (depth in m for a depth grid); NaN where it holds none or lies off the grid.
+        """
         i = self.find(rows, cols)
         out = np.full(np.shape(i), np.nan)
         out[i >= 0] = self.value[i[i >= 0]]
@@ -152,7 +195,18 @@ class GridCells:
 
     @classmethod
     def from_windows(cls, windows: tuple[DepthWindow, ...]) -> GridCells:
-        """The finite cells of ``windows`` (where windows overlap, the first window's value is kept)."""
+        """The index of the finite cells of some windows.
+
+        Parameters
+        ----------
+        windows : tuple of DepthWindow
+            Windows of one grid (offsets in its transform).
+
+        Returns
+        -------
+        GridCells
+            Every finite cell once, sorted; where windows overlap, the first window's value is kept.
+        """
         keys, values = [], []
         for w in windows:
             r, c = np.nonzero(np.isfinite(w.depth))       # row-major: sorted keys within a window
@@ -192,8 +246,26 @@ class DepthGrid:
 
     @classmethod
     def from_windows(cls, windows, transform, crs, cell_m: float, form: str, detail: str) -> DepthGrid:
-        """A windowed grid: ``windows`` (iterable of :class:`DepthWindow`) on the grid ``transform`` (affine,
-        ``crs``), cells of ``cell_m`` metres."""
+        """A windowed grid.
+
+        Parameters
+        ----------
+        windows : iterable of DepthWindow
+            The windows that carry data, offsets in the grid's ``transform``; at least one.
+        transform : affine.Affine
+            (col, row) of the whole grid -> ``crs`` coordinates.
+        crs : pyproj.CRS
+            The grid's CRS (projected: cells are ``cell_m`` metres).
+        cell_m : float
+            Cell size (m).
+        form, detail : str
+            The depth form that made it and what it read.
+
+        Returns
+        -------
+        DepthGrid
+            With ``depth`` None and ``tiles`` the windows.
+        """
         return cls(None, transform, crs, cell_m, form, detail, tuple(windows))
 
     @property
@@ -207,7 +279,18 @@ class DepthGrid:
         return GridCells.from_windows(self.windows)
 
     def covers(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """Whether grid cells (int arrays) lie in one of the grid's windows (for a dense grid: in its extent)."""
+        """Whether grid cells lie in one of the grid's windows.
+
+        Parameters
+        ----------
+        rows, cols : ndarray of int
+            Cells of the grid (row, column in its transform), one shape.
+
+        Returns
+        -------
+        ndarray of bool
+            True inside a window (for a dense grid: inside its extent).
+        """
         rows, cols = np.asarray(rows), np.asarray(cols)
         out = np.zeros(np.shape(rows), bool)
         for w in self.windows:
@@ -215,8 +298,18 @@ class DepthGrid:
         return out
 
     def tiled(self, block: int = 256) -> DepthGrid:
-        """The same grid as windows of ``block`` x ``block`` cells, keeping only the windows that hold a depth
-        (the transitional adapter from a dense grid: the array is cut up, never copied whole)."""
+        """The same grid as windows of ``block`` x ``block`` cells, keeping only the windows that hold a depth.
+
+        Parameters
+        ----------
+        block : int
+            Window size in cells.
+
+        Returns
+        -------
+        DepthGrid
+            Windowed (the adapter from a dense grid: the array is cut up, never copied whole).
+        """
         out = []
         for w in self.windows:
             h, wd = w.depth.shape

@@ -125,17 +125,31 @@ def register(definition: CheckDef) -> CheckDef:
 
 
 def unregister(name: str) -> None:
-    """Remove a check from the registry (tests and plugins that replace a check)."""
+    """Remove a check from the registry (tests, and plugins that replace a check).
+
+    Parameters
+    ----------
+    name : str
+        The check's registered name; nothing happens when there is none.
+    """
     _REGISTRY.pop(name, None)
 
 
 def check(name: str, *, kind: Literal["within", "at most"] = "at most", unit: str = "m", tolerance: Setting,
           detail: Any, catches: Any, target: Setting = 0.0, applies: Callable | None = None,
           absolute: bool = False) -> Callable[[Callable], CheckDef]:
-    """Decorator: register the decorated function as the check's ``results`` figure.
+    """Decorator: register a check whose ``results`` figure is the decorated function.
 
-    The returned :class:`CheckDef` has a ``files`` slot set with :func:`from_files`. The parameters are those
-    of :class:`CheckDef`.
+    Parameters
+    ----------
+    name, kind, unit, tolerance, detail, catches, target, applies, absolute
+        As :class:`CheckDef` (``kind`` "at most" and ``unit`` "m" by default).
+
+    Returns
+    -------
+    callable
+        The decorator: ``f(results, cfg) -> figure`` in, the registered :class:`CheckDef` out (set its
+        ``files`` figure with :func:`from_files`).
     """
     def wrap(fn: Callable | None) -> CheckDef:
         return register(CheckDef(name, kind, unit, tolerance, detail, catches, fn, None, target, applies, absolute))
@@ -143,7 +157,20 @@ def check(name: str, *, kind: Literal["within", "at most"] = "at most", unit: st
 
 
 def files_check(name: str, **kw: Any) -> Callable[[Callable], CheckDef]:
-    """Decorator: register a check measured only on a run's files (``tumen-border check``)."""
+    """Decorator: register a check measured only on a run's files (``tumen-border check``).
+
+    Parameters
+    ----------
+    name : str
+        The check's name.
+    **kw
+        As :func:`check` (``tolerance``, ``detail``, ``catches``, ``unit`` ...).
+
+    Returns
+    -------
+    callable
+        The decorator: ``f(run_files, cfg) -> figure`` in, the registered :class:`CheckDef` out.
+    """
     def wrap(fn: Callable) -> CheckDef:
         d = check(name, **kw)(None)
         return _replace(d, files=fn)
@@ -151,7 +178,19 @@ def files_check(name: str, **kw: Any) -> Callable[[Callable], CheckDef]:
 
 
 def from_files(definition: CheckDef) -> Callable[[Callable], CheckDef]:
-    """Decorator: set ``definition``'s ``files`` figure (how ``tumen-border check`` re-measures it)."""
+    """Decorator: set a registered check's ``files`` figure (how ``tumen-border check`` re-measures it).
+
+    Parameters
+    ----------
+    definition : CheckDef
+        The check, as :func:`check` returned it.
+
+    Returns
+    -------
+    callable
+        The decorator: ``f(run_files, cfg) -> figure`` in (:class:`pipeline.verify.RunFiles`, lon/lat layers),
+        the updated :class:`CheckDef` out (also in the registry).
+    """
     def wrap(fn: Callable) -> CheckDef:
         return _replace(definition, files=fn)
     return wrap
@@ -166,7 +205,15 @@ def _replace(definition: CheckDef, **changes: Any) -> CheckDef:
 
 
 def registry() -> dict[str, CheckDef]:
-    """Every registered check by name, in report order: the built-ins, then the plugins' (entry points)."""
+    """Every registered check, in report order.
+
+    Returns
+    -------
+    dict[str, CheckDef]
+        Name -> definition: the built-in modules' checks in :data:`BUILT_IN` order, then any other module's
+        (plugins loaded through the ``tumen_border.checks`` entry points, once; a plugin that fails to load is
+        logged and skipped).
+    """
     global _loaded
     if not _loaded:
         _loaded = True
@@ -197,8 +244,22 @@ def _entry_points():
 
 # ------------------------------------------------------------------------------------------ judging
 def setting(value: Setting, cfg: Any, key: str) -> Any:
-    """A target or tolerance: a config key ``"section.field"`` read from ``cfg``, a callable ``f(cfg, key)``,
-    or the value itself."""
+    """A check's target or tolerance.
+
+    Parameters
+    ----------
+    value : str, float, callable or None
+        A config key ``"section.field"``, a callable ``f(cfg, key)``, or the value itself.
+    cfg : Config
+        The config the key is read from.
+    key : str
+        The row's key for a check made per key ("" otherwise).
+
+    Returns
+    -------
+    Any
+        The number (in the check's unit), or None ("not published").
+    """
     if isinstance(value, str):
         section, field = value.split(".")
         return getattr(getattr(cfg, section), field)
@@ -212,24 +273,76 @@ def _text(text: Any, cfg: Any, key: str, note: str) -> str:
 
 
 def within(name: str, value: float, target: float, tolerance: float, unit: str, detail: str, catches: str) -> Check:
-    """A ``within`` row: passes when |value - target| <= tolerance (NaN fails)."""
+    """A ``within`` row: passes when |value - target| <= tolerance (NaN fails).
+
+    Parameters
+    ----------
+    name : str
+        The row's name.
+    value, target, tolerance : float
+        In ``unit``.
+    unit, detail, catches : str
+        The unit; what is measured; what error it would catch.
+
+    Returns
+    -------
+    Check
+    """
     return Check(name, float(value), float(target), float(tolerance), unit, "within",
                  bool(abs(value - target) <= tolerance), detail, catches)
 
 
 def at_most(name: str, value: float, limit: float, unit: str, detail: str, catches: str) -> Check:
-    """An ``at most`` row: passes when value <= limit (NaN fails)."""
+    """An ``at most`` row: passes when value <= limit (NaN fails).
+
+    Parameters
+    ----------
+    name : str
+        The row's name.
+    value, limit : float
+        In ``unit``.
+    unit, detail, catches : str
+        The unit; what is measured; what error it would catch.
+
+    Returns
+    -------
+    Check
+    """
     return Check(name, float(value), 0.0, float(limit), unit, "at most", bool(value <= limit), detail, catches)
 
 
 def worst(values) -> float:
-    """The largest value; NaN when any is NaN (``max`` would skip a NaN after the first element)."""
+    """The largest value; NaN when any is NaN (``max`` would skip a NaN after the first element).
+
+    Parameters
+    ----------
+    values : iterable of float
+
+    Returns
+    -------
+    float
+    """
     values = [float(v) for v in values]
     return float("nan") if any(math.isnan(v) for v in values) else max(values)
 
 
 def rows(d: CheckDef, figure: Figure, cfg: Any) -> list[Check]:
-    """The rows of one check for its measured figure (none when the check does not apply)."""
+    """The rows of one check for its measured figure.
+
+    Parameters
+    ----------
+    d : CheckDef
+        The check.
+    figure : number, Measured, None or dict of those
+        Its figure (see the module docstring).
+    cfg : Config
+        Where the targets and tolerances are read.
+
+    Returns
+    -------
+    list of Check
+        One row, one per key, or none (the check does not apply, no figure, nothing published to compare with).
+    """
     if d.applies is not None and not d.applies(cfg):
         return []
     keyed = figure.items() if isinstance(figure, dict) else [("", figure)]
@@ -260,21 +373,65 @@ def judge(figures: dict[str, Figure], cfg: Any) -> tuple[Check, ...]:
         Check name -> its figure (see the module docstring), unrounded, in the check's unit.
     cfg : Config
         Where the targets and tolerances are read.
+
+    Returns
+    -------
+    tuple of Check
+        Every row, in registry order.
     """
     return tuple(row for name, d in registry().items() if name in figures for row in rows(d, figures[name], cfg))
 
 
 def measure_results(results: Any, cfg: Any) -> dict[str, Figure]:
-    """Every check's figure measured on a run's typed results (checks without a ``results`` figure skipped)."""
+    """Every check's figure measured on a run's typed results.
+
+    Parameters
+    ----------
+    results : Results
+        The run's typed results (metric CRS geometries).
+    cfg : Config
+        The run's config.
+
+    Returns
+    -------
+    dict
+        Check name -> figure, for every check with a ``results`` figure.
+    """
     return {name: d.results(results, cfg) for name, d in registry().items() if d.results is not None}
 
 
 def measure_files(run: Any, cfg: Any) -> dict[str, Figure]:
-    """Every check's figure re-measured on a finished run's files (:class:`pipeline.verify.RunFiles`)."""
+    """Every check's figure re-measured on a finished run's files.
+
+    Parameters
+    ----------
+    run : RunFiles
+        The run's files (:class:`pipeline.verify.RunFiles`: lon/lat layers, report.json).
+    cfg : Config
+        The config the check is run with.
+
+    Returns
+    -------
+    dict
+        Check name -> figure, for every check with a ``files`` figure.
+    """
     return {name: d.files(run, cfg) for name, d in registry().items() if d.files is not None}
 
 
 def run_checks(results: Any, cfg: Any) -> tuple[dict[str, Figure], tuple[Check, ...]]:
-    """The figures and the checks of a run: what ``tumen-border run`` reports and exits on."""
+    """The figures and the checks of a run: what ``tumen-border run`` reports and exits on.
+
+    Parameters
+    ----------
+    results : Results
+        The run's typed results.
+    cfg : Config
+        The run's config.
+
+    Returns
+    -------
+    (dict, tuple of Check)
+        Check name -> figure (also what the report states), and the rows judged from them.
+    """
     figures = measure_results(results, cfg)
     return figures, judge(figures, cfg)
