@@ -15,6 +15,8 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, P
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
+from . import progress
+
 _SINGLE = {"Point", "LineString", "LinearRing", "Polygon"}
 
 
@@ -266,7 +268,10 @@ def local_voronoi_ridges(sites: np.ndarray, *, reach_m: float, max_sites: int, f
     kd = cKDTree(sites)
     verts, edges, pairs, cuts = [], [], [], []
     offset = n_cut = 0
-    for box in _tiles(sites, np.arange(len(sites)), max_sites, outer):
+    boxes = _tiles(sites, np.arange(len(sites)), max_sites, outer)
+    tick = progress.counter("Voronoi tiles")
+    for n_box, box in enumerate(boxes, start=1):
+        tick(n_box, len(boxes))
         lo = np.maximum(np.array(box[:2]), np.array(full[:2]) - reach_m)
         hi = np.minimum(np.array(box[2:]), np.array(full[2:]) + reach_m)
         centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo) + reach_m + 1.0
