@@ -503,7 +503,7 @@ def deep_channel() -> ChannelLines:
 def test_channel_lines_thalweg_ends_exactly_on_the_closing_line():
     ch, grid, deepest = deep_river()
     cl = deep_channel()
-    assert cl.in_use == "thalweg" and cl.line is cl.thalweg.line and cl.other is cl.middle.line
+    assert cl.in_use == "thalweg" and cl.line_in_use is cl.thalweg.line and cl.other is cl.middle.line
     assert F.hausdorff(cl.mouth.closing_line, ch.closing_line, step=1.0) < 1e-6
     th = cl.thalweg.line
     assert Point(th.coords[-1]).distance(cl.mouth.closing_line) < 1e-9
@@ -522,7 +522,7 @@ def test_channel_lines_thalweg_ends_exactly_on_the_closing_line():
 def test_channel_lines_middle_in_use_keeps_the_thalweg():
     ch, grid, _ = deep_river()
     cl = run_channel(ch, grid, border_line="middle")
-    assert cl.in_use == "middle" and cl.line is cl.middle.line and cl.other is cl.thalweg.line
+    assert cl.in_use == "middle" and cl.line_in_use is cl.middle.line and cl.other is cl.thalweg.line
     assert cl.thalweg.line.equals_exact(deep_channel().thalweg.line, 1e-9)
 
 
