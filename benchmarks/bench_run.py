@@ -61,7 +61,7 @@ IMPORTS = (
     "numpy", "shapely", "shapely.geometry", "shapely.geometry.base", "shapely.ops",
     "pyproj", "pyproj.aoi", "pyproj.crs", "pyproj.crs.coordinate_operation", "pyproj.exceptions",
     "pyproj.transformer",
-    "scipy.spatial", "scipy.sparse", "scipy.sparse.csgraph", "scipy.ndimage",
+    "scipy.spatial", "scipy.sparse", "scipy.sparse.csgraph", "scipy.ndimage", "scipy.optimize",
     "skimage.graph:MCP_Geometric",          # lazy package: the attribute import loads skimage.graph._mcp
     # data I/O
     "rasterio", "rasterio.errors", "rasterio.features", "rasterio.transform",

@@ -172,21 +172,23 @@ def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo
 
 
 # ---------------------------------------------------------------------------------------------- limits
-def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy
-                ) -> dict[str, BaseGeometry]:
+def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy,
+                index: dict[str, geometry.Segments] | None = None) -> dict[str, BaseGeometry]:
     """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, within the sea, each
     vertex then moved along the line from its nearest baseline point so that its distance is ``breadth_m`` on
-    the ellipsoid (:func:`scale_corrected`)."""
+    the ellipsoid (:func:`scale_corrected`; ``index``: the baselines' :class:`~pipeline.geometry.Segments`, when
+    already built)."""
     # the union of the parts' buffers, not the buffer of the multi-part line: the same area, but GEOS takes
     # minutes on a coastline in hundreds of pieces (a staircase water edge crossing it) and < 1 s this way
     out = {}
     for s in sides:
         area = shapely.union_all(shapely.buffer(shapely.get_parts(base.baseline[s]), breadth_m, quad_segs=quad_segs))
-        out[s] = scale_corrected(area.boundary, base.baseline[s], geo).intersection(base.sea)
+        baseline = index[s] if index is not None else base.baseline[s]     # the baselines' Segments, if built
+        out[s] = scale_corrected(area.boundary, baseline, geo).intersection(base.sea)
     return out
 
 
-def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -> BaseGeometry:
+def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry | geometry.Segments, geo: Geodesy) -> BaseGeometry:
     """``limit`` (a buffer boundary of ``baseline`` drawn in the metric CRS) with each vertex moved along the
     line from its nearest baseline point by the projection's mean point scale along that line.
 
@@ -195,7 +197,7 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
     distance from the nearest baseline point is multiplied by k averaged with Simpson's rule over the two
     ends and the middle. Hand-written: GEOS buffers in the plane, and no library buffers on the ellipsoid.
     """
-    seg = geometry.Segments(baseline)
+    seg = baseline if isinstance(baseline, geometry.Segments) else geometry.Segments(baseline)
 
     def fix(xy: np.ndarray) -> np.ndarray:
         _, _, q = seg.nearest(xy)
@@ -355,7 +357,8 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         boundary = LineString([junction.coords[0], *eq.line.coords]) \
             if Point(eq.line.coords[0]).distance(junction) > 0 else eq.line
         divider = eq.divider
-    buffers = limit_lines(base=base, sides=sides, breadth_m=m.breadth_m, quad_segs=m.buffer_quad_segs, geo=geo)
+    buffers = limit_lines(base=base, sides=sides, breadth_m=m.breadth_m, quad_segs=m.buffer_quad_segs, geo=geo,
+                          index=index)
     limits = territorial_limits(lines=buffers, sides=sides, divider=divider)
     errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=m.breadth_m,
                                n_points=m.limit_check_points) for s in sides}
