@@ -25,8 +25,15 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+GENERATE = """
+import sys
+sys.path.insert(0, "benchmarks")
+from pathlib import Path
+import bench_scale as B
+w, h, _ = B.write_mask(Path(sys.argv[3]), B.make_course(sys.argv[1], float(sys.argv[2]) * 1000.0, 24))
+print(w, h)
+"""
 READ = """
 import resource, sys, time
 from pathlib import Path
@@ -54,15 +61,16 @@ def main(argv=None) -> int:
     ap.add_argument("--tree", type=Path, default=ROOT, help="folder holding the pipeline/ package to measure")
     ap.add_argument("--timeout", type=float, default=900.0, help="per read, s")
     a = ap.parse_args(argv)
-    import bench_scale as B
-
     env = dict(os.environ, PYTHONPATH=str(a.tree) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     with tempfile.TemporaryDirectory(prefix="bench_mask_") as tmp:
         for spec in a.sizes:
             kind, km = spec.split(":")
-            course = B.make_course(kind, float(km) * 1000.0, 24)
             path = Path(tmp) / f"{kind}_{km}.tif"
-            w, h, _ = B.write_mask(path, course)
+            # written by a child: Linux counts a forked child's pre-exec memory in its ru_maxrss, so this
+            # process stays small (see bench_scale.py's LAUNCHER)
+            made = subprocess.run([sys.executable, "-c", GENERATE, kind, km, str(path)], cwd=ROOT, check=True,
+                                  capture_output=True, text=True)
+            w, h = (int(v) for v in made.stdout.split())
             try:
                 out = subprocess.run([sys.executable, "-c", READ, str(path), str(ROOT / "inputs/tumen/tumen.toml"),
                                       a.boundary], env=env, cwd=tmp, capture_output=True, text=True,
