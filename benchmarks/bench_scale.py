@@ -9,6 +9,7 @@ Run from the repository root::
     python3 benchmarks/bench_scale.py --sizes 10 --course u --keep /tmp/scale   # keep the cases and outputs
     python3 benchmarks/bench_scale.py --repeat 3          # min wall / CPU of 3 runs per case (shared machine)
     python3 benchmarks/bench_scale.py --stages            # and each run's stage timings (from its INFO log)
+    python3 benchmarks/bench_scale.py --set forms.mask.boundary=contour   # --set passed on to every run
 
 Each case is generated deterministically (numpy seed ``--seed``) in a local projected CRS, UTM zone 32N
 (EPSG:32632); the mouth is at E 500,000 m, N 5,000,000 m (about 9 E, 45.1 N) on a straight coast N = 5,000,000
@@ -509,9 +510,9 @@ def stage_times(log: str) -> dict[str, float]:
     return {}
 
 
-def run_cli(cfg: Path, out: Path, timeout: float, stages: bool = False) -> dict:
+def run_cli(cfg: Path, out: Path, timeout: float, stages: bool = False, sets: list[str] = ()) -> dict:
     cmd = [sys.executable, "-m", "pipeline.cli", "run", "--config", str(cfg), "--out", str(out), "--no-map",
-           *([] if stages else ["-q"]), "--set", "output.webmap=false"]
+           *([] if stages else ["-q"]), "--set", "output.webmap=false", *(a for kv in sets for a in ("--set", kv))]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     stats = out.parent / f"{out.name}.rusage.json"
     stats.unlink(missing_ok=True)
@@ -635,12 +636,15 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     ap.add_argument("--stages", action="store_true",
                     help="run without -q and print each run's stage timings (from its own log; min over repeats)")
+    ap.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
+                    help="passed on to every run as --set KEY=VALUE, e.g. forms.mask.boundary=contour (repeatable)")
     a = ap.parse_args(argv)
     courses = ["straight", "u"] if a.course == "both" else [a.course]
     tmp = Path(tempfile.mkdtemp(prefix="bench_scale_")) if a.keep is None else a.keep
     print(f"bench_scale: sizes {a.sizes} km, courses {courses}, timeout {a.timeout:g} s, guard "
           f"{a.max_cells:.3g} cells ({a.max_cells * BYTES_PER_CELL / 2**30:.1f} GiB at {BYTES_PER_CELL} B/cell), "
-          f"load {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
+          f"load {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+          + (f", runs with --set {' --set '.join(a.sets)}" if a.sets else ""), flush=True)
     rows = []
     try:
         for kind in courses:
@@ -661,7 +665,7 @@ def main(argv=None) -> int:
                 runs = []
                 for k in range(a.repeat):
                     runs.append(run_cli(folder / "case" / "case.toml", folder / ("out" if k == 0 else f"out{k}"),
-                                        a.timeout, a.stages))
+                                        a.timeout, a.stages, a.sets))
                     if runs[-1]["timeout"]:
                         break
                 r = dict(runs[0])

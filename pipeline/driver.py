@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from . import checks, land_line, maritime, tripoint, validate
+from . import checks, land_line, maritime, progress, tripoint, validate
 from .config import Config
 from .errors import GeometryError, InputError, one_line
 from .geodesy import GEOD
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 @contextmanager
 def stage(name: str, timings: dict[str, float]):
-    """Log a stage's start and end and record its wall time.
+    """Log a stage's start and end (and its progress while it runs long, :mod:`pipeline.progress`) and record
+    its wall time.
 
     Parameters
     ----------
@@ -45,7 +46,8 @@ def stage(name: str, timings: dict[str, float]):
     """
     t0 = time.perf_counter()
     log.info("stage %s ...", name)
-    yield
+    with progress.running(name):
+        yield
     timings[name] = time.perf_counter() - t0
     log.info("stage %s done in %.2f s", name, timings[name])
 

@@ -15,6 +15,8 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, P
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import linemerge
 
+from . import progress
+
 _SINGLE = {"Point", "LineString", "LinearRing", "Polygon"}
 
 
@@ -445,7 +447,10 @@ def local_voronoi_ridges(sites: np.ndarray, *, reach_m: float, max_sites: int, f
     kd = cKDTree(sites)
     verts, edges, pairs, cuts = [], [], [], []
     offset = n_cut = 0
-    for box in _tiles(sites, np.arange(len(sites)), max_sites, outer):
+    boxes = _tiles(sites, np.arange(len(sites)), max_sites, outer)
+    tick = progress.counter("Voronoi tiles")
+    for n_box, box in enumerate(boxes, start=1):
+        tick(n_box, len(boxes))
         lo = np.maximum(np.array(box[:2]), np.array(full[:2]) - reach_m)
         hi = np.minimum(np.array(box[2:]), np.array(full[2:]) + reach_m)
         centre, half = 0.5 * (lo + hi), 0.5 * (hi - lo) + reach_m + 1.0
@@ -550,113 +555,84 @@ class Inside:
 
 
 class Segments:
-    """The straight segments of a (multi)line with a spatial index, for nearest-point queries on many points.
+    """The straight segments of a (multi)line, indexed for exact nearest-point queries on many points.
 
     GEOS's ``line_locate_point``/``line_interpolate_point`` walk a line from its start, so many queries on a
-    long line cost (points x vertices); the index makes each query logarithmic.
+    long line cost (points x vertices); here each query costs a k-d tree search.
 
     Parameters
     ----------
-    line : LineString or MultiLineString
-        Not empty; any planar CRS (the metric CRS). Queries are in the same CRS and its
-        units.
-
-    Attributes
-    ----------
-    a, b, d : ndarray (m, 2)
-        Start, end and direction (b - a) of every segment, part after part.
-    len2 : ndarray (m,)
-        Squared length of every segment.
+    line : shapely (Multi)LineString
+        Any planar line (coordinates in one CRS's units).
     """
 
     def __init__(self, line: BaseGeometry):
-        starts, ends, verts, after, before = [], [], [], [], []
-        m = v = 0
+        starts, ends = [], []
         for part in lines(line):
             c = shapely.get_coordinates(part)
-            k = len(c) - 1
             starts.append(c[:-1])
             ends.append(c[1:])
-            verts.append(c)
-            seg = np.arange(m, m + k)
-            after.append(np.append(seg, -1))       # the segment that starts at each vertex (-1: none)
-            before.append(np.insert(seg, 0, -1))   # the segment that ends at it
-            m += k
-            v += len(c)
         self.a = np.vstack(starts)
         self.b = np.vstack(ends)
         self.d = self.b - self.a
         self.len2 = np.einsum("ij,ij->i", self.d, self.d)
-        self._tree = None                               # built on first need (a rare fallback)
-        self.kd = cKDTree(np.vstack(verts))
-        after, before = np.concatenate(after), np.concatenate(before)
-        self.vertex_segments = np.column_stack([np.where(after < 0, before, after), np.where(before < 0, after, before)])
-        self.n_vertices = v
-        self.half_max = 0.5 * float(np.sqrt(self.len2.max()))
-
-    @property
-    def tree(self) -> shapely.STRtree:
-        if self._tree is None:
-            self._tree = shapely.STRtree(shapely.linestrings(np.stack([self.a, self.b], axis=1)))
-        return self._tree
+        # samples along every segment, at most ``step`` apart (the median length of the segments that have one,
+        # and at least a quarter of the mean: at most ~5 samples per segment): a segment within D of a point
+        # has a sample within D + step / 2 of it
+        length = np.sqrt(self.len2)
+        some = length[length > 0]
+        step = max(float(np.median(some)) if len(some) else 0.0, float(length.mean()) / 4, 1e-9)
+        n = np.maximum(np.ceil(length / step).astype(int), 1)
+        owner = np.repeat(np.arange(len(self.a)), n)
+        frac = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)) / np.repeat(n, n)
+        self._owner = np.concatenate([owner, np.arange(len(self.a))])
+        self._kd = cKDTree(np.vstack([self.a[owner] + frac[:, None] * self.d[owner], self.b]))
+        self._half = 0.5 * float((length / n).max())
 
     def nearest(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The nearest point of the line to each of ``xy``, exactly (planar).
 
-        The nearest point of the line lies on a segment with an end within d + L/2 of the query point (d: the
-        distance to the best segment found, L: the longest segment). The k nearest segment ends (a k-d tree
-        of the vertices; k = 8, then 64 for the points that need more) hold all of them for
-        nearly every point, and exact distances to their segments decide; the few remaining points fall back
-        to GEOS's STRtree search. (Hand-written because GEOS's nearest-segment search over long densified
-        lines costs tens of microseconds per point, many times this.)
+        The nearest sample (k-d tree) bounds the distance D to the line; every segment within D has a sample
+        within D + step / 2 (``query_ball_point``), and exact distances to those segments decide; of segments
+        at exactly the same distance, the one with the nearer end is taken (at a shared vertex: the segment
+        that starts there, t = 0). Hand-written because GEOS's nearest-segment search over long densified lines
+        costs tens of microseconds per point, many times this.
 
         Parameters
         ----------
-        xy : array_like (n, 2) or (2,)
-            Points, in the line's CRS.
+        xy : ndarray (n, 2)
+            Query points, in the line's units.
 
         Returns
         -------
-        segment : ndarray (n,) of int
-            Index of the segment the nearest point lies on.
+        j : ndarray of int (n,)
+            The nearest segment of each point.
         t : ndarray (n,)
-            Its parameter on that segment, in [0, 1] (a + t (b - a)).
+            The nearest point's parameter on it (0 at its start, 1 at its end).
         nearest : ndarray (n, 2)
-            The nearest point, in the line's CRS.
+            ``a[j] + t * (b[j] - a[j])``.
         """
         xy = np.atleast_2d(np.asarray(xy, float))
-        n = len(xy)
-        j = np.full(n, -1)
-        tt = np.zeros(n)
-        todo = np.arange(n)
-        for k in (8, 64):
-            if len(todo) == 0:
-                break
-            k = min(k, self.n_vertices)
-            _, idx = self.kd.query(xy[todo], k=k)
-            cand = self.vertex_segments[idx.reshape(len(todo), k)].reshape(len(todo), 2 * k)
-            p = xy[todo][:, None, :]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.einsum("nkj,nkj->nk", p - self.a[cand], self.d[cand]) / self.len2[cand]
-            t = np.clip(np.nan_to_num(t), 0.0, 1.0)
-            off = self.a[cand] + t[..., None] * self.d[cand] - p
-            d2 = np.einsum("nkj,nkj->nk", off, off)
-            best = np.argmin(d2, axis=1)
-            rows = np.arange(len(todo))
-            j[todo], tt[todo] = cand[rows, best], t[rows, best]
-            if k == self.n_vertices:
-                todo = todo[:0]
-                break
-            # complete when the k-th nearest vertex lies beyond d_best + L/2
-            dk, _ = self.kd.query(xy[todo], k=[k])
-            done = dk[:, 0] > np.sqrt(d2[rows, best]) + self.half_max
-            todo = todo[~done]
-        if len(todo):
-            src, seg = self.tree.query_nearest(shapely.points(xy[todo]), all_matches=False)
-            jj = seg[np.argsort(src)]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t2 = np.einsum("ij,ij->i", xy[todo] - self.a[jj], self.d[jj]) / self.len2[jj]
-            j[todo], tt[todo] = jj, np.clip(np.nan_to_num(t2), 0.0, 1.0)
+        first, _ = self._kd.query(xy, k=1)
+        reach = (first + self._half) * (1 + 1e-9) + 1e-9          # rounding must not drop a segment
+        found = self._kd.query_ball_point(xy, reach, return_sorted=False)
+        counts = np.fromiter((len(f) for f in found), int, len(found))
+        m = len(self.a)
+        key = np.unique(np.repeat(np.arange(len(xy)), counts) * m
+                        + self._owner[np.concatenate(found).astype(int)])
+        pt, seg = key // m, key % m
+        p = xy[pt]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.einsum("kj,kj->k", p - self.a[seg], self.d[seg]) / self.len2[seg]
+        t = np.clip(np.nan_to_num(t), 0.0, 1.0)
+        off = self.a[seg] + t[:, None] * self.d[seg] - p
+        d2 = np.einsum("kj,kj->k", off, off)
+        # among segments at exactly the same distance: the one with the nearer end, and of two that share it the
+        # one that starts there
+        to_a, to_b = ((p - self.a[seg]) ** 2).sum(axis=1), ((p - self.b[seg]) ** 2).sum(axis=1)
+        order = np.lexsort((to_a > to_b, np.minimum(to_a, to_b), d2, pt))
+        best = order[np.r_[True, pt[order][1:] != pt[order][:-1]]]
+        j, tt = seg[best], t[best]
         return j, tt, self.a[j] + tt[:, None] * self.d[j]
 
     def at(self, j: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -253,8 +253,8 @@ def cut_at_breadth(line: LineString, *, index: dict[str, geometry.Segments], geo
 
 
 # ---------------------------------------------------------------------------------------------- limits
-def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy
-                ) -> dict[str, BaseGeometry]:
+def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, quad_segs: int, geo: Geodesy,
+                index: dict[str, geometry.Segments] | None = None) -> dict[str, BaseGeometry]:
     """Each side's full outer-limit line: its baseline's ``breadth_m`` buffer boundary, corrected to the ellipsoid.
 
     The buffer boundary is drawn in the metric CRS, each vertex then moved along the line from its nearest
@@ -273,6 +273,8 @@ def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, qu
         Segments per quarter circle of the buffers (``maritime.buffer_quad_segs``).
     geo : Geodesy
         The run's metric CRS (its point scale corrects the buffers).
+    index : dict of str to Segments, optional
+        The baselines' :class:`~pipeline.geometry.Segments` by side, when already built (else built here).
 
     Returns
     -------
@@ -285,11 +287,12 @@ def limit_lines(*, base: Baselines, sides: tuple[str, str], breadth_m: float, qu
     out = {}
     for s in sides:
         area = shapely.union_all(shapely.buffer(shapely.get_parts(base.baseline[s]), breadth_m, quad_segs=quad_segs))
-        out[s] = scale_corrected(area.boundary, base.baseline[s], geo).intersection(base.sea)
+        baseline = index[s] if index is not None else base.baseline[s]     # the baselines' Segments, if built
+        out[s] = scale_corrected(area.boundary, baseline, geo).intersection(base.sea)
     return out
 
 
-def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -> BaseGeometry:
+def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry | geometry.Segments, geo: Geodesy) -> BaseGeometry:
     """A buffer boundary drawn in the metric CRS, moved so that its distance to the baseline is right on the ellipsoid.
 
     Each vertex is moved along the line from its nearest baseline point by the projection's mean point scale
@@ -302,8 +305,8 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
     ----------
     limit : shapely geometry
         The buffer's boundary, metric CRS (m).
-    baseline : shapely geometry
-        The (multi)line it buffers, metric.
+    baseline : shapely geometry or Segments
+        The (multi)line it buffers, metric (or its :class:`~pipeline.geometry.Segments`, when already built).
     geo : Geodesy
         The run's metric CRS (:meth:`Geodesy.point_scale`).
 
@@ -312,7 +315,7 @@ def scale_corrected(limit: BaseGeometry, baseline: BaseGeometry, geo: Geodesy) -
     shapely geometry
         ``limit`` with every vertex moved (same type, metric).
     """
-    seg = geometry.Segments(baseline)
+    seg = baseline if isinstance(baseline, geometry.Segments) else geometry.Segments(baseline)
 
     def fix(xy: np.ndarray) -> np.ndarray:
         _, _, q = seg.nearest(xy)
@@ -583,7 +586,8 @@ def maritime_boundary(*, land: dict[str, BaseGeometry], water: BaseGeometry, fra
         boundary = LineString([junction.coords[0], *eq.line.coords]) \
             if Point(eq.line.coords[0]).distance(junction) > 0 else eq.line
         divider = eq.divider
-    buffers = limit_lines(base=base, sides=sides, breadth_m=m.breadth_m, quad_segs=m.buffer_quad_segs, geo=geo)
+    buffers = limit_lines(base=base, sides=sides, breadth_m=m.breadth_m, quad_segs=m.buffer_quad_segs, geo=geo,
+                          index=index)
     limits = territorial_limits(lines=buffers, sides=sides, divider=divider)
     errors = {s: limit_error_m(limit=limits[s], baseline=index[s], geo=geo, breadth_m=m.breadth_m,
                                n_points=m.limit_check_points) for s in sides}

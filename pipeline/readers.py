@@ -530,6 +530,42 @@ def _scale_offset(src, path: Path, role: str) -> tuple[float, float]:
     return scale, offset
 
 
+def _open_raster(path: Path, role: str):
+    """``rasterio.open(path)`` with rasterio's NotGeoreferencedWarning silenced (a missing CRS is reported by
+    :func:`_checked_grid`)."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
+
+
+def _checked_grid(src, path: Path, role: str, projected: bool):
+    """(pyproj CRS, scale, offset) of an open raster; no CRS, an unknown one, a geographic one when
+    ``projected``, a rotated or south-up grid or an unusable scale/offset is an InputError naming the file."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if src.crs is None:
+        raise InputError(path, f"{role}: no CRS is defined; set a projected (metre) CRS")
+    try:
+        crs = CRS.from_user_input(src.crs.to_wkt())
+    except CRSError as exc:
+        raise InputError(path, f"{role}: unknown CRS ({gdal_detail(exc)})") from None
+    if projected and not crs.is_projected:
+        raise InputError(path, f"{role}: CRS must be projected (metres), got {crs.name}")
+    if src.transform.b != 0 or src.transform.d != 0 or src.transform.e >= 0:
+        raise InputError(path, f"{role}: the grid must be north-up without rotation")
+    scale, offset = _scale_offset(src, path, role)
+    return crs, scale, offset
+
+
+def _scaled_note(scale: float, offset: float) -> str:
+    """"scale 0.01, offset -5 applied" when GDAL's scale/offset change the values, else ""."""
+    return f"scale {scale:g}, offset {offset:g} applied" if (scale, offset) != (1.0, 0.0) else ""
+
+
 def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
     """Band 1 of a raster as float64 physical values (raw x scale + offset, GDAL's band scale/offset; nodata
     -> NaN), with its grid and stated unit; an InputError names the file on failure.
@@ -548,34 +584,15 @@ def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
     Raster
         Values in the file's unit, on the file's grid in the file's CRS (``Raster.crs``, pyproj).
     """
-    import rasterio
-    from pyproj import CRS
-    from pyproj.exceptions import CRSError
-    from rasterio.errors import NotGeoreferencedWarning
-
     path = require_file(path, role)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a missing CRS is reported below
-            src = rasterio.open(path)
-        with src:
-            if src.crs is None:
-                raise InputError(path, f"{role}: no CRS is defined; set a projected (metre) CRS")
-            try:
-                crs = CRS.from_user_input(src.crs.to_wkt())
-            except CRSError as exc:
-                raise InputError(path, f"{role}: unknown CRS ({gdal_detail(exc)})") from None
-            if projected and not crs.is_projected:
-                raise InputError(path, f"{role}: CRS must be projected (metres), got {crs.name}")
-            if src.transform.b != 0 or src.transform.d != 0 or src.transform.e >= 0:
-                raise InputError(path, f"{role}: the grid must be north-up without rotation")
+        with _open_raster(path, role) as src:
+            crs, scale, offset = _checked_grid(src, path, role, projected)
             band = src.read(1, masked=True).astype("float64")
-            scale, offset = _scale_offset(src, path, role)
             values = band.filled(np.nan)
-            scaled = ""
-            if (scale, offset) != (1.0, 0.0):   # GDAL's scale/offset: physical value = raw x scale + offset
+            scaled = _scaled_note(scale, offset)
+            if scaled:   # GDAL's scale/offset: physical value = raw x scale + offset
                 values = values * scale + offset
-                scaled = f"scale {scale:g}, offset {offset:g} applied"
             out = Raster(path, values, src.transform, crs, tuple(src.res), src.nodata, dict(src.tags()),
                          (src.units[0] or "").strip() if src.units else "", scaled)
     except InputError:
@@ -584,6 +601,196 @@ def read_raster(path: Path, role: str, *, projected: bool) -> Raster:
         raise InputError(path, f"{role}: cannot be read (truncated or corrupt?): {gdal_detail(exc)}") from None
     out.values[~np.isfinite(out.values)] = np.nan
     return out
+
+
+# ------------------------------------------------------------------------------------------- rasters by window
+WINDOW_CELLS = 1024   # side of the windows a raster is read by (cells), rounded to whole blocks of the file
+
+
+@dataclass(frozen=True)
+class RasterGrid:
+    """Band 1's grid and value encoding, without its values (read them with :func:`raster_windows`).
+
+    ``transform`` (affine.Affine) maps (col, row) to ``crs`` coordinates (pyproj CRS); ``res`` is the cell
+    size in that CRS's units; physical value = raw x ``scale`` + ``offset``; ``block`` is the file's block
+    shape (rows, cols); ``sparse_ok``: a window whose every block is absent from the file may be skipped
+    (a GeoTIFF written with ``SPARSE_OK``, no mask band: such blocks read as ``nodata``, or 0 without one).
+    """
+
+    path: Path
+    width: int
+    height: int
+    transform: object
+    crs: object
+    res: tuple[float, float]
+    nodata: float | None
+    scale: float
+    offset: float
+    block: tuple[int, int]
+    sparse_ok: bool
+    tags: dict
+    units: str = ""
+
+    @property
+    def scaled(self) -> str:
+        """"scale 0.01, offset -5 applied" when the file's scale/offset change the values, else ""."""
+        return _scaled_note(self.scale, self.offset)
+
+    def physical(self, raw: np.ndarray) -> np.ndarray:
+        """Raw values as physical values: float64, raw x scale + offset, NaN where masked or not finite.
+
+        Parameters
+        ----------
+        raw : ndarray or masked array
+            Values as stored (a masked array: masked = nodata).
+
+        Returns
+        -------
+        ndarray of float64
+            The same arithmetic as :func:`read_raster`, so a window's values equal the whole raster's.
+        """
+        values = np.ma.asarray(raw).astype("float64").filled(np.nan)
+        if self.scaled:
+            values = values * self.scale + self.offset
+        values[~np.isfinite(values)] = np.nan
+        return values
+
+
+@dataclass(frozen=True)
+class RasterWindow:
+    """One window of a :class:`RasterGrid`: rows ``row`` .. ``row + height``, columns ``col`` .. ``col +
+    width``. ``raw`` holds the stored values (masked array, masked = nodata) of the window and a ring of
+    ``halo`` cells around it (cells beyond the raster masked), so ``raw[halo:halo + height, halo:halo +
+    width]`` is the window itself; None when every block of the window is absent from the file (then each of
+    its cells holds the grid's fill: nodata, or raw 0 without one)."""
+
+    row: int
+    col: int
+    height: int
+    width: int
+    raw: np.ma.MaskedArray | None
+    halo: int = 0
+
+
+def raster_grid(path: Path, role: str, *, projected: bool) -> RasterGrid:
+    """The grid of a raster's band 1, checked as :func:`read_raster` checks it, without reading its values.
+
+    Parameters
+    ----------
+    path : Path
+        Any GDAL raster; the grid must be north-up without rotation.
+    role : str
+        What the file is, for messages (e.g. "river mask").
+    projected : bool
+        Refuse a CRS that is not projected (metres).
+
+    Returns
+    -------
+    RasterGrid
+        The grid in the file's CRS (pyproj), its scale/offset and block shape.
+    """
+    from rasterio.enums import MaskFlags
+
+    path = require_file(path, role)
+    try:
+        with _open_raster(path, role) as src:
+            crs, scale, offset = _checked_grid(src, path, role, projected)
+            flags = set(src.mask_flag_enums[0])
+            sparse_ok = src.driver == "GTiff" and flags <= {MaskFlags.all_valid, MaskFlags.nodata}
+            return RasterGrid(path, src.width, src.height, src.transform, crs, tuple(src.res), src.nodata, scale,
+                              offset, tuple(src.block_shapes[0]), sparse_ok, dict(src.tags()),
+                              (src.units[0] or "").strip() if src.units else "")
+    except InputError:
+        raise
+    except Exception as exc:  # RasterioIOError and GDAL errors on truncated files
+        raise InputError(path, f"{role}: cannot be read (truncated or corrupt?): {gdal_detail(exc)}") from None
+
+
+def window_spans(size: int, block: int, target: int = WINDOW_CELLS) -> list[tuple[int, int]]:
+    """(start, length) of the windows along one axis of ``size`` cells: whole blocks of ``block`` cells, as
+    many as make about ``target`` cells (one block when a block is larger; then ``target`` cells).
+
+    Parameters
+    ----------
+    size : int
+        Cells along the axis.
+    block : int
+        The file's block length along the axis (cells).
+    target : int
+        Wanted window length (cells).
+
+    Returns
+    -------
+    list of (int, int)
+        Consecutive spans covering 0 .. size, each but the last of the same length.
+    """
+    step = block * max(1, target // block) if block <= target else target
+    return [(start, min(step, size - start)) for start in range(0, size, step)]
+
+
+def raster_windows(grid: RasterGrid, role: str, *, target: int | None = None, halo: int = 0, progress=None):
+    """Read band 1 window by window (row-major); windows whose every block is absent from the file (a sparse
+    GeoTIFF) are not read. Nothing is allocated at the size of the raster.
+
+    Parameters
+    ----------
+    grid : RasterGrid
+        From :func:`raster_grid`.
+    role : str
+        What the file is, for messages.
+    target : int, optional
+        Window side (cells), rounded to whole blocks of the file (:func:`window_spans`); default
+        :data:`WINDOW_CELLS`.
+    halo : int
+        Cells read around each window as well (masked beyond the raster).
+    progress : callable, optional
+        ``progress(done, total)`` after each window (e.g. :func:`pipeline.progress.count`).
+
+    Yields
+    ------
+    RasterWindow
+        Raw values as stored (masked = nodata), or ``raw=None`` for a window absent from the file.
+    """
+    from rasterio.windows import Window
+
+    target = WINDOW_CELLS if target is None else target
+    rows = window_spans(grid.height, grid.block[0], target)
+    cols = window_spans(grid.width, grid.block[1], target)
+    total = len(rows) * len(cols)
+    try:
+        with _open_raster(grid.path, role) as src:
+            stored = _stored_blocks(src, grid)
+            for n, ((r0, h), (c0, w)) in enumerate((r, c) for r in rows for c in cols):
+                raw = None
+                if stored is None or stored(r0, h, c0, w):
+                    top, left = min(halo, r0), min(halo, c0)
+                    bottom, right = min(halo, grid.height - r0 - h), min(halo, grid.width - c0 - w)
+                    raw = src.read(1, window=Window(c0 - left, r0 - top, w + left + right, h + top + bottom),
+                                   masked=True)
+                    if halo:
+                        pad = ((halo - top, halo - bottom), (halo - left, halo - right))
+                        raw = np.ma.masked_array(np.pad(raw.data, pad), np.pad(np.ma.getmaskarray(raw), pad,
+                                                                               constant_values=True))
+                yield RasterWindow(r0, c0, h, w, raw, halo)
+                if progress is not None:
+                    progress(n + 1, total)
+    except InputError:
+        raise
+    except Exception as exc:  # RasterioIOError and GDAL errors on truncated files
+        raise InputError(grid.path, f"{role}: cannot be read (truncated or corrupt?): {gdal_detail(exc)}") from None
+
+
+def _stored_blocks(src, grid: RasterGrid):
+    """A test ``stored(row, height, col, width)``: whether any block of the window is in the file (GDAL's
+    ``BLOCK_OFFSET_<x>_<y>`` item of a GeoTIFF); None when every window must be read."""
+    if not grid.sparse_ok:
+        return None
+    bh, bw = grid.block
+
+    def stored(r0: int, h: int, c0: int, w: int) -> bool:
+        return any(src.get_tag_item(f"BLOCK_OFFSET_{j}_{i}", "TIFF", bidx=1) is not None
+                   for i in range(r0 // bh, (r0 + h - 1) // bh + 1) for j in range(c0 // bw, (c0 + w - 1) // bw + 1))
+    return stored
 
 
 # ------------------------------------------------------------------------------------------- OpenStreetMap

@@ -14,7 +14,7 @@ def test_every_setting_is_in_the_configuration_table():
     table = README[README.index("<!-- config table"):README.index("<!-- end of config table -->")]
     missing = [key for key, *_ in documented_keys() if f"`{key}`" not in table]
     assert not missing, f"README's configuration table lacks {missing}: run python scripts/config_table.py"
-    rows = re.findall(r"^\| `([a-z_]+\.[a-z_0-9]+)` \|", table, flags=re.M)
+    rows = re.findall(r"^\| `([a-z_]+(?:\.[a-z_0-9]+)+)` \|", table, flags=re.M)   # forms.<name>.<key> too
     assert sorted(rows) == sorted(k for k, *_ in documented_keys()), "stale keys in README's configuration table"
 
 

@@ -235,8 +235,8 @@ def test_a_form_declares_its_own_settings(toy_form, base_cfg, tmp_path, centreli
             load_config(bad)
         assert e.value.path == bad and message in e.value.problem, e.value.problem
     with pytest.raises(InputError) as e:
-        with_overrides(cfg, {"forms.mask.threshold": 5})
-    assert "'mask' is not an input form with settings (forms with settings: centreline)" in e.value.problem
+        with_overrides(cfg, {"forms.osm.threshold": 5})
+    assert "'osm' is not an input form with settings (forms with settings: centreline, mask)" in e.value.problem
     from pipeline.config import documented_keys
 
     rows = {key: (kind, default, unit) for key, kind, default, unit, _ in documented_keys()}

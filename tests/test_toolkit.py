@@ -390,3 +390,39 @@ def test_tiles_cut_a_long_channel_across_its_length_however_far_the_box_reaches(
     assert all(t[1] == box[1] and t[3] == box[3] for t in tiles)
     xs = sorted(t[0] for t in tiles)[1:]
     assert np.allclose(np.diff(xs), 750.0, atol=10.0)        # equal halves of the 6 km by point count
+
+
+# ------------------------------------------------------------------------------------------- nearest segments
+@settings(max_examples=200, **SETTINGS)
+@given(seed=st.integers(0, 2**32 - 1), parts=st.integers(1, 3), n=st.integers(2, 60),
+       spread=st.sampled_from([1.0, 50.0, 5_000.0]))
+def test_segments_nearest_is_the_exact_nearest_point(seed, parts, n, spread):
+    """``geometry.Segments.nearest`` against brute force over every segment: for points on, near and far
+    (1 m to 5 km) from random multi-part lines with long, short and zero-length segments, the distance to the
+    point returned is the least distance to any segment (and GEOS's), the point lies on the segment returned
+    at its parameter, and of equally near segments the one with the nearer end is returned."""
+    rng = np.random.default_rng(seed)
+    line = MultiLineString([np.cumsum(rng.normal(0, 1, (n, 2)) * rng.choice([0.0, 1.0, 30.0], (n, 1)), axis=0)
+                            + rng.normal(0, 100, 2) for _ in range(parts)])
+    assume(line.length > 0)
+    seg = geometry.Segments(line)
+    xy = np.vstack([shapely.get_coordinates(line)[:10], rng.normal(0, spread, (40, 2))])
+    j, t, q = seg.nearest(xy)
+    assert ((t >= 0) & (t <= 1)).all() and np.allclose(q, seg.at(j, t), rtol=0, atol=1e-9)
+    got = np.hypot(*(xy - q).T)
+    brute = np.array([[Point(p).distance(LineString([a, b])) if (a != b).any() else Point(p).distance(Point(a))
+                       for a, b in zip(seg.a, seg.b)] for p in xy])
+    assert np.allclose(got, brute.min(axis=1), rtol=1e-12, atol=1e-9)
+    assert np.allclose(got, shapely.distance(shapely.points(xy), line), rtol=1e-12, atol=1e-9)
+
+
+def test_segments_nearest_takes_the_segment_starting_at_a_shared_vertex():
+    """A point nearest to a vertex two segments share gets the segment that starts there (t = 0), so the
+    point returned is the vertex itself, bit for bit; of two equally near segments, the one with the nearer
+    end."""
+    seg = geometry.Segments(LineString([(0, 0), (10, 0), (10, 10)]))
+    j, t, q = seg.nearest(np.array([[13.0, -3.0]]))
+    assert (j[0], t[0]) == (1, 0.0) and tuple(q[0]) == (10.0, 0.0)
+    two = geometry.Segments(MultiLineString([[(0, 1), (10, 1)], [(4, -1), (6, -1)]]))
+    j, _, _ = two.nearest(np.array([[5.0, 0.0], [1.0, 0.0]]))
+    assert list(j) == [1, 0]
