@@ -64,6 +64,11 @@ def running(name: str, *, after_s: float | None = None, every_s: float | None = 
         Seconds before the first line (s); default :data:`AFTER_S`.
     every_s : float, optional
         Least seconds between two lines (s); default :data:`EVERY_S`.
+
+    Yields
+    ------
+    None
+        Progress is written (by a daemon thread) until the block ends.
     """
     global _current
     if not log.isEnabledFor(logging.INFO):
