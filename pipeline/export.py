@@ -81,7 +81,7 @@ def software_versions() -> dict[str, str]:
 
     out = {"python": platform.python_version()}
     for dist in ("tumen-border", "shapely", "pyproj", "pyogrio", "geopandas", "rasterio", "numpy", "scipy",
-                 "scikit-image", "matplotlib", "matplotlib-scalebar"):
+                 "matplotlib", "matplotlib-scalebar"):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

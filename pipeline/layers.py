@@ -220,7 +220,7 @@ def _thalweg(r: Results, cfg: Config, rep: Report) -> Rows | None:
     if r.land.thalweg_part is None:
         return None
     return ([{"name": f"{cfg.case.river_name}: thalweg (deepest line)", "kind": "thalweg",
-              "method": "least-cost path through the depth grid (skimage MCP)",
+              "method": "least-cost path over the depth grid's wet cells (Dijkstra, MCP_Geometric move costs)",
               "source": f"computed from {_depth_source(r, cfg)}"}],
             [r.inputs.geo.to_lonlat(r.land.thalweg_part)])
 
