@@ -49,11 +49,12 @@ def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
     line, other = r.channel.line_in_use, r.channel.other
     rows = []
     numbered = land_line.islands(water=r.inputs.water, mouth=r.channel.mouth, snap_m=cfg.land.mouth_snap_m)
+    border = geometry.Segments(r.land.line)         # indexed once, not once per island
     for k, isl in numbered.items():
         rep = np.asarray(isl.representative_point().coords)
         side = geometry.side_code(rep, line, sides)
         alt = "" if other is None else geometry.side_code(rep, other, sides)
-        d, _ = geo.distance_to_line(np.asarray(isl.exterior.coords), r.land.line)
+        d, _ = geo.distance_to_line(np.asarray(isl.exterior.coords), border)
         c = choices.get(k)
         rows.append(IslandRow(k, geodesic_area_m2(geo.to_lonlat(isl)), c.taken if c else "not passed",
                               c.taken_width_m if c else 0.0, c.other_width_m if c else 0.0,
