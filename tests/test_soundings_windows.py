@@ -7,7 +7,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import shapely
-from scipy.interpolate import griddata
 from shapely.geometry import LineString
 
 from pipeline.forms import soundings as sd
