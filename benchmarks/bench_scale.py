@@ -48,13 +48,15 @@ Each case runs the whole CLI in a fresh subprocess::
 
 timed by wall clock and ``os.wait4`` (user + sys CPU time, peak resident memory ``ru_maxrss`` of that child;
 through a bare launcher interpreter, see ``LAUNCHER``), killed after ``--timeout`` s; ``--repeat N`` keeps
-the min wall and CPU time and the max peak memory of N runs. **Memory guard**: before anything is generated, the river's bounding box at
-10 m cells is computed; above ``--max-cells`` (default 120 million, about 11 GiB at 100 bytes per cell: the
-baseline's measured peak of ~88 bytes per bounding-box cell on the U course at 100 km -- float64 mask and depth
-grids, costs, the least-cost search's cumulative cost and traceback, masks -- rounded up) the size is refused with
-a ``would need N cells / X GiB`` line, so the benchmark cannot take the machine (24 GiB, 2 cores) down. Since the
-thalweg works on the wet cells only (issue 24, phase 1) the same case peaks at ~25 bytes per box cell (the mask read
-and the soundings grid, still sized by the box); the guard keeps the baseline's figure until those are windowed.
+the min wall and CPU time and the max peak memory of N runs. **Memory guard**: before anything is generated, the
+river's corridor is estimated analytically: its wet cells at 10 m, (L + 300 m of sea) x 300 m / 100 m^2 (islands
+not subtracted: 3.0 M at 1,000 km, measured 2.96 M). Above ``--max-cells`` (default 120 million) wet cells the size
+is refused. The run's memory is estimated as ``BYTES_PER_WET_CELL`` (800 B: the straight course at 1,000 km peaked
+at 2,071 MiB for 2.96 M wet cells, everything included) per wet cell, plus ``MASK_BYTES_PER_BOX_CELL`` (28 B) per
+cell of the 10 m bounding box for as long as the mask form read and polygonised the whole box (measured: U course
+300 km, 2.76 GiB at 9.8e7 box cells; 0 now that the mask is read by windows); above ``--max-gib`` (16) the size
+is refused too. Either prints ``refused: would need N wet cells / X GiB``, so the benchmark cannot take the machine
+(24 GiB, 2 cores, shared) down. Before issue 24's phase 3 the guard counted bounding-box cells at 100 B each.
 
 The case's ``[crs]`` tolerance: where the data extent is so wide that any transverse Mercator centred on it (the
 pipeline's auto projection) comes within 2 % of the default 50 ppm scale error or exceeds it (U course from 250 km:
@@ -103,8 +105,9 @@ MARGIN = BREADTH + 10_000.0
 SCALE_PPM = 50.0                      # the pipeline's default crs.max_scale_error_ppm
 SOUND_DS, SOUND_DN = 100.0, 10.0      # soundings: cross-section spacing along, point spacing across
 TRIP_FROM_UP = 2_000.0                # tripoint s below the upstream end
-BYTES_PER_CELL = 100                  # measured: U course 100 km, 11.2 M cells, 1180 MiB peak (238 MiB at 10 km);
-#                                       508 MiB since the thalweg works on the wet cells (the forms still grid the box)
+BYTES_PER_WET_CELL = 800              # measured: straight 1,000 km, 2.96 M wet cells, 2,071 MiB peak (all included)
+MASK_BYTES_PER_BOX_CELL = 0           # was 28 (U 300 km, mask read whole: 2.76 GiB at 9.8e7 box cells); the mask
+                                      # form now reads by windows (U 1,000 km mask: 256 MiB, bench_mask.py)
 TARGETS = {"slope": 1.1, "time_1000": 120.0, "mem_1000_gib": 4.0, "middle_m": 1.0, "thalweg_cells": 1.5}
 
 
@@ -209,8 +212,20 @@ def bbox_local(c: Course) -> tuple[float, float, float, float]:
     return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
 
 
-def guard_cells(kind: str, L: float) -> int:
-    """Cells of the river's bounding box at 10 m (analytic, nothing generated)."""
+def box_cells(kind: str, L: float) -> int:
+    """Cells of the river's bounding box at 10 m (analytic, nothing generated).
+
+    Parameters
+    ----------
+    kind : str
+        "straight" or "u".
+    L : float
+        The river's length, m.
+
+    Returns
+    -------
+    int
+    """
     if kind == "straight":
         wx, wy = 2 * 200.0 + 2 * W, L + SEA_EXT
     else:
@@ -218,6 +233,42 @@ def guard_cells(kind: str, L: float) -> int:
         y_up = min(2_000.0, 0.2 * L)
         wx, wy = 2 * R + 2 * W, (L - np.pi * R + y_up) / 2.0 + R + W + SEA_EXT
     return int(math.ceil(wx / CELL) * math.ceil(wy / CELL))
+
+
+def guard_cells(kind: str, L: float) -> int:
+    """Wet cells of the river's corridor at 10 m: (L + sea part) x width / cell^2, islands not subtracted
+    (analytic, nothing generated; the same for both courses).
+
+    Parameters
+    ----------
+    kind : str
+        "straight" or "u" (the corridor does not depend on it).
+    L : float
+        The river's length, m.
+
+    Returns
+    -------
+    int
+    """
+    return int(math.ceil((L + SEA_EXT) * 2 * W / CELL ** 2))
+
+
+def guard_gib(kind: str, L: float) -> float:
+    """The run's estimated peak memory (GiB): ``BYTES_PER_WET_CELL`` per wet cell, plus
+    ``MASK_BYTES_PER_BOX_CELL`` per bounding-box cell while the mask form reads the whole box.
+
+    Parameters
+    ----------
+    kind : str
+        "straight" or "u".
+    L : float
+        The river's length, m.
+
+    Returns
+    -------
+    float
+    """
+    return (guard_cells(kind, L) * BYTES_PER_WET_CELL + box_cells(kind, L) * MASK_BYTES_PER_BOX_CELL) / 2 ** 30
 
 
 # ------------------------------------------------------------------------------------------- writing
@@ -628,7 +679,9 @@ def main(argv=None) -> int:
     ap.add_argument("--course", choices=["straight", "u", "both"], default="both")
     ap.add_argument("--timeout", type=float, default=600.0, help="per run, s")
     ap.add_argument("--max-cells", type=float, default=120e6,
-                    help="refuse sizes whose 10 m bounding-box grid exceeds this many cells")
+                    help="refuse sizes whose river corridor holds more than this many wet 10 m cells")
+    ap.add_argument("--max-gib", type=float, default=16.0,
+                    help="refuse sizes whose estimated peak memory exceeds this (GiB; see the docstring)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="runs per case: min wall and CPU time, max peak memory of them (shared machine)")
     ap.add_argument("--seed", type=int, default=24)
@@ -642,7 +695,7 @@ def main(argv=None) -> int:
     courses = ["straight", "u"] if a.course == "both" else [a.course]
     tmp = Path(tempfile.mkdtemp(prefix="bench_scale_")) if a.keep is None else a.keep
     print(f"bench_scale: sizes {a.sizes} km, courses {courses}, timeout {a.timeout:g} s, guard "
-          f"{a.max_cells:.3g} cells ({a.max_cells * BYTES_PER_CELL / 2**30:.1f} GiB at {BYTES_PER_CELL} B/cell), "
+          f"{a.max_cells:.3g} wet cells, {a.max_gib:g} GiB estimated, "
           f"load {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
           + (f", runs with --set {' --set '.join(a.sets)}" if a.sets else ""), flush=True)
     rows = []
@@ -652,11 +705,11 @@ def main(argv=None) -> int:
                 L = L_km * 1000.0
                 row = {"course": kind, "L": L_km, "ok": False}
                 rows.append(row)
-                cells = guard_cells(kind, L)
-                row["cells"] = cells
-                if cells > a.max_cells:
-                    row["note"] = (f"refused: would need {cells:.3g} cells / "
-                                   f"{cells * BYTES_PER_CELL / 2**30:.1f} GiB (bounding box at {CELL:g} m)")
+                cells, gib = guard_cells(kind, L), guard_gib(kind, L)
+                row["cells"], row["box_cells"] = cells, box_cells(kind, L)
+                if cells > a.max_cells or gib > a.max_gib:
+                    row["note"] = (f"refused: would need {cells:.3g} wet cells / {gib:.1f} GiB (corridor at "
+                                   f"{CELL:g} m; {row['box_cells']:.3g} box cells for the mask form)")
                     print(f"{kind:8s} {L_km:6g} km: {row['note']}", flush=True)
                     continue
                 folder = tmp / f"{kind}_{L_km:g}km"
@@ -703,7 +756,7 @@ def main(argv=None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    hdr = (f"{'course':8s} {'L km':>6s} {'bbox Mcells':>11s} {'wall s':>8s} {'CPU s':>8s} {'peak MiB':>9s} "
+    hdr = (f"{'course':8s} {'L km':>6s} {'wet Mcells':>11s} {'wall s':>8s} {'CPU s':>8s} {'peak MiB':>9s} "
            f"{'mid max m':>9s} {'mid mean':>8s} {'thal max m':>10s} {'thal mean':>9s} {'thal max c':>10s} "
            f"{'thal mean c':>11s}  note")
     print(hdr)

@@ -412,8 +412,9 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
     on_path = np.isin(key, steps)
     out = []
     along = geometry.Segments(line)
+    around = _ridges_around(ax.labels)
     for k, island in numbered_islands(poly).items():
-        near = np.flatnonzero((ax.labels == k).any(axis=1) & (ax.labels != k).any(axis=1))
+        near = around.get(k, np.empty(0, np.int64))
         taken = near[on_path[near]]
         if len(taken) == 0:
             continue  # the path does not pass this island (e.g. upstream of where it starts)
@@ -432,6 +433,29 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
             None if depth is None else mean(depth, taken), None if depth is None or not len(other)
             else mean(depth, other), rule))
     return out
+
+
+def _ridges_around(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """For each label, the ridges (sorted indices) between a site of it and a site of another label: what
+    ``np.flatnonzero((labels == k).any(axis=1) & (labels != k).any(axis=1))`` gives for each ``k``, in one
+    sort instead of one pass over all ridges per island.
+
+    Parameters
+    ----------
+    labels : ndarray (m, 2) of int
+        The labels of the two sites of each ridge.
+
+    Returns
+    -------
+    dict of int to ndarray of int64
+    """
+    between = np.flatnonzero(labels[:, 0] != labels[:, 1])
+    ridge = np.concatenate([between, between])
+    label = np.concatenate([labels[between, 0], labels[between, 1]])
+    order = np.lexsort((ridge, label))
+    ridge, label = ridge[order], label[order]
+    cut = np.flatnonzero(np.diff(label)) + 1
+    return {int(g[0]): r for g, r in zip(np.split(label, cut), np.split(ridge, cut)) if len(g)}
 
 
 def _local_distance(xy: np.ndarray, site: np.ndarray, shore: _Shore) -> np.ndarray:
