@@ -271,7 +271,27 @@ def side_code(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> str:
     str
         ``sides[0]`` or ``sides[1]`` (a point on the line counts as right).
     """
-    return sides[0] if side_of_line(np.asarray(xy, float).reshape(1, 2), line)[0] > 0 else sides[1]
+    return side_codes(xy, line, sides)[0]
+
+
+def side_codes(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> list[str]:
+    """:func:`side_code` for many points at once (one pass of :func:`side_of_line`).
+
+    Parameters
+    ----------
+    xy : ndarray (n, 2)
+        The points, in the line's CRS.
+    line : LineString
+        The dividing line, oriented.
+    sides : (str, str)
+        The state codes left and right of the line.
+
+    Returns
+    -------
+    list of str
+        ``sides[0]`` or ``sides[1]`` per point.
+    """
+    return [sides[0] if v > 0 else sides[1] for v in side_of_line(np.asarray(xy, float).reshape(-1, 2), line)]
 
 
 @dataclass(frozen=True)

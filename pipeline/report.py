@@ -50,10 +50,10 @@ def island_rows(r: Results, cfg: Config) -> list[IslandRow]:
     rows = []
     numbered = land_line.islands(water=r.inputs.water, mouth=r.channel.mouth, snap_m=cfg.land.mouth_snap_m)
     boundary = geometry.Segments(r.land.line)          # indexed once for every island
-    for k, isl in numbered.items():
-        rep = np.asarray(isl.representative_point().coords)
-        side = geometry.side_code(rep, line, sides)
-        alt = "" if other is None else geometry.side_code(rep, other, sides)
+    reps = np.array([p.representative_point().coords[0] for p in numbered.values()]).reshape(-1, 2)
+    in_use = geometry.side_codes(reps, line, sides)          # one pass along each line for all islands
+    alts = geometry.side_codes(reps, other, sides) if other is not None else [""] * len(reps)
+    for (k, isl), side, alt in zip(numbered.items(), in_use, alts):
         d, _ = geo.distance_to_line(np.asarray(isl.exterior.coords), boundary)
         c = choices.get(k)
         rows.append(IslandRow(k, geodesic_area_m2(geo.to_lonlat(isl)), c.taken if c else "not passed",
