@@ -266,6 +266,10 @@ class CrsCfg:
                                                    "extent", unit="ppm", gt=0.0)
     scale_samples: int = setting(25, doc="grid of n x n points where the scale distortion is measured", ge=2,
                                  le=1000)
+    densify_m: float = setting(250.0, doc="edges of inputs in a projected CRS (a mask's cell edges) longer than "
+                                          "this are split there before reprojection: straight in their CRS, "
+                                          "curved in the metric one (L^2 k / 8 off at the middle); lon/lat "
+                                          "inputs are taken vertex by vertex; 0 = off", unit="m", ge=0.0)
 
 
 @dataclass(frozen=True)

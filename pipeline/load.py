@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 from . import forms, geometry
 from .config import Config
 from .errors import InputError, one_line
-from .geodesy import WGS84, Geodesy, LonLatBox, operation_accuracy_m, resolve_metric_crs
+from .geodesy import WGS84, Geodesy, LonLatBox, densify_in, operation_accuracy_m, resolve_metric_crs
 from .model import DepthGrid, InputFile, Inputs, TreatyPoint
 from .readers import VectorLayer, read_points, read_vector, repair_polygons, require_file, sha256
 
@@ -118,10 +118,12 @@ def _wgs84_op(geo: Geodesy, crs: CRS, path: Path, role: str):
                                "WGS 84") from None
 
 
-def _to_metric(geo: Geodesy, geom: BaseGeometry, crs, path: Path, role: str) -> BaseGeometry:
-    """``geom`` from ``crs`` through the datum path (-> WGS 84, checked, -> the metric CRS)."""
+def _to_metric(geo: Geodesy, geom: BaseGeometry, crs, path: Path, role: str, max_edge_m: float) -> BaseGeometry:
+    """``geom`` from ``crs`` through the datum path (-> WGS 84, checked, -> the metric CRS), its edges first split
+    to at most ``max_edge_m`` in ``crs`` (:func:`pipeline.geodesy.densify_in`: straight there, curved here)."""
     src = CRS.from_user_input(crs)
     _wgs84_op(geo, src, path, role)
+    geom = densify_in(geom, src, max_edge_m)
     ll = shapely.transform(geom, lambda xy: geo.xy_to_lonlat(xy, src))
     check_lonlat(ll, path, role)
     return geo.to_metric(ll)
@@ -267,7 +269,7 @@ def _land(cfg: Config, coast: VectorLayer, geo: Geodesy, repairs: list[str]) -> 
         if code not in land_src:
             raise InputError(ic.coast, f"coast: no polygon with {ic.coast_side_field} = {code!r} "
                                        f"(found {', '.join(sorted(land_src))})")
-    land = {code: _to_metric(geo, g, coast.crs, ic.coast, "coast") for code, g in land_src.items()}
+    land = {code: _to_metric(geo, g, coast.crs, ic.coast, "coast", cfg.crs.densify_m) for code, g in land_src.items()}
     _check_coast_overlap(land, ic.coast, ic.coast_side_field, geo)
     for code in cfg.sides.pair:
         check_not_degenerate(land[code], ic.coast, "coast", f"the land of {ic.coast_side_field} = {code!r}",
@@ -281,7 +283,7 @@ def _river(cfg: Config, geo: Geodesy, repairs: list[str]) -> tuple[str, BaseGeom
     path = cfg.inputs.river
     form, area = forms.read("river", path, cfg, forms.Context(geo))
     repairs.extend(area.repairs)
-    water = _to_metric(geo, area.geometry, area.crs, path, "river")
+    water = _to_metric(geo, area.geometry, area.crs, path, "river", cfg.crs.densify_m)
     if not water.is_valid:
         water = repair_polygons(np.array([water]), ["union of features"], path, "river", repairs)[0]
     check_not_degenerate(water, path, "river", "the water area", cfg.land.min_water_width_m)
@@ -331,7 +333,8 @@ def _reference(cfg: Config, geo: Geodesy, repairs: list[str]) -> dict[str, BaseG
         if code not in ref_src:
             raise InputError(ic.reference, f"reference border: no polygon with {ic.reference_side_field} = "
                                            f"{code!r} (found {', '.join(sorted(ref_src))})")
-    return {code: _to_metric(geo, g, ref.crs, ic.reference, "reference border") for code, g in ref_src.items()}
+    return {code: _to_metric(geo, g, ref.crs, ic.reference, "reference border",
+                                   cfg.crs.densify_m) for code, g in ref_src.items()}
 
 
 def _controls(cfg: Config, geo: Geodesy, points: dict[str, TreatyPoint]) -> dict[str, TreatyPoint]:

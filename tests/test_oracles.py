@@ -723,12 +723,19 @@ def test_loader_puts_the_pulkovo_record_where_pyproj_does(oracle):
 
 
 def test_river_layer_is_the_input_polygon_through_pyproj(run, oracle):
-    """The ``river`` layer is the input water polygon transformed from its file's CRS by pyproj (1e-8 deg)."""
+    """The ``river`` layer is the input water polygon, its edges split to at most ``crs.densify_m`` in its file's
+    CRS (a projected one: metres), transformed from it by pyproj (1e-8 deg)."""
+    from pyproj import CRS
+
     path = CONFIG.parent / run.cfg["inputs"]["river"]
     layer = run.cfg["inputs"].get("river_layer") or None
     meta, _, wkb, _ = pyogrio.raw.read(path, layer=layer)
     src = shapely.union_all(shapely.from_wkb(wkb))
     crs = meta["crs"]
+    assert CRS.from_user_input(crs).is_projected and CRS.from_user_input(crs).axis_info[0].unit_name == "metre"
+    step = run.cfg.get("crs", {}).get("densify_m", 250.0)
+    assert step == 250.0                                       # the default: the bundled config leaves it
+    src = shapely.segmentize(src, step)
     want = shapely.transform(src, lambda xy: transform_points(xy, crs, WGS84_CRS, oracle.area))
     got = oracle.layers["river"].geoms[0]
     assert got.symmetric_difference(want).area < 1e-12

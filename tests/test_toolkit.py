@@ -277,7 +277,7 @@ def test_voronoi_ridges_of_collinear_sites_are_perpendicular_bisectors(direction
     u = np.asarray(direction, float)
     t = np.arange(-50.0, 51.0, 10.0)
     sites = t[:, None] * u                   # integer multiples of an integer vector: exactly collinear
-    rid = geometry.voronoi_ridges(sites, far_m=1e5)
+    rid = geometry.voronoi_ridges(sites, far_m=1e5, joggle_m=0.0)      # exact: no joggle
     pairs = {tuple(sorted(p)) for p in rid.sites.tolist()}
     assert pairs == {(i, i + 1) for i in range(len(t) - 1)}
     ud = u / np.linalg.norm(u)
@@ -289,6 +289,40 @@ def test_voronoi_ridges_of_collinear_sites_are_perpendicular_bisectors(direction
         assert across.min() < 0 < across.max()                           # crossing the sites' line
 
 
+def test_joggled_is_bounded_deterministic_and_free_of_order():
+    """Each point moves by at most joggle_m per axis, by an offset that depends on its coordinates alone (the same
+    in any order or subset: tiles and runs agree), not all by the same offset, and 0 leaves the points as they are."""
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(-1e5, 1e5, (5000, 2)).round(1)
+    j = geometry.joggled(xy, 1e-6)
+    d = j - xy
+    assert np.abs(d).max() <= 1e-6 and np.abs(d).max() > 0.9e-6          # bounded, and uses its range
+    assert abs(d.mean()) < 1e-7 and len(np.unique(d[:, 0])) > 4900         # centred, one offset per point
+    perm = rng.permutation(len(xy))
+    assert np.array_equal(geometry.joggled(xy[perm], 1e-6), j[perm])      # order-free
+    assert np.array_equal(geometry.joggled(xy[:100], 1e-6), j[:100])      # subset-free
+    assert np.array_equal(geometry.joggled(xy, 0.0), xy)
+    assert not np.array_equal(d[:, 0], d[:, 1])                            # the axes move independently
+
+
+def test_voronoi_of_co_circular_rows_is_the_exact_diagram_within_the_joggle():
+    """Two parallel rows of sites 5 m apart, 300 m across (a straight, grid-aligned river: every quad of sites is
+    co-circular, the case that makes Qhull quadratic): the ridges between the rows lie on y = 150 (the exact
+    middle line) within 1e-4 m, and they cover the whole length. The bound: a site moved by d <= 1e-6 m moves a
+    circumcentre of a 5 m x 300 m triangle by about d x 300 / 5 = 6e-5 m."""
+    x = np.arange(0.0, 5000.0, 5.0)
+    sites = np.vstack([np.column_stack([x, np.zeros_like(x)]), np.column_stack([x, np.full_like(x, 300.0)])])
+    sites += (500_000.0, 5_000_000.0)                                         # UTM-sized coordinates
+    rid = geometry.voronoi_ridges(sites, far_m=1e4)
+    across = (rid.sites[:, 0] < len(x)) != (rid.sites[:, 1] < len(x))
+    seg = rid.segments[across] - (500_000.0, 5_000_000.0)
+    inner = (seg[:, :, 0] > 0.0).all(axis=1) & (seg[:, :, 0] < x[-1]).all(axis=1)
+    assert np.abs(seg[inner][:, :, 1] - 150.0).max() < 1e-4
+    covered = np.sort(seg[inner][:, :, 0], axis=1)
+    assert covered[:, 0].min() < 5.0 and covered[:, 1].max() > x[-1] - 5.0
+    assert np.abs(np.diff(covered, axis=1)).sum() == pytest.approx(x[-1], abs=10.0)   # no piece twice
+
+
 def test_voronoi_ridges_straight_coast_between_two_states():
     """Two states' points on one straight coast, meeting at the mouth x = 0 (which seeds neither): the ridge
     between the two states is the perpendicular x = 0."""
@@ -296,7 +330,7 @@ def test_voronoi_ridges_straight_coast_between_two_states():
     right = left * [-1.0, 1.0]
     sites = np.vstack([left, right])
     label = np.r_[np.zeros(len(left), int), np.ones(len(right), int)]
-    rid = geometry.voronoi_ridges(sites, far_m=1e5)
+    rid = geometry.voronoi_ridges(sites, far_m=1e5, joggle_m=0.0)      # as maritime calls it: exact
     between = label[rid.sites[:, 0]] != label[rid.sites[:, 1]]
     assert between.sum() == 1
     seg = rid.segments[between][0]
@@ -426,3 +460,50 @@ def test_segments_nearest_takes_the_segment_starting_at_a_shared_vertex():
     two = geometry.Segments(MultiLineString([[(0, 1), (10, 1)], [(4, -1), (6, -1)]]))
     j, _, _ = two.nearest(np.array([[5.0, 0.0], [1.0, 0.0]]))
     assert list(j) == [1, 0]
+
+
+# ------------------------------------------------------------------------------------------ densify_in
+def _utm_edge_in_tm(max_edge_m: float) -> tuple[float, float]:
+    """A 300 km straight north-south edge 150 km east of UTM 32N's meridian, taken to a local TM whose meridian is
+    3 deg further west through :func:`densify_in` at ``max_edge_m``: (the largest distance of 1,000 points of the
+    true edge -- UTM points, transformed one by one -- from the transformed edge, the least distance of the
+    edge's image from the TM's meridian)."""
+    from pipeline.geodesy import densify_in
+
+    utm = CRS.from_epsg(32632)
+    tm = local_tm(6.0, 46.0)
+    edge = LineString([(650_000.0, 5_000_000.0), (650_000.0, 5_300_000.0)])
+    t = Transformer.from_crs(utm, tm, always_xy=True)
+    moved = shapely.transform(densify_in(edge, utm, max_edge_m), lambda xy: np.column_stack(t.transform(*xy.T)))
+    y = 5_000_000.0 + 300_000.0 * (np.arange(1000) + 0.37) / 1000.0      # off the split points
+    true = shapely.points(np.column_stack(t.transform(np.full_like(y, 650_000.0), y)))
+    return float(shapely.distance(true, moved).max()), float(np.abs(shapely.get_coordinates(moved)[:, 0]).min())
+
+
+def test_densify_in_keeps_a_long_projected_edge_where_it_was():
+    """Only the ends reprojected, the edge is tens of metres off its true place at its middle: L^2 k / 8, with k
+    the difference of the two projections' scale gradients, (x_tm - x_utm) / R^2 = (375 - 150) km / (6.38e6 m)^2
+    = 5.5e-9 /m, gives (3e5)^2 x 5.5e-9 / 8 = 62 m. Split at 250 m first, it is within 0.1 mm (250^2 x 5.5e-9 /
+    8 = 0.04 mm)."""
+    off, x = _utm_edge_in_tm(0.0)                    # the planted fault: no split
+    assert x > 350_000.0
+    assert off == pytest.approx(62.0, rel=0.05)
+    off, _ = _utm_edge_in_tm(250.0)
+    assert off < 1e-4
+
+
+def test_densify_in_converts_the_step_to_the_crs_unit_and_leaves_lonlat_alone():
+    """In a CRS in US survey feet (EPSG:2277) a 1,000 m step splits a 10 km edge into edges of at most 1,000 m
+    (3,280.8 ft); a lon/lat geometry comes back as it was (edges in lon/lat mean nothing certain: RFC 7946,
+    geodesic treaty lines, rhumb lines of web editors); a step of 0 changes nothing."""
+    from pipeline.geodesy import densify_in
+
+    feet = CRS.from_epsg(2277)
+    ft = 1200.0 / 3937.0                              # metres per US survey foot
+    edge = LineString([(0.0, 0.0), (10_000.0 / ft, 0.0)])
+    got = shapely.get_coordinates(densify_in(edge, feet, 1000.0))
+    steps = np.diff(got[:, 0]) * ft
+    assert len(got) in (11, 12) and steps.max() <= 1000.0 + 1e-6      # 10 km / 1 km, or one more (rounding)
+    ll = LineString([(130.0, 42.0), (131.0, 42.5)])
+    assert densify_in(ll, CRS.from_epsg(4326), 1.0).equals_exact(ll, 0.0)
+    assert densify_in(edge, feet, 0.0).equals_exact(edge, 0.0)
