@@ -223,12 +223,14 @@ def non_simple_lines(land, sea) -> list[str]:
             if not (g.is_valid and g.is_simple) or reversals(g)]
 
 
-def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndarray:
+def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0, segments: Segments | None = None
+                 ) -> np.ndarray:
     """Which side of ``line`` each point lies on: +1 left (looking along it), -1 right, 0 on it.
 
     The side is the sign of the cross product of the line's direction at the nearest point (over
     ``step`` either side) with the vector to the point; beyond the ends the end directions
-    extend the line.
+    extend the line. The nearest point is :meth:`Segments.nearest`'s (a k-d tree, not GEOS's
+    ``line_locate_point``, which walks the whole line for every point: 5 s for 300 islands on a 1,000 km line).
 
     Parameters
     ----------
@@ -239,6 +241,8 @@ def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndar
     step : float
         Half-length (``line``'s units, metres in the metric CRS) over which the direction at the nearest point is
         taken.
+    segments : Segments, optional
+        ``Segments(line)``, when the caller has it already.
 
     Returns
     -------
@@ -246,11 +250,20 @@ def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0) -> np.ndar
         +1, -1 or 0 for each point.
     """
     xy = np.atleast_2d(np.asarray(xy, float))
-    s = shapely.line_locate_point(line, shapely.points(xy))
-    a = shapely.get_coordinates(shapely.line_interpolate_point(line, np.clip(s - step, 0, line.length)))
-    b = shapely.get_coordinates(shapely.line_interpolate_point(line, np.clip(s + step, 0, line.length)))
-    foot = shapely.get_coordinates(shapely.line_interpolate_point(line, s))
-    d, v = b - a, xy - foot
+    seg = Segments(line) if segments is None else segments
+    j, t, foot = seg.nearest(xy)
+    length = np.sqrt(seg.len2)
+    cum = np.concatenate([[0.0], np.cumsum(length)])
+    s = cum[j] + t * length[j]
+
+    def at(v):                                   # the point at distance v along the line (clipped to it)
+        v = np.clip(v, 0.0, cum[-1])
+        k = np.clip(np.searchsorted(cum, v, side="right") - 1, 0, len(length) - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tt = np.where(length[k] > 0, (v - cum[k]) / length[k], 0.0)
+        return seg.at(k, tt)
+
+    d, v = at(s + step) - at(s - step), xy - foot
     return np.sign(d[:, 0] * v[:, 1] - d[:, 1] * v[:, 0]).astype(int)
 
 
@@ -274,7 +287,8 @@ def side_code(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> str:
     return side_codes(xy, line, sides)[0]
 
 
-def side_codes(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> list[str]:
+def side_codes(xy: np.ndarray, line: LineString, sides: tuple[str, str], segments: Segments | None = None
+               ) -> list[str]:
     """:func:`side_code` for many points at once (one pass of :func:`side_of_line`).
 
     Parameters
@@ -285,13 +299,16 @@ def side_codes(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> list
         The dividing line, oriented.
     sides : (str, str)
         The state codes left and right of the line.
+    segments : Segments, optional
+        ``Segments(line)``, when the caller has it already.
 
     Returns
     -------
     list of str
         ``sides[0]`` or ``sides[1]`` per point.
     """
-    return [sides[0] if v > 0 else sides[1] for v in side_of_line(np.asarray(xy, float).reshape(-1, 2), line)]
+    side = side_of_line(np.asarray(xy, float).reshape(-1, 2), line, segments=segments)
+    return [sides[0] if v > 0 else sides[1] for v in side]
 
 
 @dataclass(frozen=True)
@@ -689,7 +706,9 @@ class Segments:
         nearest : ndarray (n, 2)
             ``a[j] + t * (b[j] - a[j])``.
         """
-        xy = np.atleast_2d(np.asarray(xy, float))
+        xy = np.asarray(xy, float).reshape(-1, 2)
+        if not len(xy):
+            return np.empty(0, int), np.empty(0), np.empty((0, 2))
         first, _ = self._kd.query(xy, k=1)
         reach = (first + self._half) * (1 + 1e-9) + 1e-9          # rounding must not drop a segment
         found = self._kd.query_ball_point(xy, reach, return_sorted=False)

@@ -413,7 +413,10 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
     out = []
     along = geometry.Segments(line)
     around = _ridges_around(ax.labels)
-    for k, island in numbered_islands(poly).items():
+    numbered = numbered_islands(poly)
+    centroids = np.array([isl.centroid.coords[0] for isl in numbered.values()]).reshape(-1, 2)
+    rights = dict(zip(numbered, geometry.side_codes(centroids, line, ("left", "right"), segments=along)))
+    for k, island in numbered.items():
         near = around.get(k, np.empty(0, np.int64))
         taken = near[on_path[near]]
         if len(taken) == 0:
@@ -423,7 +426,7 @@ def _island_choices(poly: Polygon, ax: _Axis, path: np.ndarray, line: LineString
         if len(other):
             pts = ax.mid[other]
             other = other[along.distances(pts) > geometry.Segments(island.exterior).distances(pts)]
-        right = geometry.side_code(np.asarray(island.centroid.coords), line, ("left", "right")) == "right"
+        right = rights[k] == "right"
 
         def mean(v, idx):
             return float(np.average(v[idx], weights=np.maximum(ax.length[idx], 1e-9))) if len(idx) else 0.0

@@ -100,3 +100,30 @@ def test_ridges_around_is_the_per_island_scan():
     for k in range(-1, 6):
         want = np.flatnonzero((labels == k).any(axis=1) & (labels != k).any(axis=1))
         np.testing.assert_array_equal(around.get(k, np.empty(0, np.int64)), want)
+
+
+def test_soundings_within_a_cell_of_the_water_are_kept_by_their_exact_distance(tmp_path):
+    """A 1 km square of water, 10 m cells: soundings inside, one 5 m east of it, one 15 m east, and one 9.995 m off
+    its north-east corner at 47.8125 deg from east -- the middle of a chord of the 16-segment quarter circle
+    of a buffer of the water (the planted fault), which falls 1 - cos(2.8125 deg) = 0.12 % short of 10 m there:
+    kept, dropped, kept."""
+    from pipeline.geodesy import Geodesy
+    from pyproj import CRS
+
+    x0, y0 = 500_000.0, 5_000_000.0
+    water = shapely.box(x0, y0, x0 + 1000.0, y0 + 1000.0)
+    ang = np.radians(45.0 + 2.8125)
+    probes = [(x0 + 1005.0, y0 + 500.0), (x0 + 1015.0, y0 + 500.0),
+              (x0 + 1000.0 + 9.995 * np.cos(ang), y0 + 1000.0 + 9.995 * np.sin(ang))]
+    inside = [(x0 + 100.0 * i, y0 + 100.0 * j) for i in range(1, 10) for j in range(1, 10)]
+    rows = ["x,y,depth"] + [f"{float(x)!r},{float(y)!r},3.0" for x, y in inside + probes]
+    csv = tmp_path / "s.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    cfg = SimpleNamespace(path=tmp_path / "case.toml", inputs=SimpleNamespace(
+        depth_cell_m=10.0, depth_positive="down", depth_field="depth", depth_crs="EPSG:32632"))
+    utm = CRS.from_epsg(32632)
+    geo = Geodesy(utm, (8.9, 45.1, 9.1, 45.2))
+    got = sd._soundings_in_water(csv, cfg, water, geo)
+    assert got.n_outside == 1 and len(got.xy) == len(inside) + 2
+    kept = {tuple(np.round(p, 3)) for p in got.xy}
+    assert tuple(np.round(probes[2], 3)) in kept and tuple(np.round(probes[1], 3)) not in kept

@@ -129,9 +129,12 @@ def _soundings_in_water(path: Path, cfg: Config, water: BaseGeometry, geo: Geode
         raise InputError(path, f"{ROLE}: coordinates cannot be transformed from {crs.name} to WGS 84 (outside the "
                                "CRS's area of use?)")
     xy = geo.lonlat_to_metric(ll)
-    near_water = water.buffer(ic.depth_cell_m)  # soundings on the bank line itself count as in the water
-    shapely.prepare(near_water)
-    inside = shapely.contains_xy(near_water, xy[:, 0], xy[:, 1])
+    # soundings within a cell of the water (on the bank line itself) count as in it: exact distances (GEOS's
+    # prepared dwithin) for the few outside, not a buffer of the whole water (9.8 s for a 1,000 km river)
+    shapely.prepare(water)
+    inside = shapely.contains_xy(water, xy[:, 0], xy[:, 1])
+    if not inside.all():
+        inside[~inside] = shapely.dwithin(water, shapely.points(xy[~inside]), ic.depth_cell_m)
     if inside.sum() < MIN_SOUNDINGS:
         w, s, e, n = (float(v) for v in (*ll.min(axis=0), *ll.max(axis=0)))
         raise InputError(path, f"{ROLE}: {int((~inside).sum())} of {len(values)} soundings lie outside the river "
