@@ -248,9 +248,10 @@ def _changed_areas(la: LineString, lb: LineString, geo: Geodesy, sides: tuple[st
                    ) -> tuple[list[ChangedArea], dict[str, float]]:
     """The faces between two land boundaries (metric) that change state, largest first, and km2 per change."""
     areas, by_side = [], {}
-    for face in geometry.faces_between(la, lb):
-        rep = np.asarray(face.representative_point().coords)
-        side_a, side_b = geometry.side_code(rep, la, sides), geometry.side_code(rep, lb, sides)
+    faces = geometry.faces_between(la, lb)
+    reps = np.array([f.representative_point().coords[0] for f in faces]).reshape(-1, 2)
+    under_a, under_b = geometry.side_codes(reps, la, sides), geometry.side_codes(reps, lb, sides)  # one index each
+    for face, side_a, side_b in zip(faces, under_a, under_b):
         if side_a == side_b:
             continue
         km2 = geodesic_area_m2(geo.to_lonlat(face)) / 1e6

@@ -267,36 +267,17 @@ def side_of_line(xy: np.ndarray, line: LineString, step: float = 1.0, segments: 
     return np.sign(d[:, 0] * v[:, 1] - d[:, 1] * v[:, 0]).astype(int)
 
 
-def side_code(xy: np.ndarray, line: LineString, sides: tuple[str, str]) -> str:
-    """Which of two states a point falls to: ``sides[0]`` left of ``line`` looking along it, else ``sides[1]``.
-
-    Parameters
-    ----------
-    xy : ndarray (1, 2)
-        The point, in the line's CRS (e.g. an island's or a face's representative point).
-    line : LineString
-        The dividing line, oriented (e.g. downstream, or seaward).
-    sides : (str, str)
-        The state codes left and right of the line.
-
-    Returns
-    -------
-    str
-        ``sides[0]`` or ``sides[1]`` (a point on the line counts as right).
-    """
-    return side_codes(xy, line, sides)[0]
-
-
 def side_codes(xy: np.ndarray, line: LineString, sides: tuple[str, str], segments: Segments | None = None
                ) -> list[str]:
-    """:func:`side_code` for many points at once (one pass of :func:`side_of_line`).
+    """Which of two states each point falls to: ``sides[0]`` left of ``line`` looking along it, else ``sides[1]``
+    (a point on the line counts as right); one :func:`side_of_line` pass for all the points.
 
     Parameters
     ----------
     xy : ndarray (n, 2)
-        The points, in the line's CRS.
+        The points, in the line's CRS (e.g. islands' or faces' representative points).
     line : LineString
-        The dividing line, oriented.
+        The dividing line, oriented (e.g. downstream, or seaward).
     sides : (str, str)
         The state codes left and right of the line.
     segments : Segments, optional

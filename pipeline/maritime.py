@@ -348,14 +348,13 @@ def territorial_limits(*, lines: dict[str, BaseGeometry], sides: tuple[str, str]
         Side -> its limit (metric); empty when none of it lies on its side.
     """
     out = {}
+    along = geometry.Segments(divider)                                    # indexed once for both sides
     for k, side in enumerate(sides):
-        keep = []
-        for piece in geometry.lines(shapely.difference(lines[side], divider.buffer(1e-6))):
-            if piece.length <= 1.0:
-                continue
-            rep = np.asarray(piece.interpolate(0.5, normalized=True).coords)
-            if geometry.side_of_line(rep, divider)[0] == (1 if k == 0 else -1):
-                keep.append(piece)
+        pieces = [p for p in geometry.lines(shapely.difference(lines[side], divider.buffer(1e-6)))
+                  if p.length > 1.0]
+        reps = np.array([p.interpolate(0.5, normalized=True).coords[0] for p in pieces]).reshape(-1, 2)
+        on = geometry.side_of_line(reps, divider, segments=along)
+        keep = [p for p, v in zip(pieces, on) if v == (1 if k == 0 else -1)]
         out[side] = MultiLineString(geometry.merged(MultiLineString(keep)) if keep else [])
     return out
 
@@ -516,10 +515,11 @@ def areas_between(*, agreed: LineString, equidistance: LineString, agreed_divide
         equidistance line.
     """
     out = []
-    for face in geometry.faces_between(agreed, equidistance):
-        rep = np.asarray(face.representative_point().coords)
-        under_agreed = geometry.side_code(rep, agreed_divider, sides)
-        under_eq = geometry.side_code(rep, equidistance_divider, sides)
+    faces = geometry.faces_between(agreed, equidistance)
+    reps = np.array([f.representative_point().coords[0] for f in faces]).reshape(-1, 2)
+    agreed_sides = geometry.side_codes(reps, agreed_divider, sides)       # each divider indexed once
+    eq_sides = geometry.side_codes(reps, equidistance_divider, sides)
+    for face, under_agreed, under_eq in zip(faces, agreed_sides, eq_sides):
         out.append(AreaPiece(face, geodesic_area_m2(geo.to_lonlat(face)) / 1e6, under_agreed, under_eq))
     out.sort(key=lambda a: -a.area_km2)
     return tuple(out)
