@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from string import Template
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
 import pandas as pd
 
 from .config import Config
@@ -91,10 +92,15 @@ class StyleTable:
         pandas.DataFrame
             The layer's style rows (columns as :class:`StyleTable` ``rows``).
         """
-        rows = self.rows[self.rows["layer"] == layer]
-        if rows.empty:
+        rows = self._by_layer.get(layer)
+        if rows is None:
             raise StyleError(f"the style table has no style for layer {layer!r} (pipeline/templates/styles.toml)")
         return rows
+
+    @cached_property
+    def _by_layer(self) -> dict[str, pd.DataFrame]:
+        """The rows split by layer once (every output asks :meth:`of` for every layer, many times)."""
+        return dict(iter(self.rows.groupby("layer", sort=False)))
 
 
 # ----------------------------------------------------------------------------------------- package data
@@ -252,13 +258,9 @@ def categories(gdf: Any, rows: pd.DataFrame) -> list[tuple[dict, Any]]:
     by = records[0]["by"]
     if not by:
         return [(records[0], gdf)]
-    values = gdf[by].astype("string").fillna("") if by in gdf.columns else pd.Series("", index=gdf.index)
-    named = {r["value"] for r in records} - {""}
-    out = []
-    for row in records:
-        mask = values == row["value"] if row["value"] else ~values.isin(named)
-        out.append((row, gdf[mask.to_numpy()]))
-    return out
+    values = gdf[by].astype("string").fillna("").to_numpy() if by in gdf.columns else np.full(len(gdf), "")
+    named = [r["value"] for r in records if r["value"]]
+    return [(row, gdf[values == row["value"] if row["value"] else ~np.isin(values, named)]) for row in records]
 
 
 # ------------------------------------------------------------------------------------------------ QML
@@ -297,7 +299,7 @@ def _renderer(rows: pd.DataFrame) -> _Xml:
     if not first["by"]:
         return _fill(("qml", "renderer_single.xml"), symbol=_symbol(first, "0"))
     cats, syms = [], []
-    for i, (_, row) in enumerate(rows.iterrows()):
+    for i, row in enumerate(rows.to_dict("records")):
         cats.append(_fill(("qml", "category.xml"), symbol=i, value=row["value"], label=row["legend"] or row["value"]))
         syms.append(_symbol(row, str(i)))
     other = rows[rows["value"] == ""].iloc[0]
@@ -341,12 +343,13 @@ def _data_defined(rows: pd.DataFrame) -> _Xml:
     field = '"' + by.replace('"', '""') + '"'
     other = rows[rows["value"] == ""].iloc[0]
     props = []
+    records = rows.to_dict("records")
     for name, value in _LABEL_PROPERTIES.items():
-        values = [value(r) for _, r in rows.iterrows()]
+        values = [value(r) for r in records]
         if len(set(values)) == 1:
             continue
         cases = " ".join(f"WHEN {field} = {_sql_literal(r['value'])} THEN {value(r)}"
-                         for _, r in rows.iterrows() if r["value"])
+                         for r in records if r["value"])
         props.append(_fill(("qml", "dd_property.xml"), name=name, expression=f"CASE {cases} ELSE {value(other)} END"))
     if not props:
         return _Xml("")
