@@ -437,7 +437,7 @@ def _project(layers: dict[str, gpd.GeoDataFrame], table: StyleTable) -> _Project
     drawn = []
     for name in table.layers:
         if name in g:
-            parts = [(row, part) for row, part in categories(g[name], table.of(name)) if not part.empty]
+            parts = [(row, part) for row, part in categories(g[name], table.records(name)) if not part.empty]
             drawn.append(_Drawn(name, parts[0][0]["geometry"], parts))
     return _Projected(extent, crs, Proj(crs), Transformer.from_crs(4326, crs, always_xy=True),
                       Transformer.from_crs(crs, 4326, always_xy=True), g, drawn)

@@ -97,10 +97,30 @@ class StyleTable:
             raise StyleError(f"the style table has no style for layer {layer!r} (pipeline/templates/styles.toml)")
         return rows
 
+    def records(self, layer: str) -> list[dict[str, Any]]:
+        """The rows of ``layer`` as dicts (column -> value, Python scalars), in table order; StyleError if the table
+        has no style for it. Made once per layer and shared: read them, do not change them.
+
+        Parameters
+        ----------
+        layer : a layer name
+
+        Returns
+        -------
+        list[dict[str, Any]]
+            One dict per category (``rows.to_dict("records")`` of :meth:`of`).
+        """
+        records = self._records.get(layer)
+        return records if records is not None else self.of(layer).to_dict("records")
+
     @cached_property
     def _by_layer(self) -> dict[str, pd.DataFrame]:
         """The rows split by layer once (every output asks :meth:`of` for every layer, many times)."""
         return dict(iter(self.rows.groupby("layer", sort=False)))
+
+    @cached_property
+    def _records(self) -> dict[str, list[dict[str, Any]]]:
+        return {layer: rows.to_dict("records") for layer, rows in self._by_layer.items()}
 
 
 # ----------------------------------------------------------------------------------------- package data
@@ -240,21 +260,20 @@ def style_table(cfg: Config) -> StyleTable:
     return StyleTable(rows=frame, view=view, map=dict(data["map"]), web=dict(data.get("web", {})))
 
 
-def categories(gdf: Any, rows: pd.DataFrame) -> list[tuple[dict, Any]]:
+def categories(gdf: Any, records: list[dict[str, Any]]) -> list[tuple[dict, Any]]:
     """(style row, features) per category of a layer, in table order; the row with value "" takes every value
     no other row names (or every feature, for a single symbol).
 
     Parameters
     ----------
     gdf : the layer's features (a GeoDataFrame, any CRS; a missing category column counts as "")
-    rows : the layer's style rows, :meth:`StyleTable.of`
+    records : the layer's style rows as dicts, :meth:`StyleTable.records`
 
     Returns
     -------
     list[tuple[dict, geopandas.GeoDataFrame]]
         One (style row, the features it styles) per category, possibly with no features.
     """
-    records = rows.to_dict("records")
     by = records[0]["by"]
     if not by:
         return [(records[0], gdf)]
@@ -276,7 +295,7 @@ def _num(value: float) -> str:
     return f"{value:g}"
 
 
-def _symbol(row: pd.Series, name: str) -> _Xml:
+def _symbol(row: dict[str, Any], name: str) -> _Xml:
     geometry = row["geometry"]
     if geometry == "line":
         dashed = bool(row["dash_mm"])
@@ -294,15 +313,15 @@ def _symbol(row: pd.Series, name: str) -> _Xml:
                  width=_num(row["width_mm"]), size=_num(row["size_mm"]))
 
 
-def _renderer(rows: pd.DataFrame) -> _Xml:
-    first = rows.iloc[0]
+def _renderer(rows: list[dict[str, Any]]) -> _Xml:
+    first = rows[0]
     if not first["by"]:
         return _fill(("qml", "renderer_single.xml"), symbol=_symbol(first, "0"))
     cats, syms = [], []
-    for i, row in enumerate(rows.to_dict("records")):
+    for i, row in enumerate(rows):
         cats.append(_fill(("qml", "category.xml"), symbol=i, value=row["value"], label=row["legend"] or row["value"]))
         syms.append(_symbol(row, str(i)))
-    other = rows[rows["value"] == ""].iloc[0]
+    other = next(r for r in rows if r["value"] == "")
     return _fill(("qml", "renderer_categorized.xml"), attr=first["by"], categories=_Xml("\n".join(cats)),
                  symbols=_Xml("\n".join(syms)), source_symbol=_symbol(other, "0"))
 
@@ -314,7 +333,7 @@ def _quadrant(dx_pt: float, dy_pt: float) -> int:
     return 3 * row + col
 
 
-def _offset(row: pd.Series) -> str:
+def _offset(row: dict[str, Any]) -> str:
     """QGIS's "x,y" label offset in points: the quadrant puts the label beside the point, the offset moves it
     further (QGIS's y grows downwards, the table's label_dy_pt upwards)."""
     return f"{_num(row['label_dx_pt'])},{_num(-row['label_dy_pt'])}"
@@ -334,31 +353,30 @@ _LABEL_PROPERTIES = {
 }
 
 
-def _data_defined(rows: pd.DataFrame) -> _Xml:
+def _data_defined(rows: list[dict[str, Any]]) -> _Xml:
     """QGIS data-defined label properties (CASE on the category attribute) for the settings that differ
     between the categories of ``rows``; "" when they are all alike."""
-    by = rows.iloc[0]["by"]
+    by = rows[0]["by"]
     if not by:
         return _Xml("")
     field = '"' + by.replace('"', '""') + '"'
-    other = rows[rows["value"] == ""].iloc[0]
+    other = next(r for r in rows if r["value"] == "")
     props = []
-    records = rows.to_dict("records")
     for name, value in _LABEL_PROPERTIES.items():
-        values = [value(r) for r in records]
+        values = [value(r) for r in rows]
         if len(set(values)) == 1:
             continue
         cases = " ".join(f"WHEN {field} = {_sql_literal(r['value'])} THEN {value(r)}"
-                         for r in records if r["value"])
+                         for r in rows if r["value"])
         props.append(_fill(("qml", "dd_property.xml"), name=name, expression=f"CASE {cases} ELSE {value(other)} END"))
     if not props:
         return _Xml("")
     return _fill(("qml", "dd_properties.xml"), properties=_Xml("\n".join(props)))
 
 
-def _labeling(rows: pd.DataFrame, view: dict[str, Any]) -> _Xml:
+def _labeling(rows: list[dict[str, Any]], view: dict[str, Any]) -> _Xml:
     """Simple labels from the table's label column; per-category settings as data-defined properties."""
-    first = rows.iloc[0]
+    first = rows[0]
     point = first["geometry"] == "point"
     return _fill(("qml", "labeling.xml"), field=first["label"], font=view["font"],
                  named_style="Bold" if first["label_bold"] else "Regular", weight=75 if first["label_bold"] else 50,
@@ -372,8 +390,8 @@ def _labeling(rows: pd.DataFrame, view: dict[str, Any]) -> _Xml:
 
 
 def _body(layer: str, table: StyleTable) -> tuple[_Xml, bool]:
-    rows = table.of(layer)
-    labels = bool(rows.iloc[0]["label"])
+    rows = table.records(layer)
+    labels = bool(rows[0]["label"])
     labeling = _labeling(rows, table.view) if labels else _Xml("")
     return _fill(("qml", "body.xml"), renderer=_renderer(rows), labeling=labeling), labels
 
@@ -392,7 +410,7 @@ def layer_qml(layer: str, table: StyleTable) -> str:
         The QML document (XML).
     """
     body, labels = _body(layer, table)
-    geometry = table.of(layer).iloc[0]["geometry"]
+    geometry = table.records(layer)[0]["geometry"]
     return str(_fill(("qml", "document.qml"), labels_enabled=int(labels), body=body,
                      simplify_hints=0 if geometry == "point" else 1, geometry_code=_QGIS_GEOMETRY[geometry][1]))
 
@@ -479,11 +497,11 @@ def qgis_project(layers: dict[str, Any], table: StyleTable, *, gpkg_name: str, t
     tree, order, custom, maps = [], [], [], []
     for name in top_first:
         lid, source = _layer_id(name), f"{rel}|layername={name}"
-        geometry = table.of(name).iloc[0]["geometry"]
+        geometry = table.records(name)[0]["geometry"]
         body, labels = _body(name, table)
         x0, y0, x1, y1 = (repr(float(v)) for v in layers[name].total_bounds)
         tree.append(_fill(("project", "tree_layer.xml"), id=lid, name=name, source=source,
-                          expanded=int(bool(table.of(name).iloc[0]["by"]))))
+                          expanded=int(bool(table.records(name)[0]["by"]))))
         custom.append(_fill(("project", "order_item.xml"), id=lid))
         order.append(_fill(("project", "layer_order.xml"), id=lid))
         maps.append(_fill(("project", "map_layer.xml"), geometry=_QGIS_GEOMETRY[geometry][0], wkb_type=LAYERS[name],

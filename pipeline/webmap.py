@@ -164,7 +164,7 @@ def _layer_data(name: str, gdf, table: StyleTable, *, box: tuple[float, float, f
     and the CSS of its labels. A polygon's label is placed as on the PNG's main panel: at the pole of
     inaccessibility of its largest part inside ``box``, the first view (lon/lat)."""
     tolerance_deg = table.map["land_label_tolerance_m"] / M_PER_DEG
-    rows = table.of(name)
+    rows = table.records(name)
     parts = categories(gdf, rows)
     css, legend = [], []
     features: list[dict[str, Any]] = []
@@ -191,7 +191,7 @@ def _layer_data(name: str, gdf, table: StyleTable, *, box: tuple[float, float, f
             legend.append(f'<span class="bm-entry">{_swatch(row)}{html.escape(text)}</span>')
     control = f'<span class="bm-layer" data-layer="{html.escape(name)}" title="{html.escape(name)}">' + \
         "".join(legend or [html.escape(name)]) + "</span>"
-    first = rows.iloc[0]
+    first = rows[0]
     return ({"name": name, "geometry": first["geometry"], "order": int(first["order"]), "styles": styles,
              "features": features, "control": control}, css)
 
