@@ -9,7 +9,8 @@ Run from the repository root::
     python3 benchmarks/bench_scale.py --sizes 10 --course u --keep /tmp/scale   # keep the cases and outputs
     python3 benchmarks/bench_scale.py --repeat 3          # min wall / CPU of 3 runs per case (shared machine)
     python3 benchmarks/bench_scale.py --stages            # and each run's stage timings (from its INFO log)
-    python3 benchmarks/bench_scale.py --set forms.mask.boundary=contour   # --set passed on to every run
+    python3 benchmarks/bench_scale.py --boundary cell_edges   # the mask's edge the cases use (default fitted)
+    python3 benchmarks/bench_scale.py --set land.thalweg_depth_exponent=8   # --set passed on to every run
 
 Each case is generated deterministically (numpy seed ``--seed``) in a local projected CRS, UTM zone 32N
 (EPSG:32632); the mouth is at E 500,000 m, N 5,000,000 m (about 9 E, 45.1 N) on a straight coast N = 5,000,000
@@ -470,7 +471,7 @@ max_scale_error_ppm = {math.ceil(1.1 * ppm):.1f}
 """
 
 
-def write_toml(path: Path, c: Course, ext: list[float]) -> None:
+def write_toml(path: Path, c: Course, ext: list[float], boundary: str = "fitted") -> None:
     path.write_text(f"""# Scale benchmark case ({c.kind} course, L = {c.length_m / 1000:g} km), written by benchmarks/bench_scale.py
 
 [case]
@@ -520,10 +521,13 @@ method = "treaty"
 [output]
 map = false
 webmap = false
+
+[forms.mask]
+boundary = "{boundary}"
 {crs_section(ext)}""", encoding="utf-8")
 
 
-def build(folder: Path, kind: str, L: float, seed: int) -> tuple[Course, dict]:
+def build(folder: Path, kind: str, L: float, seed: int, boundary: str = "fitted") -> tuple[Course, dict]:
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     c = make_course(kind, L, seed)
@@ -531,7 +535,7 @@ def build(folder: Path, kind: str, L: float, seed: int) -> tuple[Course, dict]:
     n = write_soundings(folder / "soundings.csv", c)
     ext = write_land(folder, c)
     write_points(folder / "points.csv", c)
-    write_toml(folder / "case.toml", c, ext)
+    write_toml(folder / "case.toml", c, ext, boundary)
     info = {"gen_s": time.perf_counter() - t0, "mask": f"{w} x {h}", "tiles": tiles, "soundings": n,
             "islands": len(c.islands), "mask_MiB": (folder / "mask.tif").stat().st_size / 2**20}
     return c, info
@@ -689,6 +693,9 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
     ap.add_argument("--stages", action="store_true",
                     help="run without -q and print each run's stage timings (from its own log; min over repeats)")
+    ap.add_argument("--boundary", choices=["fitted", "cell_edges", "contour"], default="fitted",
+                    help="the cases' [forms.mask] boundary: the water's edge traced from the 10 m mask (default fitted: "
+                         "the smoothest bank within the mask's bound; cell_edges is the pipeline's default)")
     ap.add_argument("--set", dest="sets", metavar="KEY=VALUE", action="append", default=[],
                     help="passed on to every run as --set KEY=VALUE, e.g. forms.mask.boundary=contour (repeatable)")
     a = ap.parse_args(argv)
@@ -697,6 +704,7 @@ def main(argv=None) -> int:
     print(f"bench_scale: sizes {a.sizes} km, courses {courses}, timeout {a.timeout:g} s, guard "
           f"{a.max_cells:.3g} wet cells, {a.max_gib:g} GiB estimated, "
           f"load {os.getloadavg()[0]:.2f}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+          + f", mask edge {a.boundary}"
           + (f", runs with --set {' --set '.join(a.sets)}" if a.sets else ""), flush=True)
     rows = []
     try:
@@ -713,7 +721,7 @@ def main(argv=None) -> int:
                     print(f"{kind:8s} {L_km:6g} km: {row['note']}", flush=True)
                     continue
                 folder = tmp / f"{kind}_{L_km:g}km"
-                c, info = build(folder / "case", kind, L, a.seed)
+                c, info = build(folder / "case", kind, L, a.seed, a.boundary)
                 row.update(info)
                 runs = []
                 for k in range(a.repeat):

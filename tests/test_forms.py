@@ -238,20 +238,28 @@ def _cleaned(water: np.ndarray, min_cells: int) -> tuple[np.ndarray, int, int]:
     return kept | np.isin(land, small), int((sizes < min_cells).sum()), len(small)
 
 
-def test_mask_polygon_is_exactly_the_cleaned_mask(mask, river, base_cfg):
+@pytest.mark.parametrize("boundary", ["cell_edges", "fitted"])
+def test_mask_polygon_is_exactly_the_cleaned_mask(mask, river, base_cfg, boundary):
+    """Both edges give back the cleaned mask when sampled at the cell centres; ``cell_edges`` (the default) is
+    made of whole cells, ``fitted`` runs within half a cell of them (tests/test_bankfit.py)."""
     from rasterio.features import rasterize
 
-    water, crs, detail = water_area(mask.path, "mask", base_cfg)
+    cfg = with_overrides(base_cfg, {"forms.mask.boundary": boundary})
+    water, crs, detail = water_area(mask.path, "mask", cfg)
     assert crs.equals(UTM)
     cell_area = mask.cell_m ** 2
     raw = (mask.river | mask.speckle) & ~mask.holes                  # what the file holds
     expected, removed, filled = _cleaned(raw, int(np.ceil(base_cfg.inputs.mask_min_area_m2 / cell_area)))
     got = rasterize([(water, 1)], out_shape=mask.shape, transform=mask.transform, dtype="uint8").astype(bool)
     assert (got == expected).all(), f"{int((got != expected).sum())} cells differ from the cleaned mask"
-    # whole cells only: the area is the cells' and every vertex is a cell corner (nothing buffered, smoothed)
-    assert water.area == pytest.approx(expected.sum() * cell_area, rel=1e-9)
     col, row = ~mask.transform @ tuple(shapely.get_coordinates(water).T)
-    assert np.allclose(col, np.round(col), atol=1e-6) and np.allclose(row, np.round(row), atol=1e-6)
+    if boundary == "cell_edges":   # whole cells only: the cells' area, every vertex a cell corner
+        assert water.area == pytest.approx(expected.sum() * cell_area, rel=1e-9)
+        assert np.allclose(col, np.round(col), atol=1e-6) and np.allclose(row, np.round(row), atol=1e-6)
+    else:                          # every vertex on a cell edge's segment: on a half-cell line in x or in y
+        on_half = lambda v: np.isclose(v - np.floor(v), 0.5, atol=1e-6)                       # noqa: E731
+        assert (on_half(col) | on_half(row)).all() and "edge fitted" in detail
+        assert water.area == pytest.approx(expected.sum() * cell_area, rel=0.01)
     assert not (got & mask.speckle).any() and (got & mask.holes).sum() == mask.holes.sum()
     parts = geometry.polygons(water)
     assert len(parts) == 1 and len(parts[0].interiors) == len(river.interiors)   # the islands stay holes

@@ -189,7 +189,8 @@ def whole_raster_read(path: Path, cfg):
 
 @pytest.fixture
 def cfg():
-    return with_overrides(load_config(INPUTS / "tumen.toml"), {"inputs.mask_min_area_m2": 450.0})
+    return with_overrides(load_config(INPUTS / "tumen.toml"), {"inputs.mask_min_area_m2": 450.0,
+                                                                "forms.mask.boundary": "cell_edges"})
 
 
 @pytest.mark.parametrize("nodata", [None, 0])

@@ -18,6 +18,12 @@ The water's edge (``[forms.mask] boundary``):
     at 45 degrees through the middles of the cell edges. Sub-cell: the edge no longer keeps to whole cells --
     each corner of the water gains or loses an eighth of a cell -- in exchange for banks that follow an
     oblique shore more closely (the middle line on a 10 m mask: see benchmarks/README.md "Scale").
+``"fitted"``
+    The smoothest curve that keeps within the mask's own bound: one vertex on each segment joining a water
+    cell's centre to its land neighbour's, placed to minimise the bending across the bank with a weak pull to
+    the cell edge (:mod:`pipeline.forms._bankfit`; a bounded quadratic programme solved by Clarabel). Sub-cell
+    where the staircase's steps pin the bank (an oblique shore, a bend's apex); on a run along a grid axis the
+    bank stays near the cell edge (the mask holds nothing finer there); sharp corners are rounded.
 
 The raster is read window by window (the file's blocks, about 1024 x 1024 cells; windows whose blocks are
 all absent from a sparse GeoTIFF are not read) in two passes: the values it holds (which decide how it is
@@ -50,7 +56,7 @@ if TYPE_CHECKING:
 ROLE = "river mask"
 MASK_BINARY = ((0.0, 1.0), (0.0, 255.0))              # value sets of a binary mask: the non-zero value is water
 PERCENT_RANGE = (0.0, 100.0)                          # any other mask is water occurrence in percent
-Boundary = Literal["cell_edges", "contour"]
+Boundary = Literal["cell_edges", "contour", "fitted"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,8 @@ class Settings:
         "cell_edges", doc="raster mask: where the water's edge runs. cell_edges: on the water cells' edges "
                           "(exactly the water cells; staircase banks); contour: on the mask's 0.5 level by "
                           "marching squares (corners cut at 45 degrees through the cell edges' middles; "
-                          "sub-cell, no longer whole cells)")
+                          "sub-cell, no longer whole cells); fitted: the smoothest curve within half a cell of "
+                          "the cell edges, through the staircase's steps (sub-cell; corners rounded)")
 
 
 def recognises(path: Path, probe: Probe) -> bool:
@@ -406,6 +413,29 @@ def remove_speckle(path: Path, region: BaseGeometry, crs, min_area_m2: float
     return kept, len(pieces), speckle, filled, islands
 
 
+def fitted(region: BaseGeometry, transform) -> BaseGeometry:
+    """The cell-edge water ``region`` (raster CRS) with every ring fitted (:mod:`pipeline.forms._bankfit`),
+    in pixel coordinates (the fit's segments are one cell long).
+
+    Parameters
+    ----------
+    region : shapely (Multi)Polygon
+        Speckle removed, in the raster's CRS, every vertex a cell corner.
+    transform : affine.Affine
+        The raster's north-up transform.
+
+    Returns
+    -------
+    shapely (Multi)Polygon
+        In the raster's CRS.
+    """
+    from ._bankfit import fit_region
+
+    inv = ~transform                                   # back to pixel coordinates: cell corners are integers
+    px = shapely.transform(region, lambda xy: np.rint(np.column_stack(inv @ (xy[:, 0], xy[:, 1]))))
+    return to_crs_coordinates(fit_region(px), transform)
+
+
 def _water_windows(grid: RasterGrid, rule: MaskRule, boundary: Boundary, counted: list[int]
                    ) -> Iterable[tuple[np.ndarray, int, int]]:
     """(padded water, row, col) of every window the file holds (second pass); adds its water cells to
@@ -443,12 +473,17 @@ def read(path: Path, cfg: Config, context: Context) -> WaterArea:
     rule = mask_rule(path, mask_values(grid, raster_windows(grid, ROLE)), grid.nodata, ic.water_threshold)
     kind = rule.kind + (f" ({grid.scaled})" if grid.scaled else "")
     counted = [0]
-    region = water_region(_water_windows(grid, rule, settings.boundary, counted), settings.boundary)
+    traced = "contour" if settings.boundary == "contour" else "cell_edges"
+    region = water_region(_water_windows(grid, rule, traced, counted), traced)
     region = to_crs_coordinates(region, grid.transform)
     kept, _, speckle, filled, islands = remove_speckle(path, region, grid.crs, ic.mask_min_area_m2)
-    edge = "" if settings.boundary == "cell_edges" else "; edge on the 0.5 contour (marching squares)"
+    n_kept = len(kept)
+    if settings.boundary == "fitted":
+        kept = [fitted(shapely.union_all(kept), grid.transform)]
+    edge = {"cell_edges": "", "contour": "; edge on the 0.5 contour (marching squares)",
+            "fitted": "; edge fitted within half a cell of the cell edges (smoothest bank)"}[settings.boundary]
     detail = (f"{kind}, {grid.width} x {grid.height} cells of {grid.res[0]:g} x {grid.res[1]:g} ({grid.crs.name}), "
-              f"{counted[0]} water cells -> {len(kept)} water polygon(s) with {islands} island(s); removed "
+              f"{counted[0]} water cells -> {n_kept} water polygon(s) with {islands} island(s); removed "
               f"{speckle} water patch(es) and filled {filled} hole(s) under {ic.mask_min_area_m2:g} m2{edge}")
     return WaterArea(shapely.normalize(shapely.union_all(kept)), grid.crs, detail)
 
