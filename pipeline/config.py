@@ -304,7 +304,7 @@ class LandCfg:
     min_water_width_m: float = setting(1.0, doc="a water area whose mean width (2 area / perimeter) is below "
                                                "this is degenerate", unit="m", gt=0.0)
     min_depth_m: float = setting(0.05, doc="depths below this count as this in channel costs", unit="m", gt=0.0)
-    thalweg_depth_exponent: float = setting(4.0, doc="q in cell cost = (max depth / depth)^q", ge=0.0)
+    thalweg_depth_exponent: float = setting(8.0, doc="q in cell cost = (max depth / depth)^q", ge=0.0)
     thalweg_smooth_cells: int = setting(5, doc="moving-average window of the thalweg (never leaves the water)",
                                         unit="cells", ge=1)
     simplify_m: float = setting(0.0, doc="Douglas-Peucker tolerance for the middle line (0: none)", unit="m",
