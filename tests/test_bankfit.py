@@ -82,7 +82,8 @@ def test_the_fitted_water_samples_back_to_the_mask(seed, sigma):
 @pytest.mark.parametrize("slope, offset", [(0.3, 20.37), (0.13, 25.81), (-0.45, 45.2), (1.7, -30.6)])
 def test_a_straight_bank_at_an_angle_is_recovered(slope, offset):
     """A straight bank at an angle to the grid: the cell edges are up to half a cell off it (measured here
-    > 0.3 cell); the fitted edge is within 0.12 cell (measured 0.07-0.10), away from the corners the raster's edge makes (12 cells)."""
+    > 0.3 cell); the fitted edge is within 0.12 cell (measured 0.07-0.10), away from the corners the raster's
+    edge makes (12 cells)."""
     shape = (80, 80)
     water = half_plane(shape, slope, offset)
     ring = np.asarray(max(shapely.get_parts(cells_region(water)), key=lambda g: g.area).exterior.coords)
@@ -170,3 +171,22 @@ def test_planted_fault_without_the_pull_the_grid_parallel_bank_drifts(monkeypatc
     assert arm_drift() < 0.1
     monkeypatch.setattr(_bankfit, "PULL_RATIO", 0.0)
     assert arm_drift() > 0.25
+
+
+def test_a_solver_failure_keeps_the_cell_edges(monkeypatch, caplog):
+    """Should Clarabel stop without a solution, the ring keeps its cell edges' middles (u = 0) and a warning
+    says so; nothing is raised."""
+    import clarabel
+
+    class Stopped:
+        def __init__(self, *args):
+            pass
+
+        def solve(self):
+            return type("Solution", (), {"status": "MaxIterations", "x": [9.0]})()
+
+    monkeypatch.setattr(clarabel, "DefaultSolver", Stopped)
+    ring = np.asarray(shapely.box(2, 3, 7, 9).exterior.coords)
+    m, _ = _bankfit.unit_edges(ring)
+    assert np.array_equal(_bankfit.fit_ring(ring)[:-1], m)
+    assert "MaxIterations" in caplog.text
