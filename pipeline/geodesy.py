@@ -31,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 WGS84 = CRS.from_epsg(4326)
 GEOD = Geod(ellps="WGS84")
+DISTANCE_NOISE_M = 1e-6    # m: geodesic distances (via the projection and Geod.inv) agree to about 1e-9 m
 
 LonLatBox = tuple[float, float, float, float]   # west, south, east, north (degrees)
 
@@ -431,7 +432,9 @@ class Geodesy:
         dt = np.clip(np.nan_to_num(dt), -h, h)
         refined = seg.at(j, t + dt)
         d_ref = self._distances(xy, refined[None])[0]
-        better = d_ref < d[1]
+        # the parabola's vertex is kept unless it is farther: a foot 1 cm off changes a 30 km distance by 2e-9 m,
+        # the size of the round-off of the distances themselves, so "nearer" is judged within DISTANCE_NOISE_M
+        better = d_ref <= d[1] + DISTANCE_NOISE_M
         return np.where(better, d_ref, d[1]), np.where(better[:, None], refined, near0)
 
     def _distances(self, xy: np.ndarray, cand: np.ndarray) -> np.ndarray:
