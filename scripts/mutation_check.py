@@ -152,8 +152,8 @@ FAULTS: tuple[Fault, ...] = (
           "tip = a if land[side].distance(a) > land[side].distance(b) else b"),
     Fault("F25", "each 12-nm limit kept on the other side of the maritime boundary",
           "pipeline/maritime.py",
-          "if geometry.side_of_line(rep, divider)[0] == (1 if k == 0 else -1):",
-          "if geometry.side_of_line(rep, divider)[0] == (-1 if k == 0 else 1):"),
+          "keep = [p for p, v in zip(pieces, on) if v == (1 if k == 0 else -1)]",
+          "keep = [p for p, v in zip(pieces, on) if v == (-1 if k == 0 else 1)]"),
     Fault("F26", "the land boundary follows the middle line while everything says thalweg",
           "pipeline/model.py",
           'return self.thalweg.line if self.in_use == "thalweg" else self.middle.line',
@@ -210,6 +210,16 @@ FAULTS: tuple[Fault, ...] = (
           'return {pid: float(inverse(*pts[pid].lonlat, *c.lonlat)[1]) for pid, c in r.inputs.controls.items()}',
           'return {pid: float(inverse(pts[pid].lon, pts[pid].lat, *c.lonlat)[1]) for pid, c in r.inputs.controls.items()}',
           ("tests/test_cases.py",)),
+    Fault("F38", "the mask's fitted edge without its pull to the cell edges (grid-parallel banks drift)",
+          "pipeline/forms/_bankfit.py",
+          "    pull = max(PULL_RATIO * curvature_scale(m + u[:, None] * n) ** 2, TINY_PULL)",
+          "    pull = TINY_PULL",
+          ("tests/test_bankfit.py",)),
+    Fault("F39", "the mask's fitted vertices placed 10 times as far from their cell edges as solved (off their segments)",
+          "pipeline/forms/_bankfit.py",
+          "    return np.clip(np.asarray(sol.x), -0.5 + INSIDE, 0.5 - INSIDE)",
+          "    return np.asarray(sol.x) * 10.0",
+          ("tests/test_bankfit.py",)),
 )
 
 
