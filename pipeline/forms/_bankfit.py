@@ -18,7 +18,7 @@ ring of the cell-edge water (pixel coordinates) becomes the curve through one po
 -- the bending across the bank (``nu_i`` the curve's unit normal, estimated over +-5 edges from the fit before,
 so uneven spacing along the bank costs nothing), plus a pull to the segments' middles where the mask leaves
 the bank free (a run along a grid axis: there the middle is the estimate whose worst error is least). The
-pull is set per ring, lambda = 15 kappa^2 with kappa the ring's typical curvature (:func:`fit_ring`), so a
+pull is set per ring, lambda = 8 kappa^2 with kappa the ring's typical curvature (:func:`fit_ring`), so a
 1 km bend and a 100 km one are treated alike. A convex quadratic programme with box constraints, one variable
 per cell edge, banded: solved by Clarabel (interior point, sparse LDL; the solver CVXPY uses by default) --
 a bound-constrained QP solver is not something to write by hand.
@@ -44,7 +44,7 @@ from shapely.geometry.base import BaseGeometry
 
 log = logging.getLogger(__name__)
 
-PULL_RATIO = 15.0        # lambda / kappa^2: the pull to the segments' middles against the ring's typical bending
+PULL_RATIO = 8.0         # lambda / kappa^2: the pull to the segments' middles against the ring's typical bending
 CURVED = 1e-5            # 1/cell: a stretch bending more than this counts as curved (R < 100,000 cells)
 TURN_HALF_WINDOW = 25    # edges either side over which the curvature of the first fit is measured
 NORMAL_HALF_WINDOW = 5   # edges either side over which the curve's normal is estimated
