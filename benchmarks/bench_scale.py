@@ -471,7 +471,7 @@ max_scale_error_ppm = {math.ceil(1.1 * ppm):.1f}
 """
 
 
-def write_toml(path: Path, c: Course, ext: list[float], boundary: str = "fitted") -> None:
+def write_toml(path: Path, c: Course, ext: list[float], boundary: str) -> None:
     path.write_text(f"""# Scale benchmark case ({c.kind} course, L = {c.length_m / 1000:g} km), written by benchmarks/bench_scale.py
 
 [case]
@@ -527,7 +527,7 @@ boundary = "{boundary}"
 {crs_section(ext)}""", encoding="utf-8")
 
 
-def build(folder: Path, kind: str, L: float, seed: int, boundary: str = "fitted") -> tuple[Course, dict]:
+def build(folder: Path, kind: str, L: float, seed: int, boundary: str) -> tuple[Course, dict]:
     folder.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     c = make_course(kind, L, seed)

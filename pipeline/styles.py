@@ -110,8 +110,8 @@ class StyleTable:
         list[dict[str, Any]]
             One dict per category (``rows.to_dict("records")`` of :meth:`of`).
         """
-        records = self._records.get(layer)
-        return records if records is not None else self.of(layer).to_dict("records")
+        self.of(layer)                                       # StyleError when the table has no style for it
+        return self._records[layer]
 
     @cached_property
     def _by_layer(self) -> dict[str, pd.DataFrame]:

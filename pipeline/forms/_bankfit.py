@@ -73,10 +73,15 @@ def unit_edges(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (v[:-1] + v[1:]) / 2.0, np.column_stack([-d[:, 1], d[:, 0]])
 
 
-def _normals(p: np.ndarray, k: int) -> np.ndarray:
-    """Unit normals of the closed polyline ``p`` from its points ``k`` either side (cyclic)."""
+def _tangents(p: np.ndarray, k: int) -> np.ndarray:
+    """Unit tangents of the closed polyline ``p``: the chord from the point ``k`` before to ``k`` after (cyclic)."""
     t = np.roll(p, -k, axis=0) - np.roll(p, k, axis=0)
-    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-12)[:, None]
+    return t / np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-12)[:, None]
+
+
+def _normals(p: np.ndarray, k: int) -> np.ndarray:
+    """Unit normals of the closed polyline ``p`` (its :func:`_tangents` turned left)."""
+    t = _tangents(p, k)
     return np.column_stack([-t[:, 1], t[:, 0]])
 
 
@@ -120,8 +125,7 @@ def curvature_scale(p: np.ndarray) -> float:
     """
     k = len(p)
     w = min(TURN_HALF_WINDOW, max(1, k // 8))
-    t = np.roll(p, -w, axis=0) - np.roll(p, w, axis=0)
-    t /= np.maximum(np.hypot(t[:, 0], t[:, 1]), 1e-12)[:, None]
+    t = _tangents(p, w)
     before, after = np.roll(t, w, axis=0), np.roll(t, -w, axis=0)
     turn = np.arctan2(before[:, 0] * after[:, 1] - before[:, 1] * after[:, 0], (before * after).sum(1))
     cum = np.concatenate([[0.0], np.cumsum(np.hypot(*(np.roll(p, -1, axis=0) - p).T))])
