@@ -19,11 +19,12 @@ The water's edge (``[forms.mask] boundary``):
     each corner of the water gains or loses an eighth of a cell -- in exchange for banks that follow an
     oblique shore more closely (the middle line on a 10 m mask: see benchmarks/README.md "Scale").
 ``"fitted"``
-    The smoothest curve that keeps within the mask's own bound: one vertex on each segment joining a water
-    cell's centre to its land neighbour's, placed to minimise the bending across the bank with a weak pull to
-    the cell edge (:mod:`pipeline.forms._bankfit`; a bounded quadratic programme solved by Clarabel). Sub-cell
-    where the staircase's steps pin the bank (an oblique shore, a bend's apex); on a run along a grid axis the
-    bank stays near the cell edge (the mask holds nothing finer there); sharp corners are rounded.
+    The smoothest curve that keeps within the mask's own bound: vertices a cell apart, every cell centre
+    either side of the staircase kept on its own side, the bending least, with a pull to the middle of the gap
+    between the cells on straight reaches only (:mod:`pipeline.forms._bankfit`; convex quadratic programmes
+    solved by Clarabel). Sub-cell where the staircase's steps pin the bank (an oblique shore, a bend); on a run
+    along a grid axis the bank stays near the cell edge (the mask holds nothing finer there); sharp corners
+    are rounded.
 
 The raster is read window by window (the file's blocks, about 1024 x 1024 cells; windows whose blocks are
 all absent from a sparse GeoTIFF are not read) in two passes: the values it holds (which decide how it is
@@ -67,8 +68,8 @@ class Settings:
         "cell_edges", doc="raster mask: where the water's edge runs. cell_edges: on the water cells' edges "
                           "(exactly the water cells; staircase banks); contour: on the mask's 0.5 level by "
                           "marching squares (corners cut at 45 degrees through the cell edges' middles; "
-                          "sub-cell, no longer whole cells); fitted: the smoothest curve within half a cell of "
-                          "the cell edges, through the staircase's steps (sub-cell; corners rounded)")
+                          "sub-cell, no longer whole cells); fitted: the smoothest curve keeping every cell "
+                          "centre on its side, through the staircase's steps (sub-cell; corners rounded)")
 
 
 def recognises(path: Path, probe: Probe) -> bool:
@@ -415,7 +416,7 @@ def remove_speckle(path: Path, region: BaseGeometry, crs, min_area_m2: float
 
 def fitted(region: BaseGeometry, transform) -> BaseGeometry:
     """The cell-edge water ``region`` (raster CRS) with every ring fitted (:mod:`pipeline.forms._bankfit`),
-    in pixel coordinates (the fit's segments are one cell long).
+    in pixel coordinates (the fit's cells are one unit across).
 
     Parameters
     ----------
@@ -481,7 +482,7 @@ def read(path: Path, cfg: Config, context: Context) -> WaterArea:
     if settings.boundary == "fitted":
         kept = [fitted(shapely.union_all(kept), grid.transform)]
     edge = {"cell_edges": "", "contour": "; edge on the 0.5 contour (marching squares)",
-            "fitted": "; edge fitted within half a cell of the cell edges (smoothest bank)"}[settings.boundary]
+            "fitted": "; edge fitted between the cell centres either side (smoothest bank)"}[settings.boundary]
     detail = (f"{kind}, {grid.width} x {grid.height} cells of {grid.res[0]:g} x {grid.res[1]:g} ({grid.crs.name}), "
               f"{counted[0]} water cells -> {n_kept} water polygon(s) with {islands} island(s); removed "
               f"{speckle} water patch(es) and filled {filled} hole(s) under {ic.mask_min_area_m2:g} m2{edge}")
