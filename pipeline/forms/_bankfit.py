@@ -74,6 +74,7 @@ CURVED_SHARE = 0.25      # the pull fades where a reach bends more than this sha
 CURVED = 1e-5            # 1/cell: a stretch bending more than this counts as curved (R < 100,000 cells)
 TURN_HALF_WINDOW = 25    # points either side over which a ring's typical curvature is measured
 FADE_HALF_WINDOW = 10    # stations either side over which a reach's own curvature is measured (the pull's fade)
+NORMAL_HALF_WINDOW = 5   # edges either side over which the reference fit takes the staircase's normal
 MIN_EDGES = 64           # a ring of fewer cell edges (a feature under ~16 cells across) keeps its reference
 TINY_PULL = 1e-12        # lambda of the reference fit, and of a ring with no curved stretch: a tie-break only
 INSIDE = 1e-6            # cell: how far inside its segment a reference vertex at a bound is kept
@@ -185,10 +186,11 @@ def segment_fit(m: np.ndarray, n: np.ndarray) -> np.ndarray | None:
     """The reference: the curve through one point on each crossing segment (``m + u n``, -1/2 <= u <= 1/2)
     with the least bending across it.
 
-    Minimises ``sum_i (nu_i . (P_{i-1} - 2 P_i + P_{i+1}))^2`` (``nu_i`` the staircase's normal over +-5
-    edges) plus a tie-break ``TINY_PULL * sum u_i^2``: a bounded QP, one variable per cell edge, banded. It
-    samples back to the mask by construction; its bending is not the curve's, as its vertices are spaced as the
-    staircase's segments cross it (see the module docstring), so it is only where :func:`fit_ring` starts.
+    Minimises ``sum_i (nu_i . (P_{i-1} - 2 P_i + P_{i+1}))^2`` (``nu_i`` the staircase's normal over
+    +-``NORMAL_HALF_WINDOW`` edges) plus a tie-break ``TINY_PULL * sum u_i^2``: a bounded QP, one variable
+    per cell edge, banded. It samples back to the mask by construction; its bending is not the curve's, as its
+    vertices are spaced as the staircase's segments cross it (see the module docstring), so it is only where
+    :func:`fit_ring` starts.
 
     Parameters
     ----------
@@ -202,7 +204,7 @@ def segment_fit(m: np.ndarray, n: np.ndarray) -> np.ndarray | None:
     """
     k = len(m)
     i, prev, nxt = np.arange(k), np.roll(np.arange(k), 1), np.roll(np.arange(k), -1)
-    nu = _normals(m, min(5, max(1, k // 4)))
+    nu = _normals(m, min(NORMAL_HALF_WINDOW, max(1, k // 4)))
     vals = np.column_stack([(nu * n[prev]).sum(1), -2.0 * (nu * n).sum(1), (nu * n[nxt]).sum(1)])
     a = sp.csr_matrix((vals.ravel(), (np.repeat(i, 3), np.column_stack([prev, i, nxt]).ravel())), shape=(k, k))
     b = -(nu * (m[prev] - 2.0 * m + m[nxt])).sum(1)
