@@ -118,6 +118,20 @@ def unit_edges(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (v[:-1] + v[1:]) / 2.0, np.column_stack([-d[:, 1], d[:, 0]])
 
 
+def _closed(p: np.ndarray) -> np.ndarray:
+    """The ring ``p`` (k points) with its first point repeated last."""
+    return np.vstack([p, p[:1]])
+
+
+def _cyclic_band(vals: np.ndarray) -> sp.csr_matrix:
+    """The k x k matrix whose row i holds ``vals[i]`` at columns i - 1, i, i + 1 (cyclic): a second difference
+    along a closed curve."""
+    k = len(vals)
+    i = np.arange(k)
+    cols = np.column_stack([np.roll(i, 1), i, np.roll(i, -1)])
+    return sp.csr_matrix((vals.ravel(), (np.repeat(i, 3), cols.ravel())), shape=(k, k))
+
+
 def _tangents(p: np.ndarray, k: int) -> np.ndarray:
     """Unit tangents of the closed polyline ``p``: the chord from the point ``k`` before to ``k`` after (cyclic)."""
     t = np.roll(p, -k, axis=0) - np.roll(p, k, axis=0)
@@ -203,10 +217,9 @@ def segment_fit(m: np.ndarray, n: np.ndarray) -> np.ndarray | None:
         u of each vertex, kept ``INSIDE`` its segment; None if the solver ended without a solution.
     """
     k = len(m)
-    i, prev, nxt = np.arange(k), np.roll(np.arange(k), 1), np.roll(np.arange(k), -1)
+    prev, nxt = np.roll(np.arange(k), 1), np.roll(np.arange(k), -1)
     nu = _normals(m, min(NORMAL_HALF_WINDOW, max(1, k // 4)))
-    vals = np.column_stack([(nu * n[prev]).sum(1), -2.0 * (nu * n).sum(1), (nu * n[nxt]).sum(1)])
-    a = sp.csr_matrix((vals.ravel(), (np.repeat(i, 3), np.column_stack([prev, i, nxt]).ravel())), shape=(k, k))
+    a = _cyclic_band(np.column_stack([(nu * n[prev]).sum(1), -2.0 * (nu * n).sum(1), (nu * n[nxt]).sum(1)]))
     b = -(nu * (m[prev] - 2.0 * m + m[nxt])).sum(1)
     eye = sp.identity(k, format="csc")
     u = _solve_qp((a.T @ a + TINY_PULL * eye).tocsc(), -(a.T @ b), sp.vstack([eye, -eye]), np.full(2 * k, 0.5),
@@ -219,7 +232,7 @@ def segment_fit(m: np.ndarray, n: np.ndarray) -> np.ndarray | None:
 def _stations(p: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """The closed polyline ``p`` re-spaced into stations ``STATION`` apart (at least 8), the spacing, and the
     fractional indices ``t`` on ``p`` carried to the new stations (by arc length)."""
-    closed = np.vstack([p, p[:1]])
+    closed = _closed(p)
     seg = np.hypot(*np.diff(closed, axis=0).T)
     cum = np.concatenate([[0.0], np.cumsum(seg)])
     n = max(8, int(round(cum[-1] / STATION)))
@@ -255,8 +268,8 @@ def _feet(q: np.ndarray, centres: _Centres) -> tuple[np.ndarray, np.ndarray]:
     return t, off
 
 
-def station_step(q: np.ndarray, h: float, centres: _Centres, kappa: float, free: np.ndarray | None = None
-                 ) -> np.ndarray | None:
+def station_step(q: np.ndarray, nu: np.ndarray, h: float, centres: _Centres, kappa: float,
+                 free: np.ndarray | None = None) -> np.ndarray | None:
     """One step of the fit: the offsets d (cells) along the stations' normals that minimise the bending plus
     the pull, every cell centre kept on its side (see the module docstring).
 
@@ -264,6 +277,8 @@ def station_step(q: np.ndarray, h: float, centres: _Centres, kappa: float, free:
     ----------
     q : ndarray (k, 2)
         The stations (a closed curve, evenly spaced, not closed).
+    nu : ndarray (k, 2)
+        Their unit normals (``_normals(q, 1)``), along which d moves them.
     h : float
         Their spacing (cells).
     centres : _Centres
@@ -280,11 +295,9 @@ def station_step(q: np.ndarray, h: float, centres: _Centres, kappa: float, free:
         d, left positive; None if the solver ended without a solution.
     """
     k = len(q)
-    nu = _normals(q, 1)
-    i, prev, nxt = np.arange(k), np.roll(np.arange(k), 1), np.roll(np.arange(k), -1)
+    prev, nxt = np.roll(np.arange(k), 1), np.roll(np.arange(k), -1)
     # bending: nu_j . (P_{j-1} - 2 P_j + P_{j+1}) / h^2 with P = q + d nu, squared, times h (an integral)
-    vals = np.column_stack([(nu * nu[prev]).sum(1), np.full(k, -2.0), (nu * nu[nxt]).sum(1)]) / h ** 1.5
-    a = sp.csr_matrix((vals.ravel(), (np.repeat(i, 3), np.column_stack([prev, i, nxt]).ravel())), shape=(k, k))
+    a = _cyclic_band(np.column_stack([(nu * nu[prev]).sum(1), np.full(k, -2.0), (nu * nu[nxt]).sum(1)]) / h ** 1.5)
     b = (nu * (q[prev] - 2.0 * q + q[nxt])).sum(1) / h ** 1.5
     # every centre on its side: side * (d(t) - offset) <= -MARGIN, d(t) interpolated between its two stations
     centres.t, offset = _feet(q, centres)
@@ -299,7 +312,7 @@ def station_step(q: np.ndarray, h: float, centres: _Centres, kappa: float, free:
     np.minimum.at(hi, near[centres.side > 0], offset[centres.side > 0])
     np.maximum.at(lo, near[centres.side < 0], offset[centres.side < 0])
     gap = np.isfinite(hi) & np.isfinite(lo) & (hi > lo)
-    middle = np.where(gap, (np.where(gap, hi, 0.0) + np.where(gap, lo, 0.0)) / 2.0, 0.0)
+    middle = (np.where(gap, hi, 0.0) + np.where(gap, lo, 0.0)) / 2.0      # 0 where there is no gap
     fade = 1.0
     if kappa > 0:
         fade = 1.0 / (1.0 + (_local_curvature(q, min(FADE_HALF_WINDOW, max(1, k // 8))) / (CURVED_SHARE * kappa)) ** 2)
@@ -345,21 +358,22 @@ def fit_ring(ring: np.ndarray) -> np.ndarray:
     m, n = unit_edges(ring)
     u = segment_fit(m, n)
     if u is None:
-        return np.vstack([m, m[:1]])
+        return _closed(m)
     ref = m + u[:, None] * n
     k = len(m)
     if k < MIN_EDGES:
-        return np.vstack([ref, ref[:1]])
+        return _closed(ref)
     kappa = curvature_scale(ref)
     centres = _Centres(np.vstack([m + n / 2.0, m - n / 2.0]), np.repeat([1.0, -1.0], k),
                        np.tile(np.arange(k, dtype=float), 2))       # vertex i of ref is on centre i's segment
     q, h, centres.t = _stations(ref, centres.t)
     free = None
     for step in range(MAX_STEPS):
-        d = station_step(q, h, centres, kappa, free)
+        nu = _normals(q, 1)
+        d = station_step(q, nu, h, centres, kappa, free)
         if d is None:
-            return np.vstack([ref, ref[:1]])
-        q = q + d[:, None] * _normals(q, 1)
+            return _closed(ref)
+        q = q + d[:, None] * nu
         moved = np.abs(d)
         if moved.max() < CONVERGED:
             break
@@ -371,8 +385,8 @@ def fit_ring(ring: np.ndarray) -> np.ndarray:
     if not _separates(q, ring, centres):
         log.warning("bank fit: a ring of %d cell edges would put a cell centre on the wrong side of its bank; "
                     "it keeps its reference fit", k)
-        return np.vstack([ref, ref[:1]])
-    return np.vstack([q, q[:1]])
+        return _closed(ref)
+    return _closed(q)
 
 
 def fit_region(region: BaseGeometry) -> BaseGeometry:
