@@ -91,6 +91,22 @@ def test_the_fitted_water_samples_back_to_the_mask(seed, sigma):
     assert (got == water).all(), f"{int((got != water).sum())} cells differ"
 
 
+def test_the_check_refuses_a_ring_that_crosses_itself():
+    """The check after the steps (``_separates``) holds for the cell edges' own middles, and refuses a curve
+    with a loop 0.1 cell across that crosses itself, although every cell centre is still on its side of it
+    (point in polygon alone would pass it: the loop lies between the centres)."""
+    ring = np.asarray(shapely.box(0, 0, 12, 9).exterior.coords)
+    m, n = _bankfit.unit_edges(ring)
+    k = len(m)
+    centres = _bankfit._Centres(np.vstack([m + n / 2, m - n / 2]), np.repeat([1.0, -1.0], k), np.zeros(2 * k))
+    assert _bankfit._separates(m, ring, centres)
+    x, y = m[1]
+    looped = np.vstack([m[:2], [[x + 0.1, y + 0.1], [x + 0.1, y - 0.1], [x + 0.2, y + 0.1], [x + 0.2, y - 0.1]],
+                        m[2:]])
+    assert centres_on_their_sides(ring, np.vstack([looped, looped[:1]])) == 0
+    assert not _bankfit._separates(looped, ring, centres)
+
+
 # ------------------------------------------------------------------------------------------- accuracy
 @pytest.mark.parametrize("slope, offset", [(0.3, 20.37), (0.13, 25.81), (-0.45, 45.2), (1.7, -30.6)])
 def test_a_straight_bank_at_an_angle_is_recovered(slope, offset):
